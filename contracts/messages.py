@@ -1,0 +1,76 @@
+"""Customer messages as they cross the bus: inbound from channels, outbound to them."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import msgspec
+
+MESSAGE_NAMESPACE = uuid.UUID("5b0c3f8e-8a4e-4f4b-9d0e-2f7d1c4e6a10")
+
+
+class Channel(StrEnum):
+    WEBCHAT = "webchat"
+    WECHAT = "wechat"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    FILE = "file"
+    LOCATION = "location"
+    LINK = "link"
+    EVENT = "event"
+    UNSUPPORTED = "unsupported"
+
+
+class Attachment(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """A file kept outside the bus, referenced by its store id or the channel's media id."""
+
+    ref: str
+    content_type: str = ""
+    name: str = ""
+    size: int | None = None
+
+
+class InboundMessage(msgspec.Struct, frozen=True, tag="inbound_message", tag_field="type"):
+    """A customer message normalized from any channel; `channel_message_id` dedupes it."""
+
+    channel: Channel
+    channel_message_id: str
+    customer_address: str
+    received_at: datetime
+    text: str = ""
+    customer_name: str = ""
+    kind: MessageKind = MessageKind.TEXT
+    attachments: tuple[Attachment, ...] = ()
+    locale: str = ""
+    account: str = ""
+
+    @property
+    def message_id(self) -> str:
+        return message_uuid(self.channel, self.channel_message_id)
+
+
+class OutboundMessage(msgspec.Struct, frozen=True, tag="outbound_message", tag_field="type"):
+    """A message to deliver to a customer; `seq` orders it among that customer's replies."""
+
+    message_id: str
+    conversation_id: str
+    channel: Channel
+    customer_address: str
+    text: str
+    seq: int
+    created_at: datetime
+    agent_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    account: str = ""
+
+
+def message_uuid(channel: str, channel_message_id: str) -> str:
+    """The stable message id: the same channel message always maps to the same id."""
+    return str(uuid.uuid5(MESSAGE_NAMESPACE, f"{channel}:{channel_message_id}"))

@@ -1,0 +1,48 @@
+"""Every exchange, queue and routing key on the Relaydesk bus, in one place."""
+
+from typing import NamedTuple
+
+EXCHANGE = "relaydesk"
+"""The topic exchange every service publishes to."""
+
+DEAD_LETTER_EXCHANGE = "relaydesk.dlx"
+DEAD_LETTER_QUEUE = "relaydesk.dead-letter"
+
+AGENT_COMMAND_KEY = "agent.command"
+INBOUND_PATTERN = "inbound.*"
+
+
+def inbound_key(channel: str) -> str:
+    """Routing key of customer messages arriving on `channel`."""
+    return f"inbound.{channel}"
+
+
+def outbound_key(channel: str) -> str:
+    """Routing key of messages to deliver to customers on `channel`."""
+    return f"outbound.{channel}"
+
+
+def agent_event_key(agent_id: str) -> str:
+    """Routing key of events for one agent's live stream."""
+    return f"assignment.{agent_id}"
+
+
+AGENT_EVENT_PATTERN = "assignment.*"
+
+
+class QueueSpec(NamedTuple):
+    """A durable quorum work queue and the routing key bound to it."""
+
+    name: str
+    binding: str
+
+
+ROUTER_INBOUND = QueueSpec("router.inbound", INBOUND_PATTERN)
+ROUTER_COMMANDS = QueueSpec("router.commands", AGENT_COMMAND_KEY)
+
+DURABLE_QUEUES: tuple[QueueSpec, ...] = (ROUTER_INBOUND, ROUTER_COMMANDS)
+"""Declared by every service at start, so no persistent publish is ever unroutable."""
+
+WEBCHAT_LIVE_PREFIX = "webchat.live."
+AGENT_API_LIVE_PREFIX = "agent_api.live."
+"""Per-replica exclusive queues for live pushes; the database is the durable record."""

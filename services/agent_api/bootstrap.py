@@ -1,0 +1,25 @@
+"""Wires the agent API: authentication, REST routes, the live stream and its queue."""
+
+from aiohttp import web
+
+from contracts import AgentEvent
+from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
+from services.agent_api.auth import authenticate
+from services.agent_api.routes import add_routes
+from services.agent_api.stream import StreamHub
+from shared.broker import live_queue, make_broker, subscribe
+from shared.config import Settings
+from shared.http import base_app
+
+SERVICE = "agent_api"
+
+
+def build(settings: Settings) -> web.Application:
+    broker = make_broker(settings)
+    app = base_app(SERVICE, settings, broker, database=True)
+    app.middlewares.append(authenticate)
+    add_routes(app)
+    hub = StreamHub()
+    app.router.add_get("/v1/stream", hub.handle)
+    subscribe(SERVICE, broker, live_queue(AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN), AgentEvent, hub.on_event)
+    return app

@@ -1,0 +1,100 @@
+"""The agents' live stream: events from the router pushed to each agent's open sockets.
+
+Every replica receives every agent event on its own exclusive queue and forwards it to
+the sockets it holds. The outbox table is the durable record: `?after=<id>` replays what
+a reconnecting agent missed, and frames carry the event id so clients can dedupe.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+
+import msgspec
+from aiohttp import WSMsgType, web
+from faststream.rabbit import RabbitMessage
+
+from contracts import AgentEvent
+from services.agent_api import queries
+from services.agent_api.auth import AGENT
+from shared.http import POOL, ApiError
+from shared.metrics import CONNECTIONS
+
+log = logging.getLogger("relaydesk.agent_api.stream")
+REPLAY_LIMIT = 1000
+_decoder = msgspec.json.Decoder(AgentEvent)
+_encoder = msgspec.json.Encoder()
+
+
+def frame(event_id: int, event: AgentEvent) -> str:
+    """The wire frame: the event's own fields, its `type`, and the outbox `id`."""
+    return _encoder.encode({"id": event_id, **msgspec.to_builtins(event)}).decode()
+
+
+class AgentSocket:
+    """One open stream; holds live events back while it replays missed ones."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.last_id = 0
+        self.replaying = True
+        self.held: list[tuple[int, str]] = []
+
+    async def send(self, event_id: int, data: str) -> None:
+        if self.replaying:
+            self.held.append((event_id, data))
+        elif event_id > self.last_id:
+            self.last_id = event_id
+            await self.ws.send_str(data)
+
+    async def finish_replay(self) -> None:
+        self.replaying = False
+        for event_id, data in sorted(self.held):
+            await self.send(event_id, data)
+        self.held.clear()
+
+
+class StreamHub:
+    """The sockets this replica holds, by agent."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, set[AgentSocket]] = defaultdict(set)
+
+    async def on_event(self, event: AgentEvent, message: RabbitMessage) -> None:
+        sockets = self.sockets.get(event.agent_id)
+        if not sockets:
+            return
+        event_id = int(message.message_id or 0)
+        data = frame(event_id, event)
+        await asyncio.gather(*(s.send(event_id, data) for s in list(sockets)), return_exceptions=True)
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """`GET /v1/stream[?after=<event id>]`: the caller's events, live."""
+        agent = request[AGENT]
+        try:
+            after = int(request.query.get("after", "-1"))
+        except ValueError:
+            raise ApiError(400, "invalid_after", "'after' must be an event id (an integer).") from None
+        ws = web.WebSocketResponse(heartbeat=20)
+        await ws.prepare(request)
+        socket = AgentSocket(ws)
+        self.sockets[agent.id].add(socket)
+        CONNECTIONS.labels("agent_api").inc()
+        try:
+            if after >= 0:
+                await self._replay(request, agent.id, socket, after)
+            await socket.finish_replay()
+            async for message in ws:
+                if message.type == WSMsgType.TEXT and message.data == "ping":
+                    await ws.send_str('{"type":"pong"}')
+        finally:
+            self.sockets[agent.id].discard(socket)
+            if not self.sockets[agent.id]:
+                del self.sockets[agent.id]
+            CONNECTIONS.labels("agent_api").dec()
+        return ws
+
+    async def _replay(self, request: web.Request, agent_id: str, socket: AgentSocket, after: int) -> None:
+        rows = await queries.events_after(request.app[POOL], agent_id, after, REPLAY_LIMIT)
+        for row in rows:
+            socket.last_id = row["id"]
+            await socket.ws.send_str(frame(row["id"], _decoder.decode(row["payload"])))

@@ -1,0 +1,34 @@
+"""Wires the router: its queues, handlers, outbox sweeper and health endpoints."""
+
+import asyncio
+import contextlib
+from functools import partial
+
+from aiohttp import web
+
+from contracts import AgentCommand, InboundMessage
+from contracts.topology import ROUTER_COMMANDS, ROUTER_INBOUND
+from services.router.handlers import on_command, on_inbound
+from services.router.outbox import run_sweeper
+from shared.broker import make_broker, subscribe, work_queue
+from shared.config import Settings
+from shared.http import BROKER, POOL, base_app
+
+SERVICE = "router"
+
+
+def build(settings: Settings) -> web.Application:
+    broker = make_broker(settings)
+    app = base_app(SERVICE, settings, broker, database=True)
+    subscribe(SERVICE, broker, work_queue(ROUTER_INBOUND, settings), InboundMessage, partial(on_inbound, app))
+    subscribe(SERVICE, broker, work_queue(ROUTER_COMMANDS, settings), AgentCommand, partial(on_command, app))
+
+    async def sweeper(app: web.Application):
+        task = asyncio.create_task(run_sweeper(app[BROKER], app[POOL], settings.outbox_sweep_interval))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(sweeper)
+    return app

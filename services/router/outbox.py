@@ -1,0 +1,119 @@
+"""The transactional outbox: events commit with the state they describe, then get published.
+
+The handler publishes its own rows right after the commit; a sweeper publishes what a
+crash or a broker outage left behind. Publishing is at-least-once, so consumers dedupe
+(agent streams by event id, web chat by reply seq).
+"""
+
+import asyncio
+import logging
+
+import asyncpg
+import msgspec
+from faststream.rabbit import RabbitBroker
+
+from shared.broker import EXCHANGE
+from shared.metrics import PUBLISHED
+
+log = logging.getLogger("relaydesk.router.outbox")
+_encoder = msgspec.json.Encoder()
+
+SWEEP_GRACE_SECONDS = 5
+SWEEP_BATCH = 500
+
+
+class PendingEvent(msgspec.Struct, frozen=True):
+    routing_key: str
+    payload: bytes
+    agent_id: str | None = None
+
+
+class StoredEvent(msgspec.Struct, frozen=True):
+    id: int
+    routing_key: str
+    payload: bytes
+
+
+class Outbox:
+    """Events gathered while a transaction runs, written by it in one statement."""
+
+    def __init__(self) -> None:
+        self.pending: list[PendingEvent] = []
+
+    def add(self, routing_key: str, event: msgspec.Struct, agent_id: str | None = None) -> None:
+        self.pending.append(PendingEvent(routing_key, _encoder.encode(event), agent_id))
+
+    async def write(self, conn: asyncpg.Connection) -> list[StoredEvent]:
+        if not self.pending:
+            return []
+        rows = await conn.fetch(
+            "INSERT INTO outbox (routing_key, payload, agent_id)"
+            " SELECT * FROM unnest($1::text[], $2::bytea[], $3::uuid[]) RETURNING id",
+            [e.routing_key for e in self.pending],
+            [e.payload for e in self.pending],
+            [e.agent_id for e in self.pending],
+        )
+        return [
+            StoredEvent(row["id"], event.routing_key, event.payload)
+            for row, event in zip(rows, self.pending, strict=True)
+        ]
+
+
+async def publish_events(broker: RabbitBroker, pool: asyncpg.Pool, events: list[StoredEvent]) -> None:
+    """Publish committed events and mark them; on failure leave them to the sweeper."""
+    if not events:
+        return
+    try:
+        await asyncio.gather(*(_publish(broker, event) for event in events))
+        await pool.execute(
+            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+            [event.id for event in events],
+        )
+    except (OSError, ConnectionError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        log.warning("outbox publish deferred to the sweeper: %s", exc)
+
+
+async def _publish(broker: RabbitBroker, event: StoredEvent) -> None:
+    await broker.publish(
+        event.payload,
+        exchange=EXCHANGE,
+        routing_key=event.routing_key,
+        persist=True,
+        message_id=str(event.id),
+        content_type="application/json",
+        mandatory=False,
+        timeout=10,
+    )
+    PUBLISHED.labels("router", event.routing_key.partition(".")[0]).inc()
+
+
+async def sweep_once(broker: RabbitBroker, pool: asyncpg.Pool) -> int:
+    """Publish events left unpublished past the grace period; return how many."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "SELECT id, routing_key, payload FROM outbox WHERE published_at IS NULL"
+            " AND created_at < now() - make_interval(secs => $1)"
+            " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            SWEEP_GRACE_SECONDS,
+            SWEEP_BATCH,
+        )
+        events = [StoredEvent(r["id"], r["routing_key"], r["payload"]) for r in rows]
+        for event in events:
+            await _publish(broker, event)
+        await conn.execute(
+            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+            [event.id for event in events],
+        )
+    if events:
+        log.info("sweeper published %d outbox events", len(events))
+    return len(events)
+
+
+async def run_sweeper(broker: RabbitBroker, pool: asyncpg.Pool, interval: float) -> None:
+    """Sweep forever; a failed sweep is logged and tried again next interval."""
+    while True:
+        try:
+            await sweep_once(broker, pool)
+        except (OSError, ConnectionError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+            log.warning("outbox sweep failed: %s", exc)
+        await asyncio.sleep(interval)

@@ -1,0 +1,234 @@
+"""The router's SQL: contacts, conversations, messages, agents' capacity. Router-owned tables."""
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from contracts import InboundMessage
+from services.router.assign import AgentSlot, Ticket
+
+_encoder = msgspec.json.Encoder()
+
+
+class Conversation(msgspec.Struct, frozen=True):
+    id: str
+    channel: str
+    customer_address: str
+    status: str
+    agent_id: str | None
+    priority: str
+    queued_at: datetime | None
+
+
+def _conversation(row: asyncpg.Record) -> Conversation:
+    return Conversation(
+        id=str(row["id"]),
+        channel=row["channel"],
+        customer_address=row["customer_address"],
+        status=row["status"],
+        agent_id=str(row["agent_id"]) if row["agent_id"] else None,
+        priority=row["priority"],
+        queued_at=row["queued_at"],
+    )
+
+
+CONVERSATION_COLUMNS = "id, channel, customer_address, status, agent_id, priority, queued_at"
+
+
+async def message_exists(conn: asyncpg.Connection, message_id: str) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM messages WHERE id = $1", uuid.UUID(message_id)))
+
+
+async def upsert_contact(conn: asyncpg.Connection, message: InboundMessage) -> str:
+    """Record the customer on this channel; return the best display name known."""
+    return await conn.fetchval(
+        "INSERT INTO contacts (channel, address, display_name, locale, last_inbound_at)"
+        " VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (channel, address) DO UPDATE SET"
+        "  display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), contacts.display_name),"
+        "  locale = COALESCE(NULLIF(EXCLUDED.locale, ''), contacts.locale),"
+        "  last_inbound_at = GREATEST(contacts.last_inbound_at, EXCLUDED.last_inbound_at)"
+        " RETURNING display_name",
+        message.channel.value,
+        message.customer_address,
+        message.customer_name,
+        message.locale,
+        message.received_at,
+    )
+
+
+async def open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> tuple[Conversation, bool]:
+    """The customer's open conversation on this channel, locked; created (queued) if none."""
+    select = (
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
+        " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' FOR UPDATE"
+    )
+    if row := await conn.fetchrow(select, channel, address):
+        return _conversation(row), False
+    row = await conn.fetchrow(
+        "INSERT INTO conversations (id, channel, customer_address, status, queued_at)"
+        " VALUES ($1, $2, $3, 'queued', now())"
+        " ON CONFLICT (channel, customer_address) WHERE status <> 'resolved' DO NOTHING"
+        f" RETURNING {CONVERSATION_COLUMNS}",
+        uuid.uuid4(),
+        channel,
+        address,
+    )
+    if row:
+        return _conversation(row), True
+    # Another router opened it between our select and insert; take theirs.
+    return _conversation(await conn.fetchrow(select, channel, address)), False
+
+
+async def lock_conversation(conn: asyncpg.Connection, conversation_id: str) -> Conversation | None:
+    row = await conn.fetchrow(
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1 FOR UPDATE",
+        uuid.UUID(conversation_id),
+    )
+    return _conversation(row) if row else None
+
+
+async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conversation_id: str) -> bool:
+    """Store a customer message once; False when (channel, channel id) is already stored."""
+    inserted = await conn.fetchval(
+        "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
+        " channel_message_id, kind, text, attachments, created_at)"
+        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        uuid.UUID(message.message_id),
+        uuid.UUID(conversation_id),
+        message.channel.value,
+        message.customer_address,
+        message.channel_message_id,
+        message.kind.value,
+        message.text,
+        _encoder.encode(message.attachments).decode(),
+        message.received_at,
+    )
+    return bool(inserted)
+
+
+async def insert_reply(
+    conn: asyncpg.Connection, conversation: Conversation, message_id: str, agent_id: str, text: str
+) -> tuple[int, datetime]:
+    """Store an agent reply with the customer's next reply seq; return (seq, created_at)."""
+    seq = await conn.fetchval(
+        "UPDATE contacts SET out_seq = out_seq + 1 WHERE channel = $1 AND address = $2 RETURNING out_seq",
+        conversation.channel,
+        conversation.customer_address,
+    )
+    created_at = await conn.fetchval(
+        "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
+        " agent_id, text, seq) VALUES ($1, $2, 'out', $3, $4, $5, $6, $7) RETURNING created_at",
+        uuid.UUID(message_id),
+        uuid.UUID(conversation.id),
+        conversation.channel,
+        conversation.customer_address,
+        uuid.UUID(agent_id),
+        text,
+        seq,
+    )
+    await conn.execute(
+        "UPDATE conversations SET first_response_at = COALESCE(first_response_at, now()),"
+        " updated_at = now() WHERE id = $1",
+        uuid.UUID(conversation.id),
+    )
+    return seq, created_at
+
+
+async def claim_command(conn: asyncpg.Connection, command_id: str) -> bool:
+    """True the first time a command is seen; the row commits only with its effect."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO applied_commands (command_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
+            uuid.UUID(command_id),
+        )
+    )
+
+
+async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
+    """Online agents with their open load, locked so no two routers overfill one agent."""
+    rows = await conn.fetch(
+        "SELECT s.agent_id, a.capacity, a.skills, a.languages,"
+        " (SELECT count(*) FROM conversations c WHERE c.agent_id = s.agent_id"
+        "   AND c.status = 'assigned') AS load"
+        " FROM agent_state s JOIN agents a ON a.id = s.agent_id"
+        " WHERE s.status = 'online' ORDER BY s.agent_id FOR UPDATE OF s"
+    )
+    return [
+        AgentSlot(
+            agent_id=str(r["agent_id"]),
+            capacity=r["capacity"],
+            load=r["load"],
+            skills=frozenset(r["skills"]),
+            languages=frozenset(r["languages"]),
+        )
+        for r in rows
+    ]
+
+
+async def lock_queue(conn: asyncpg.Connection, limit: int) -> list[Ticket]:
+    """The oldest, most urgent queued conversations no other router is handling."""
+    rows = await conn.fetch(
+        "SELECT id, priority, queued_at FROM conversations WHERE status = 'queued'"
+        " ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
+        "  WHEN 'normal' THEN 2 ELSE 3 END, queued_at"
+        " LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    return [Ticket(str(r["id"]), r["priority"], r["queued_at"]) for r in rows]
+
+
+async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -> asyncpg.Record:
+    """Give the conversation to the agent; return what the assignment event needs."""
+    return await conn.fetchrow(
+        "UPDATE conversations c SET status = 'assigned', agent_id = $2, assigned_at = now(),"
+        " updated_at = now() FROM contacts k"
+        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
+        " RETURNING c.channel, c.customer_address, c.priority, c.category, k.display_name,"
+        " (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
+        "  ORDER BY m.created_at DESC LIMIT 1) AS preview",
+        uuid.UUID(conversation_id),
+        uuid.UUID(agent_id),
+    )
+
+
+async def requeue(conn: asyncpg.Connection, conversation_id: str) -> None:
+    await conn.execute(
+        "UPDATE conversations SET status = 'queued', agent_id = NULL, queued_at = now(),"
+        " updated_at = now() WHERE id = $1",
+        uuid.UUID(conversation_id),
+    )
+
+
+async def resolve(conn: asyncpg.Connection, conversation_id: str) -> None:
+    await conn.execute(
+        "UPDATE conversations SET status = 'resolved', resolved_at = now(), updated_at = now()"
+        " WHERE id = $1",
+        uuid.UUID(conversation_id),
+    )
+
+
+async def set_agent_status(conn: asyncpg.Connection, agent_id: str, status: str) -> str | None:
+    """Store the agent's status; return the previous one (None for an unknown agent)."""
+    row = await conn.fetchrow(
+        "WITH previous AS (SELECT status FROM agent_state WHERE agent_id = $1 FOR UPDATE)"
+        " INSERT INTO agent_state (agent_id, status) SELECT id, $2 FROM agents WHERE id = $1"
+        " ON CONFLICT (agent_id) DO UPDATE SET status = EXCLUDED.status, changed_at = now()"
+        " RETURNING (SELECT status FROM previous) AS previous",
+        uuid.UUID(agent_id),
+        status,
+    )
+    if row is None:
+        return None
+    return row["previous"] or "offline"
+
+
+async def lock_agent_conversations(conn: asyncpg.Connection, agent_id: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT id FROM conversations WHERE agent_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE",
+        uuid.UUID(agent_id),
+    )
+    return [str(r["id"]) for r in rows]

@@ -1,0 +1,46 @@
+"""Wires the web-chat adapter: the widget, visitor sessions, the socket and its reply queue."""
+
+from pathlib import Path
+
+from aiohttp import web
+
+from contracts import Channel, OutboundMessage
+from contracts.topology import WEBCHAT_LIVE_PREFIX, outbound_key
+from services.webchat_adapter.chat import VisitorHub, create_session
+from shared.broker import live_queue, make_broker, subscribe
+from shared.config import Settings
+from shared.http import base_app
+
+SERVICE = "webchat_adapter"
+STATIC = Path(__file__).parent / "static"
+
+
+@web.middleware
+async def allow_embedding(request: web.Request, handler) -> web.StreamResponse:
+    """The widget runs on the customer's own site: let any origin open a session (no cookies)."""
+    if request.method == "OPTIONS" and request.path == "/webchat/session":
+        response = web.Response(status=204)
+    else:
+        response = await handler(request)
+    if request.path.startswith("/webchat/") or request.path.startswith("/static/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    return response
+
+
+async def index(_: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+def build(settings: Settings) -> web.Application:
+    broker = make_broker(settings)
+    app = base_app(SERVICE, settings, broker, database=True)
+    app.middlewares.append(allow_embedding)
+    hub = VisitorHub()
+    app.router.add_get("/", index)
+    app.router.add_static("/static", STATIC)
+    app.router.add_post("/webchat/session", create_session)
+    app.router.add_get("/webchat/ws", hub.handle)
+    replies = live_queue(WEBCHAT_LIVE_PREFIX, outbound_key(Channel.WEBCHAT))
+    subscribe(SERVICE, broker, replies, OutboundMessage, hub.on_reply)
+    return app

@@ -1,0 +1,170 @@
+"""The RabbitMQ side every service shares: broker factory, topology, typed consumers."""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from fast_depends.msgspec import MsgSpecSerializer
+from faststream import AckPolicy
+from faststream.exceptions import NackMessage
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitMessage,
+    RabbitQueue,
+)
+
+from contracts import topology
+from shared.config import Settings
+from shared.logs import message_id_var
+from shared.metrics import CONSUMED, HANDLE_SECONDS
+
+T = TypeVar("T")
+log = logging.getLogger("relaydesk.broker")
+
+EXCHANGE = RabbitExchange(topology.EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+DEAD_LETTER_EXCHANGE = RabbitExchange(
+    topology.DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True
+)
+ERROR_HEADER = "x-relaydesk-error"
+MAX_REDELIVERY_BACKOFF = 10.0
+
+
+def make_broker(settings: Settings) -> RabbitBroker:
+    """A broker with msgspec bodies, publisher confirms and a bounded prefetch."""
+    return RabbitBroker(
+        settings.amqp_url,
+        serializer=MsgSpecSerializer(),
+        default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
+        logger=log,
+        # FastStream logs every message at this level; per-message lines are debug noise.
+        log_level=logging.DEBUG,
+        graceful_timeout=10.0,
+    )
+
+
+def work_queue(spec: topology.QueueSpec, settings: Settings) -> RabbitQueue:
+    """A durable quorum queue that dead-letters (with reason) after the delivery limit."""
+    return RabbitQueue(
+        spec.name,
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        routing_key=spec.binding,
+        arguments={
+            "x-delivery-limit": settings.delivery_limit,
+            "x-dead-letter-exchange": topology.DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        },
+    )
+
+
+def live_queue(prefix: str, binding: str) -> RabbitQueue:
+    """A per-replica exclusive queue for live pushes; it vanishes with the replica."""
+    return RabbitQueue(
+        f"{prefix}{uuid.uuid4().hex}",
+        durable=False,
+        exclusive=True,
+        auto_delete=True,
+        routing_key=binding,
+    )
+
+
+async def declare_topology(broker: RabbitBroker, settings: Settings) -> None:
+    """Declare exchanges, the dead-letter queue and every durable work queue, idempotently."""
+    exchange = await broker.declare_exchange(EXCHANGE)
+    dead_letters = await broker.declare_exchange(DEAD_LETTER_EXCHANGE)
+    dead_letter_queue = await broker.declare_queue(
+        RabbitQueue(topology.DEAD_LETTER_QUEUE, queue_type=QueueType.QUORUM, durable=True)
+    )
+    await dead_letter_queue.bind(dead_letters, routing_key="#")
+    for spec in topology.DURABLE_QUEUES:
+        queue = await broker.declare_queue(work_queue(spec, settings))
+        await queue.bind(exchange, routing_key=spec.binding)
+
+
+async def publish(
+    broker: RabbitBroker, payload: msgspec.Struct, routing_key: str, *, message_id: str
+) -> None:
+    """Publish persistently and wait for the broker's confirm; raise if it is refused."""
+    confirmation = await broker.publish(
+        payload,
+        exchange=EXCHANGE,
+        routing_key=routing_key,
+        persist=True,
+        message_id=message_id,
+        correlation_id=message_id_var.get() or message_id,
+        mandatory=False,
+    )
+    if confirmation is not None and confirmation.name != "Basic.Ack":
+        raise ConnectionError(f"broker refused {routing_key} message {message_id}")
+
+
+async def dead_letter(broker: RabbitBroker, message: RabbitMessage, reason: str) -> None:
+    """Park an unprocessable message on the dead-letter exchange with the reason why."""
+    raw = message.raw_message
+    await broker.publish(
+        message.body,
+        exchange=DEAD_LETTER_EXCHANGE,
+        routing_key=raw.routing_key or "",
+        persist=True,
+        message_id=message.message_id,
+        headers={**(raw.headers or {}), ERROR_HEADER: reason[:1000]},
+        content_type=message.content_type,
+    )
+    log.warning("dead-lettered %s: %s", raw.routing_key, reason[:200])
+
+
+async def _raw_body(message: RabbitMessage) -> bytes:
+    return message.body
+
+
+def subscribe(
+    service: str,
+    broker: RabbitBroker,
+    queue: RabbitQueue,
+    payload_type: Any,
+    handle: Callable[[T, RabbitMessage], Awaitable[None]],
+) -> None:
+    """Consume `queue`, decoding bodies as `payload_type` before `handle` sees them.
+
+    Undecodable bodies are dead-lettered with the decoder's reason and acked; a handler
+    error nacks for redelivery after a backoff, until the queue's delivery limit parks it.
+    """
+    decoder = msgspec.json.Decoder(payload_type)
+    metric_queue = queue.name if not queue.exclusive else "live"
+    timer = HANDLE_SECONDS.labels(service, metric_queue)
+
+    async def consume(message: RabbitMessage) -> None:
+        try:
+            payload = decoder.decode(message.body)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            CONSUMED.labels(service, metric_queue, "dead_letter").inc()
+            await dead_letter(broker, message, f"undecodable {queue.name} message: {exc}")
+            return
+        token = message_id_var.set(message.correlation_id or message.message_id)
+        started = time.perf_counter()
+        try:
+            await handle(payload, message)
+            CONSUMED.labels(service, metric_queue, "ok").inc()
+        except Exception as exc:
+            CONSUMED.labels(service, metric_queue, "error").inc()
+            attempt = int((message.headers or {}).get("x-delivery-count", 0)) + 1
+            log.exception("handling %s failed (attempt %d)", queue.name, attempt)
+            # An immediate requeue would spend the delivery limit in milliseconds.
+            await asyncio.sleep(min(0.2 * 2**attempt, MAX_REDELIVERY_BACKOFF))
+            raise NackMessage(requeue=True) from exc
+        finally:
+            timer.observe(time.perf_counter() - started)
+            message_id_var.reset(token)
+
+    broker.subscriber(
+        queue, EXCHANGE, decoder=_raw_body, ack_policy=AckPolicy.NACK_ON_ERROR
+    )(consume)

@@ -1,0 +1,63 @@
+"""Settings from `RELAYDESK_*` environment variables, validated once at start."""
+
+import os
+from typing import Annotated, TypeVar
+
+import msgspec
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Positive = Annotated[int, msgspec.Meta(gt=0)]
+PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
+
+DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a Relaydesk process can be told; defaults match docker-compose.yml."""
+
+    amqp_url: Annotated[str, msgspec.Meta(pattern="^amqps?://")] = "amqp://guest:guest@localhost:5672/"
+    database_url: Annotated[str, msgspec.Meta(pattern="^postgres(ql)?://")] = (
+        "postgresql://postgres@localhost:5432/relaydesk"
+    )
+    host: str = "0.0.0.0"
+    log_level: Annotated[str, msgspec.Meta(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+    prefetch: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 64
+    delivery_limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 5
+    db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
+    agent_api_port: Port = 8000
+    webchat_port: Port = 8001
+    router_port: Port = 8005
+    webchat_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_WEBCHAT_SECRET
+    webchat_session_ttl: Positive = 7 * 24 * 3600
+    webchat_max_text: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 4000
+    webchat_rate: PositiveFloat = 5.0
+    webchat_burst: Positive = 20
+    outbox_sweep_interval: PositiveFloat = 1.0
+
+
+def env_name(field: str) -> str:
+    return f"RELAYDESK_{field.upper()}"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate settings; raise ConfigError naming the first bad variable."""
+    environ = os.environ if environ is None else environ
+    raw = {
+        field: environ[env_name(field)]
+        for field in Settings.__struct_fields__
+        if env_name(field) in environ
+    }
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        # msgspec reports the path as `... - at `$.field``: name the variable instead.
+        message, _, path = str(exc).rpartition(" - at ")
+        field = path.strip("`$.")
+        value = raw.get(field, "")
+        raise ConfigError(f"{env_name(field)}={value!r} is invalid: {message}") from None

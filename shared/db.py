@@ -1,0 +1,93 @@
+"""PostgreSQL: the pool, transactions that retry on conflicts, versioned SQL migrations."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+T = TypeVar("T")
+log = logging.getLogger("relaydesk.db")
+
+MIGRATION_LOCK = 0x52454C41  # any constant: serializes migrations across replicas
+RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+TRANSACTION_ATTEMPTS = 5
+
+
+async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=30)
+
+
+async def in_transaction(
+    pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]]
+) -> T:
+    """Run `work` in one transaction, retrying it whole when PostgreSQL picks it as a victim."""
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                return await work(conn)
+        except RETRYABLE:
+            if attempt == TRANSACTION_ATTEMPTS:
+                raise
+            log.info("transaction conflict, retrying (attempt %d)", attempt)
+            await asyncio.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every file in shared/migrations, in version order."""
+    found = []
+    for entry in resources.files("shared.migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            version, _, name = entry.name.removesuffix(".sql").partition("_")
+            found.append((int(version), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in `dsn` when it does not exist yet."""
+    parts = urlsplit(dsn)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    conn = await asyncpg.connect(maintenance)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+                log.info("created database %s", name)
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another replica won the race
+    finally:
+        await conn.close()
+
+
+async def migrate(dsn: str) -> list[int]:
+    """Apply the migrations not applied yet; return their versions. Safe to run concurrently."""
+    await ensure_database(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {row["version"] for row in await conn.fetch("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+                )
+            log.info("applied migration %04d %s", version, name)
+            applied.append(version)
+        return applied
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        await conn.close()

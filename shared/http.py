@@ -1,0 +1,108 @@
+"""The aiohttp base every service shares: lifecycle, health, readiness, metrics, JSON errors."""
+
+import asyncio
+import logging
+
+import asyncpg
+import msgspec
+from aiohttp import web
+from faststream.rabbit import RabbitBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared import db
+from shared.broker import declare_topology
+from shared.config import Settings
+from shared.metrics import HTTP_REQUESTS
+
+log = logging.getLogger("relaydesk.http")
+
+SETTINGS = web.AppKey("settings", Settings)
+BROKER = web.AppKey("broker", RabbitBroker)
+POOL = web.AppKey("pool", asyncpg.Pool)
+SERVICE = web.AppKey("service", str)
+
+READINESS_TIMEOUT = 2.0
+_encoder = msgspec.json.Encoder()
+
+
+class ApiError(Exception):
+    """An error the client caused or must know about, with its HTTP status and code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def json_response(body: object, status: int = 200) -> web.Response:
+    return web.Response(body=_encoder.encode(body), status=status, content_type="application/json")
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    return json_response({"error": {"code": code, "message": message}}, status)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler) -> web.StreamResponse:
+    """Every failure leaves as `{"error": {"code", "message"}}`; unexpected ones as 500."""
+    service = request.app[SERVICE]
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "-"
+    try:
+        response = await handler(request)
+    except ApiError as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        response = error_response(exc.status, code, exc.text or exc.reason)
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, route)
+        response = error_response(500, "internal_error", "Internal error; it has been logged.")
+    HTTP_REQUESTS.labels(service, route, str(response.status)).inc()
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok", "service": request.app[SERVICE]})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the broker connection is up and the database answers."""
+    checks = {"broker": await request.app[BROKER].ping(READINESS_TIMEOUT)}
+    if POOL in request.app:
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT):
+                checks["database"] = await request.app[POOL].fetchval("SELECT true")
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            checks["database"] = False
+    ready = all(checks.values())
+    return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)
+
+
+async def metrics(_: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def base_app(service: str, settings: Settings, broker: RabbitBroker, *, database: bool) -> web.Application:
+    """An app that connects the broker (and the pool) on start and serves health endpoints."""
+    app = web.Application(middlewares=[json_errors], client_max_size=1024**2)
+    app[SERVICE], app[SETTINGS], app[BROKER] = service, settings, broker
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+
+    async def lifecycle(app: web.Application):
+        if database:
+            app[POOL] = await db.create_pool(settings.database_url, settings.db_pool_size)
+        await broker.connect()
+        await declare_topology(broker, settings)
+        await broker.start()
+        yield
+        await broker.stop()
+        if database:
+            await app[POOL].close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

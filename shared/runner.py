@@ -1,0 +1,48 @@
+"""Runs one or more services in this process until SIGINT or SIGTERM."""
+
+import asyncio
+import importlib
+import logging
+import signal
+
+from aiohttp import web
+
+from shared import db
+from shared.config import DEV_WEBCHAT_SECRET, Settings
+
+log = logging.getLogger("relaydesk.runner")
+
+SERVICES: dict[str, str] = {
+    "agent_api": "agent_api_port",
+    "webchat_adapter": "webchat_port",
+    "router": "router_port",
+}
+"""Each service's package under `services/` and the setting naming its port."""
+
+
+def build_app(name: str, settings: Settings) -> web.Application:
+    return importlib.import_module(f"services.{name}.bootstrap").build(settings)
+
+
+async def serve(names: list[str], settings: Settings) -> None:
+    """Migrate, start every named service's app on its port, and stop them all on a signal."""
+    if settings.webchat_secret == DEV_WEBCHAT_SECRET and "webchat_adapter" in names:
+        log.warning("RELAYDESK_WEBCHAT_SECRET is the development default: set it in production")
+    await db.migrate(settings.database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runners = []
+    try:
+        for name in names:
+            runner = web.AppRunner(build_app(name, settings), access_log=None, handle_signals=False)
+            await runner.setup()
+            runners.append(runner)
+            port = getattr(settings, SERVICES[name])
+            await web.TCPSite(runner, settings.host, port).start()
+            print(f"{name:<16} listening on http://{settings.host}:{port}", flush=True)
+        await stop.wait()
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
