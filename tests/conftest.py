@@ -1,0 +1,57 @@
+"""Fixtures shared by every tier: real servers, an isolated vhost and database per test."""
+
+import pytest
+
+from shared.config import Settings
+from tests import infra
+from tests.support import People, System, TestEnv, free_port
+
+
+@pytest.fixture(scope="session")
+def servers():
+    with infra.servers() as found:
+        infra.run(infra.create_template(found))
+        yield found
+        infra.run(infra.drop_database(found, infra.TEMPLATE))
+
+
+@pytest.fixture
+def env(servers):
+    """A fresh vhost and database, free ports, and settings pointing at them."""
+    vhost = infra.create_vhost(servers)
+    database = infra.run(infra.create_database(servers))
+    settings = Settings(
+        amqp_url=servers.amqp_for(vhost),
+        database_url=servers.database_for(database),
+        host="127.0.0.1",
+        agent_api_port=free_port(),
+        webchat_port=free_port(),
+        router_port=free_port(),
+        webchat_secret="test-secret-" + vhost,
+        outbox_sweep_interval=0.5,
+    )
+    yield TestEnv(settings)
+    infra.delete_vhost(servers, vhost)
+    infra.run(infra.drop_database(servers, database))
+
+
+@pytest.fixture
+def settings(env) -> Settings:
+    return env.settings
+
+
+
+@pytest.fixture
+async def system(env):
+    """Every service running as one `relaydesk run` child process."""
+    running = await System(env, ["router", "agent_api", "webchat_adapter"]).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def people(env):
+    """Start agents and visitors through here; their connections close after the test."""
+    crowd = People(env)
+    yield crowd
+    await crowd.close()

@@ -1,0 +1,117 @@
+"""Real RabbitMQ and PostgreSQL for tests: containers where Docker answers, else local servers.
+
+Each test gets its own RabbitMQ virtual host and its own database cloned from a migrated
+template, so tests never see each other's queues, agents or conversations.
+"""
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+
+from shared import db
+
+DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
+DEFAULT_DATABASE = "postgresql://postgres@localhost:5432/relaydesk"
+TEMPLATE = f"relaydesk_template_{os.getpid()}"
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        return bool(docker.from_env(timeout=3).ping())
+    except Exception:
+        return False
+
+
+@dataclass
+class Servers:
+    """Where the broker and database live, and how to run `rabbitmqctl` against the broker."""
+
+    amqp_url: str
+    database_url: str
+    rabbitmqctl: list[str]
+
+    def ctl(self, *args: str) -> None:
+        subprocess.run([*self.rabbitmqctl, *args], check=True, capture_output=True, timeout=60)
+
+    def amqp_for(self, vhost: str) -> str:
+        return urlunsplit(urlsplit(self.amqp_url)._replace(path="/" + quote(vhost, safe="")))
+
+    def database_for(self, name: str) -> str:
+        return urlunsplit(urlsplit(self.database_url)._replace(path="/" + name))
+
+
+@contextmanager
+def servers():
+    """The session's servers: throwaway containers if Docker answers, else the environment's."""
+    if not docker_available():
+        ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+        yield Servers(
+            os.environ.get("RELAYDESK_AMQP_URL", DEFAULT_AMQP),
+            os.environ.get("RELAYDESK_DATABASE_URL", DEFAULT_DATABASE),
+            [ctl],
+        )
+        return
+    from testcontainers.postgres import PostgresContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with RabbitMqContainer("rabbitmq:3.13") as rabbit, PostgresContainer("postgres:16", driver=None) as pg:
+        host, port = rabbit.get_container_host_ip(), rabbit.get_exposed_port(5672)
+        yield Servers(
+            f"amqp://guest:guest@{host}:{port}/",
+            pg.get_connection_url(),
+            ["docker", "exec", rabbit.get_wrapped_container().id, "rabbitmqctl"],
+        )
+
+
+async def create_template(found: Servers) -> None:
+    """Migrate a template database once; per-test databases are cheap copies of it."""
+    url = found.database_for(TEMPLATE)
+    await drop_database(found, TEMPLATE)
+    await db.migrate(url)
+
+
+async def _admin(found: Servers) -> asyncpg.Connection:
+    return await asyncpg.connect(found.database_for("postgres"))
+
+
+async def create_database(found: Servers) -> str:
+    name = f"relaydesk_t_{uuid.uuid4().hex[:12]}"
+    conn = await _admin(found)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def drop_database(found: Servers, name: str) -> None:
+    conn = await _admin(found)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def create_vhost(found: Servers) -> str:
+    name = f"relaydesk-t-{uuid.uuid4().hex[:12]}"
+    user = urlsplit(found.amqp_url).username or "guest"
+    found.ctl("add_vhost", name)
+    found.ctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+    return name
+
+
+def delete_vhost(found: Servers, name: str) -> None:
+    found.ctl("delete_vhost", name)
+
+
+def run(coro):
+    return asyncio.run(coro)

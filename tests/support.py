@@ -1,0 +1,225 @@
+"""Test helpers: the system as processes, and clients that speak to it like real users."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import asyncpg
+import msgspec
+
+from services.agent_api.accounts import add_agent
+from shared.config import Settings, env_name
+
+READY_TIMEOUT = 30.0
+EVENT_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def wait_until(check: Callable[[], Awaitable[Any]], timeout: float = EVENT_TIMEOUT, what: str = "condition") -> Any:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := await check():
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class TestEnv:
+    settings: Settings
+
+    def environ(self, **overrides: Any) -> dict[str, str]:
+        """The process environment that points a `relaydesk` process at this test's servers."""
+        values = msgspec.structs.asdict(self.settings) | overrides
+        return {**os.environ, **{env_name(k): str(v) for k, v in values.items()}}
+
+    def url(self, service: str, path: str = "") -> str:
+        port = {"agent_api": self.settings.agent_api_port, "webchat": self.settings.webchat_port,
+                "router": self.settings.router_port}[service]
+        return f"http://127.0.0.1:{port}{path}"
+
+    async def db(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.settings.database_url)
+
+    async def add_agent(self, name: str | None = None, capacity: int = 5, role: str = "agent") -> "AgentClient":
+        conn = await self.db()
+        try:
+            agent_id, token = await add_agent(
+                conn, name or f"agent-{uuid.uuid4().hex[:6]}", capacity=capacity,
+                skills=[], languages=["zh", "en"], role=role,
+            )
+        finally:
+            await conn.close()
+        return AgentClient(self, agent_id, token)
+
+
+class System:
+    """`relaydesk run SERVICE…` as a child process; killed by its own PID only."""
+
+    def __init__(self, env: TestEnv, services: list[str]) -> None:
+        self.env, self.services = env, services
+        self.process: subprocess.Popen | None = None
+        # A file, not a pipe: a full pipe would block the child's logging.
+        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-", suffix=".log")
+
+    async def start(self) -> "System":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "relaydesk.cli", "run", *self.services],
+            env=self.env.environ(), stdout=subprocess.DEVNULL, stderr=self.log,
+        )
+        async with aiohttp.ClientSession() as http:
+            for service in self.services:
+                url = self.env.url("webchat" if service == "webchat_adapter" else service, "/readyz")
+                await wait_until(lambda url=url: self._ready(http, url), READY_TIMEOUT, f"{service} ready")
+        return self
+
+    async def _ready(self, http: aiohttp.ClientSession, url: str) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"relaydesk exited {self.process.returncode}: {self.output()[-3000:]}")
+        try:
+            async with http.get(url) as response:
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    def output(self) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, in-flight work is simply lost."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class AgentClient:
+    """An agent using the REST API and the live stream."""
+
+    def __init__(self, env: TestEnv, agent_id: str, token: str) -> None:
+        self.env, self.id, self.token = env, agent_id, token
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.http = aiohttp.ClientSession(headers=self.headers)
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+
+    async def request(self, method: str, path: str, json: Any = None) -> tuple[int, Any]:
+        async with self.http.request(method, self.env.url("agent_api", path), json=json) as response:
+            return response.status, await response.json()
+
+    async def go_online(self) -> None:
+        status, _ = await self.request("PUT", "/v1/me/status", {"status": "online"})
+        assert status == 202
+        await wait_until(lambda: self._status_is("online"), what="agent online")
+
+    async def _status_is(self, status: str) -> bool:
+        return (await self.request("GET", "/v1/me"))[1]["status"] == status
+
+    async def connect(self, after: int | None = None) -> None:
+        query = "" if after is None else f"?after={after}"
+        self.ws = await self.http.ws_connect(self.env.url("agent_api", f"/v1/stream{query}"))
+
+    async def next_event(self, kind: str | None = None, timeout: float = EVENT_TIMEOUT) -> dict:
+        """The next stream event (of `kind`, skipping others)."""
+        while True:
+            event = await asyncio.wait_for(self.ws.receive_json(), timeout)
+            if kind is None or event["type"] == kind:
+                return event
+
+    async def reply(self, conversation_id: str, text: str) -> str:
+        status, body = await self.request("POST", f"/v1/conversations/{conversation_id}/replies", {"text": text})
+        assert status == 202, body
+        return body["id"]
+
+    async def close(self) -> None:
+        if self.ws:
+            await self.ws.close()
+        await self.http.close()
+
+
+class Visitor:
+    """A web-chat visitor: a session over HTTP, then frames over the WebSocket."""
+
+    def __init__(self, env: TestEnv) -> None:
+        self.env = env
+        self.http = aiohttp.ClientSession()
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.session_id = self.token = ""
+
+    async def open(self, name: str = "") -> "Visitor":
+        async with self.http.post(self.env.url("webchat", "/webchat/session"), json={"name": name}) as response:
+            assert response.status == 201
+            body = await response.json()
+        self.session_id, self.token = body["session_id"], body["token"]
+        await self.connect()
+        return self
+
+    async def connect(self) -> None:
+        self.ws = await self.http.ws_connect(self.env.url("webchat", f"/webchat/ws?token={self.token}"))
+        assert (await self.next_frame("ready"))["session_id"] == self.session_id
+
+    async def send(self, text: str, client_id: str | None = None) -> str:
+        client_id = client_id or uuid.uuid4().hex
+        await self.ws.send_json({"type": "message", "client_id": client_id, "text": text})
+        return client_id
+
+    async def next_frame(self, kind: str | None = None, timeout: float = EVENT_TIMEOUT) -> dict:
+        while True:
+            frame = await asyncio.wait_for(self.ws.receive_json(), timeout)
+            if kind is None or frame["type"] == kind:
+                return frame
+
+    async def close(self) -> None:
+        if self.ws:
+            await self.ws.close()
+        await self.http.close()
+
+
+class People:
+    """The agents and visitors one test creates, closed together at its end."""
+
+    def __init__(self, env: TestEnv) -> None:
+        self.env = env
+        self.opened: list[AgentClient | Visitor] = []
+
+    async def agent(self, capacity: int = 5, online: bool = True, stream: bool = True, **fields) -> AgentClient:
+        agent = await self.env.add_agent(capacity=capacity, **fields)
+        self.opened.append(agent)
+        if stream:
+            await agent.connect()
+        if online:
+            await agent.go_online()
+        return agent
+
+    async def visitor(self, name: str = "") -> Visitor:
+        visitor = Visitor(self.env)
+        self.opened.append(visitor)
+        return await visitor.open(name)
+
+    async def close(self) -> None:
+        for person in self.opened:
+            await person.close()
