@@ -223,3 +223,29 @@ class People:
     async def close(self) -> None:
         for person in self.opened:
             await person.close()
+
+
+async def publish_inbound(settings: Settings, messages: list) -> None:
+    """Publish inbound messages the way an adapter does: persistent, each confirmed."""
+    from contracts.topology import inbound_key
+    from shared.broker import make_broker, publish
+
+    broker = make_broker(settings)
+    await broker.connect()
+    try:
+        await asyncio.gather(*(
+            publish(broker, m, inbound_key(m.channel), message_id=m.message_id) for m in messages
+        ))
+    finally:
+        await broker.stop()
+
+
+def inbound(customer: str, text: str, channel_message_id: str | None = None, channel: str = "webchat"):
+    from datetime import UTC, datetime
+
+    from contracts import InboundMessage
+
+    return InboundMessage(
+        channel=channel, channel_message_id=channel_message_id or uuid.uuid4().hex,
+        customer_address=customer, received_at=datetime.now(UTC), text=text,
+    )

@@ -31,26 +31,35 @@ def frame(event_id: int, event: AgentEvent) -> str:
 
 
 class AgentSocket:
-    """One open stream; holds live events back while it replays missed ones."""
+    """One open stream; holds live events back while it replays missed ones.
+
+    Live events are forwarded as they come, even out of id order (the sweeper publishes
+    late); only the overlap between the replay and the held live events is dropped.
+    """
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
-        self.last_id = 0
         self.replaying = True
+        self.replayed: set[int] = set()
         self.held: list[tuple[int, str]] = []
 
     async def send(self, event_id: int, data: str) -> None:
         if self.replaying:
             self.held.append((event_id, data))
-        elif event_id > self.last_id:
-            self.last_id = event_id
+        else:
             await self.ws.send_str(data)
+
+    async def replay(self, event_id: int, data: str) -> None:
+        self.replayed.add(event_id)
+        await self.ws.send_str(data)
 
     async def finish_replay(self) -> None:
         self.replaying = False
         for event_id, data in sorted(self.held):
-            await self.send(event_id, data)
+            if event_id not in self.replayed:
+                await self.ws.send_str(data)
         self.held.clear()
+        self.replayed.clear()
 
 
 class StreamHub:
@@ -96,5 +105,4 @@ class StreamHub:
     async def _replay(self, request: web.Request, agent_id: str, socket: AgentSocket, after: int) -> None:
         rows = await queries.events_after(request.app[POOL], agent_id, after, REPLAY_LIMIT)
         for row in rows:
-            socket.last_id = row["id"]
-            await socket.ws.send_str(frame(row["id"], _decoder.decode(row["payload"])))
+            await socket.replay(row["id"], frame(row["id"], _decoder.decode(row["payload"])))
