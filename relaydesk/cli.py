@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             from contracts.generate import write_schemas
 
             stale = write_schemas(check=args.check)
-            if stale:
+            if stale and args.check:
                 print("stale schema files (run `relaydesk schemas`):", *stale, sep="\n  ", file=sys.stderr)
                 return 1
+            print(f"schemas written: {', '.join(stale) or 'none (up to date)'}")
         case "agents":
             from services.agent_api.accounts import AccountError, add_agent_cli
 

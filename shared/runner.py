@@ -12,6 +12,7 @@ from shared.config import DEV_WEBCHAT_SECRET, Settings
 
 log = logging.getLogger("relaydesk.runner")
 
+SHUTDOWN_TIMEOUT = 10.0
 SERVICES: dict[str, str] = {
     "agent_api": "agent_api_port",
     "webchat_adapter": "webchat_port",
@@ -36,7 +37,9 @@ async def serve(names: list[str], settings: Settings) -> None:
     runners = []
     try:
         for name in names:
-            runner = web.AppRunner(build_app(name, settings), access_log=None, handle_signals=False)
+            runner = web.AppRunner(
+                build_app(name, settings), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+            )
             await runner.setup()
             runners.append(runner)
             port = getattr(settings, SERVICES[name])

@@ -73,8 +73,8 @@ class TestEnv:
 class System:
     """`relaydesk run SERVICE…` as a child process; killed by its own PID only."""
 
-    def __init__(self, env: TestEnv, services: list[str]) -> None:
-        self.env, self.services = env, services
+    def __init__(self, env: TestEnv, services: list[str], **overrides: Any) -> None:
+        self.env, self.services, self.overrides = env, services, overrides
         self.process: subprocess.Popen | None = None
         # A file, not a pipe: a full pipe would block the child's logging.
         self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-", suffix=".log")
@@ -82,7 +82,7 @@ class System:
     async def start(self) -> "System":
         self.process = subprocess.Popen(
             [sys.executable, "-m", "relaydesk.cli", "run", *self.services],
-            env=self.env.environ(), stdout=subprocess.DEVNULL, stderr=self.log,
+            env=self.env.environ(**self.overrides), stdout=subprocess.DEVNULL, stderr=self.log,
         )
         async with aiohttp.ClientSession() as http:
             for service in self.services:

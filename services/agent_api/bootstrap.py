@@ -21,5 +21,6 @@ def build(settings: Settings) -> web.Application:
     add_routes(app)
     hub = StreamHub()
     app.router.add_get("/v1/stream", hub.handle)
+    app.on_shutdown.append(hub.close_all)
     subscribe(SERVICE, broker, live_queue(AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN), AgentEvent, hub.on_event)
     return app

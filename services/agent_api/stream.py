@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
 from contracts import AgentEvent
@@ -67,6 +67,11 @@ class StreamHub:
 
     def __init__(self) -> None:
         self.sockets: dict[str, set[AgentSocket]] = defaultdict(set)
+
+    async def close_all(self, _: web.Application) -> None:
+        """On shutdown: tell agents to reconnect (to another replica) with `?after=`."""
+        for socket in [s for group in self.sockets.values() for s in group]:
+            await socket.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 
     async def on_event(self, event: AgentEvent, message: RabbitMessage) -> None:
         sockets = self.sockets.get(event.agent_id)

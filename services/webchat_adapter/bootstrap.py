@@ -41,6 +41,7 @@ def build(settings: Settings) -> web.Application:
     app.router.add_static("/static", STATIC)
     app.router.add_post("/webchat/session", create_session)
     app.router.add_get("/webchat/ws", hub.handle)
+    app.on_shutdown.append(hub.close_all)
     replies = live_queue(WEBCHAT_LIVE_PREFIX, outbound_key(Channel.WEBCHAT))
     subscribe(SERVICE, broker, replies, OutboundMessage, hub.on_reply)
     return app

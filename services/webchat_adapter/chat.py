@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
 from contracts import Channel, OutboundMessage
@@ -62,6 +62,11 @@ class VisitorHub:
     def __init__(self) -> None:
         self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
         self.buckets: dict[str, TokenBucket] = {}
+
+    async def close_all(self, _: web.Application) -> None:
+        """On shutdown: tell visitors to reconnect (to another replica) instead of hanging on."""
+        for ws in [ws for group in self.sockets.values() for ws in group]:
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 
     async def on_reply(self, message: OutboundMessage, _: RabbitMessage) -> None:
         sockets = self.sockets.get(message.customer_address)

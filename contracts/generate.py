@@ -1,0 +1,72 @@
+"""`relaydesk schemas`: JSON Schema of the bus contracts and the AsyncAPI document, from code."""
+
+import json
+import re
+from pathlib import Path
+
+import msgspec
+
+from contracts import BUS_TYPES, AgentCommand, AgentEvent, Channel, InboundMessage, OutboundMessage
+from contracts.topology import AGENT_COMMAND_KEY, AGENT_EVENT_PATTERN, INBOUND_PATTERN, outbound_key
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+PAYLOADS = {
+    INBOUND_PATTERN: InboundMessage,
+    AGENT_COMMAND_KEY: AgentCommand,
+    outbound_key(Channel.WEBCHAT): OutboundMessage,
+    AGENT_EVENT_PATTERN: AgentEvent,
+}
+"""What each consumed routing key carries; FastStream cannot see it through our raw decoder."""
+REPLICA_QUEUE = re.compile(r"(\.live\.)[0-9a-f]{32}")
+
+
+def bus_schema() -> dict:
+    """One JSON Schema document defining every message on the bus."""
+    refs, definitions = msgspec.json.schema_components(BUS_TYPES, ref_template="#/$defs/{name}")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Relaydesk bus messages",
+        "oneOf": list(refs),
+        "$defs": definitions,
+    }
+
+
+def asyncapi() -> dict:
+    """FastStream's AsyncAPI 3 document for every service, with our payload schemas filled in."""
+    from faststream.specification import AsyncAPI
+
+    from shared.config import Settings
+    from shared.http import BROKER
+    from shared.runner import SERVICES, build_app
+
+    brokers = [build_app(name, Settings())[BROKER] for name in SERVICES]
+    document = AsyncAPI(*brokers, title="Relaydesk", version="1").to_specification().to_jsonable()
+    refs, schemas = msgspec.json.schema_components(BUS_TYPES, ref_template="#/components/schemas/{name}")
+    payloads = dict(zip(BUS_TYPES, refs, strict=True))
+    components = document["components"]
+    components["schemas"] = schemas
+    for channel in document["channels"].values():
+        payload = payloads[PAYLOADS[channel["address"]]]
+        for message in channel["messages"].values():
+            components["messages"][message["$ref"].rpartition("/")[2]]["payload"] = payload
+    # Live queues are named per replica at start; the document names the pattern.
+    return json.loads(REPLICA_QUEUE.sub(r"\1{replica}", json.dumps(document)))
+
+
+def render(document: dict) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_schemas(check: bool = False) -> list[str]:
+    """Write (or with `check`, compare) the generated files; return the stale ones' names."""
+    files = {"bus.schema.json": bus_schema(), "asyncapi.json": asyncapi()}
+    stale = []
+    for name, document in files.items():
+        path, text = SCHEMA_DIR / name, render(document)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(name)
+        if not check:
+            SCHEMA_DIR.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return stale

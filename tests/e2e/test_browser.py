@@ -1,0 +1,103 @@
+"""The web-chat widget in a real headless Chromium, talking to every service."""
+
+import re
+import shutil
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+# The machine's network is closed: keep Chromium from calling home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 15_000
+ACKED = re.compile(r"\brd-acked\b")
+
+
+def unexpected(message) -> bool:
+    """A console error, other than the 404 for the favicon the demo page does not have."""
+    return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
+
+
+@pytest.fixture
+async def page(env, system):
+    """A fresh headless Chromium showing the widget's demo page; it must log no errors."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium package")
+    errors: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(locale="en-US")).new_page()
+            page.on("console", lambda m: unexpected(m) and errors.append(f"console: {m.text} {m.location}"))
+            page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+            page.set_default_timeout(WAIT_MS)
+            await page.goto(env.url("webchat", "/"))
+            yield page
+        finally:
+            await browser.close()
+    assert errors == []
+
+
+async def online(page) -> None:
+    await expect(page.locator("#relaydesk-status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+
+
+async def send(page, text: str) -> None:
+    """Type `text` into the widget, press Enter, and wait until the server acked it."""
+    await page.locator("#relaydesk-input").fill(text)
+    await page.locator("#relaydesk-input").press("Enter")
+    bubble = page.locator(".rd-msg.rd-visitor").filter(has_text=text)
+    await expect(bubble).to_have_class(ACKED, timeout=WAIT_MS)
+    await expect(page.locator("#relaydesk-input")).to_have_value("")
+
+
+async def test_widget_conversation_in_a_real_browser(page, people):
+    """A visitor chats through the widget, reloads the page and carries on in the same conversation."""
+    agent = await people.agent()
+    await online(page)
+
+    question = "我的转账还没到账 / my transfer has not arrived"
+    await send(page, question)
+    assignment = await agent.next_event("assignment")
+    assert (assignment["channel"], assignment["preview"]) == ("webchat", question)
+    conversation_id = assignment["conversation_id"]
+
+    answer = "您好，我们正在核查 / we are checking"
+    await agent.reply(conversation_id, answer)
+    await expect(page.locator(".rd-msg.rd-agent")).to_have_text([answer], timeout=WAIT_MS)
+    await expect(page.locator(".rd-msg.rd-agent")).to_have_attribute("data-seq", "1")
+
+    await page.reload()
+    await online(page)
+    await expect(page.locator(".rd-msg.rd-visitor")).to_have_text([question])
+    await expect(page.locator(".rd-msg.rd-visitor")).to_have_class(ACKED)
+    follow_up = "还有一个问题 / one more question"
+    await send(page, follow_up)
+    # The resume frame went before the message on the same socket: any replay is in by now.
+    await expect(page.locator(".rd-msg.rd-agent")).to_have_text([answer])
+
+    event = await agent.next_event()
+    assert event["type"] == "message", event  # Not a new assignment: the same session goes on.
+    assert (event["conversation_id"], event["text"]) == (conversation_id, follow_up)
+
+
+async def test_widget_refuses_oversize_text_without_sending(page, people):
+    """More than 4000 characters is refused in the page; nothing reaches the agent."""
+    agent = await people.agent()
+    await online(page)
+
+    oversize = "字" * 4000 + "x"  # 4001 code points.
+    await page.locator("#relaydesk-input").fill(oversize)
+    await page.locator("#relaydesk-input").press("Enter")
+    await expect(page.locator(".rd-error")).to_have_text(re.compile(r"too long: 4001 characters"), timeout=WAIT_MS)
+    await expect(page.locator("#relaydesk-input")).to_have_value(oversize)  # Kept, so it can be shortened.
+    await expect(page.locator(".rd-msg.rd-visitor")).to_have_count(0)
+
+    sentinel = "正常消息 / a normal message"
+    await send(page, sentinel)
+    event = await agent.next_event()  # The first thing the agent hears of this visitor.
+    assert event["type"] == "assignment", event
+    assert event["preview"] == sentinel
