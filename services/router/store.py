@@ -149,17 +149,26 @@ async def claim_command(conn: asyncpg.Connection, command_id: str) -> bool:
 
 
 async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
-    """Online agents with their open load, locked so no two routers overfill one agent."""
+    """Online agents with their open load, locked so no two routers overfill one agent.
+
+    Lock first, count after: under READ COMMITTED a statement that waited for a lock still
+    reads with the snapshot from before the wait, so counting in it would miss the
+    assignments the lock holder just committed.
+    """
+    locked = await conn.fetch(
+        "SELECT agent_id FROM agent_state WHERE status = 'online' ORDER BY agent_id FOR UPDATE"
+    )
+    if not locked:
+        return []
     rows = await conn.fetch(
-        "SELECT s.agent_id, a.capacity, a.skills, a.languages,"
-        " (SELECT count(*) FROM conversations c WHERE c.agent_id = s.agent_id"
-        "   AND c.status = 'assigned') AS load"
-        " FROM agent_state s JOIN agents a ON a.id = s.agent_id"
-        " WHERE s.status = 'online' ORDER BY s.agent_id FOR UPDATE OF s"
+        "SELECT a.id, a.capacity, a.skills, a.languages,"
+        " (SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'assigned') AS load"
+        " FROM agents a WHERE a.id = ANY($1::uuid[]) ORDER BY a.id",
+        [r["agent_id"] for r in locked],
     )
     return [
         AgentSlot(
-            agent_id=str(r["agent_id"]),
+            agent_id=str(r["id"]),
             capacity=r["capacity"],
             load=r["load"],
             skills=frozenset(r["skills"]),

@@ -1,0 +1,758 @@
+"""Web chat end to end: visitor message -> agent stream latency, and the highest sustainable rate.
+
+The system runs as real `relaydesk run` child processes on a throwaway RabbitMQ vhost and
+PostgreSQL database that this script creates and removes. N agents are online with an open
+`/v1/stream` WebSocket; V visitors hold open web-chat WebSockets. Latency is the time from
+the visitor sending its frame to the agent's stream delivering the event that carries the
+message's unique token (both ends live in this process, on one monotonic clock).
+
+Phases, per topology ("split": `run router` + `run agent_api webchat_adapter`, the headline;
+"single": all three services in one process):
+
+1. first messages: every visitor's first message opens a conversation (`assignment` event);
+2. fixed rate: --rate msg/s for --seconds, open loop, spread round-robin over the visitors,
+   on conversations that are already assigned (`message` events, the common path);
+3. step-up: higher rates for --step-seconds each until p99 exceeds --p99-bound-ms or a
+   message is not delivered within the drain window; then a few bisection steps.
+
+The two-hop raw ceiling (bench/broker_ceiling.py, publish->consume->publish->consume on
+quorum queues) is measured first in the same run, on the same vhost, before the system
+starts; the highest rate that held is reported as a ratio to it.
+
+Run:  .venv/bin/python bench/webchat_e2e.py [--rate 200 --seconds 10 --visitors 200 ...]
+"""
+
+import argparse
+import asyncio
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `bench`, `services`, `shared` importable
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+import msgspec  # noqa: E402
+
+from bench.broker_ceiling import measure_ceiling  # noqa: E402
+from services.agent_api.accounts import add_agent  # noqa: E402
+from shared import db  # noqa: E402
+from shared.config import Settings, env_name  # noqa: E402
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/postgres"
+TOPOLOGIES = {
+    "split": [["router"], ["agent_api", "webchat_adapter"]],
+    "single": [["router", "agent_api", "webchat_adapter"]],
+}
+READY_TIMEOUT = 40.0
+PAD = "my transfer to the wallet has not arrived yet, order 2024-xx, please check"
+_decode = msgspec.json.Decoder().decode
+
+
+def log(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def with_path(url: str, path: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + path))
+
+
+# --------------------------------------------------------------------------- resources
+
+
+class Resources:
+    """Everything this run created, removed in reverse by `cleanup` (also after errors)."""
+
+    def __init__(self, amqp_url: str, admin_db_url: str) -> None:
+        self.amqp_url, self.admin_db_url = amqp_url, admin_db_url
+        self.rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+        self.vhosts: list[str] = []
+        self.databases: list[str] = []
+        self.processes: list["ServiceProcess"] = []
+
+    def ctl(self, *args: str) -> None:
+        subprocess.run([self.rabbitmqctl, *args], check=True, capture_output=True, timeout=60)
+
+    def create_vhost(self) -> str:
+        name = f"relaydesk-bench-{uuid.uuid4().hex[:10]}"
+        self.vhosts.append(name)  # before creating: a half-made vhost is still deleted
+        self.ctl("add_vhost", name)
+        self.ctl("set_permissions", "-p", name, urlsplit(self.amqp_url).username or "guest", ".*", ".*", ".*")
+        return with_path(self.amqp_url, quote(name, safe=""))
+
+    async def create_database(self) -> str:
+        name = f"relaydesk_bench_{uuid.uuid4().hex[:10]}"
+        self.databases.append(name)
+        conn = await asyncpg.connect(self.admin_db_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        url = with_path(self.admin_db_url, name)
+        await db.migrate(url)
+        return url
+
+    async def _drop_databases(self) -> list[str]:
+        problems = []
+        conn = await asyncpg.connect(self.admin_db_url)
+        try:
+            for name in self.databases:
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                except Exception as exc:  # keep going: drop the others
+                    problems.append(f"drop database {name}: {exc!r}")
+        finally:
+            await conn.close()
+        return problems
+
+    def cleanup(self) -> None:
+        """Stop our processes (by PID), delete our vhosts, drop our databases."""
+        problems = []
+        for process in reversed(self.processes):
+            try:
+                process.stop()
+            except Exception as exc:
+                problems.append(f"stop pid {process.pid}: {exc!r}")
+        for name in self.vhosts:
+            try:
+                self.ctl("delete_vhost", name)
+            except subprocess.CalledProcessError as exc:
+                if b"not_found" not in (exc.stderr or b"") + (exc.stdout or b""):
+                    problems.append(f"delete vhost {name}: {exc.stderr!r}")
+            except Exception as exc:
+                problems.append(f"delete vhost {name}: {exc!r}")
+        if self.databases:
+            try:
+                problems += asyncio.run(self._drop_databases())
+            except Exception as exc:
+                problems.append(f"drop databases {self.databases}: {exc!r}")
+        for problem in problems:
+            print(f"cleanup: {problem}", file=sys.stderr, flush=True)
+        self.processes, self.vhosts, self.databases = [], [], []
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM if the benchmark dies without cleaning up."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class ServiceProcess:
+    """`relaydesk run SERVICE…` as a child process; stopped by its own PID only."""
+
+    def __init__(self, settings: Settings, services: list[str]) -> None:
+        self.settings, self.services = settings, services
+        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-bench-", suffix=".log")
+        environ = {**os.environ, **{env_name(k): str(v) for k, v in msgspec.structs.asdict(settings).items()}}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "relaydesk.cli", "run", *services], cwd=ROOT, env=environ,
+            stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=_die_with_parent,
+        )
+        self.pid = self.process.pid
+
+    @property
+    def label(self) -> str:
+        return "+".join(s.replace("_adapter", "") for s in self.services)
+
+    async def wait_ready(self, http: aiohttp.ClientSession) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        for service in self.services:
+            url = service_url(self.settings, service, "/readyz")
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"`relaydesk run {' '.join(self.services)}` exited "
+                                       f"{self.process.returncode}:\n{self.output()[-3000:]}")
+                try:
+                    async with http.get(url) as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} not ready after {READY_TIMEOUT}s:\n{self.output()[-3000:]}")
+                await asyncio.sleep(0.1)
+
+    def output(self) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as file:
+            return file.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGKILL)
+                self.process.wait(10)
+        self.log.close()
+
+
+def service_url(settings: Settings, service: str, path: str) -> str:
+    port = {"router": settings.router_port, "agent_api": settings.agent_api_port,
+            "webchat_adapter": settings.webchat_port}[service]
+    return f"http://127.0.0.1:{port}{path}"
+
+
+# --------------------------------------------------------------------------- CPU accounting
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            fields = file.read().rpartition(b")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _pids_named(names: set[str]) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as file:
+                    if file.read().strip() in names:
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    with open("/proc/stat") as file:
+        values = [int(v) for v in file.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class CpuMeter:
+    """CPU used by each part of the system between `start` and `stop`, as % of one core."""
+
+    def __init__(self, processes: list[ServiceProcess]) -> None:
+        self.processes = processes
+
+    def _sample(self) -> dict:
+        return {
+            "wall": time.perf_counter(),
+            "generator": time.process_time(),
+            **{p.label: _proc_cpu(p.pid) for p in self.processes},
+            "rabbitmq": sum(map(_proc_cpu, _pids_named({"beam.smp"}))),
+            "postgres": sum(map(_proc_cpu, _pids_named({"postgres"}))),
+            "machine": _machine_busy(),
+        }
+
+    def start(self) -> None:
+        self.first = self._sample()
+
+    def stop(self) -> dict:
+        last, first = self._sample(), self.first
+        wall = last["wall"] - first["wall"]
+        shares = {k: round(100 * (last[k] - first[k]) / wall) for k in first if k not in ("wall", "machine")}
+        busy, total = (b - a for a, b in zip(first["machine"], last["machine"]))
+        shares["machine_pct_of_all_cores"] = round(100 * busy / max(total, 1))
+        return shares
+
+
+def cpu_line(shares: dict) -> str:
+    parts = [f"{k} {v}%" for k, v in shares.items() if k != "machine_pct_of_all_cores"]
+    return (f"  cpu (% of one core): {'  '.join(parts)}   machine {shares['machine_pct_of_all_cores']}% "
+            f"of {os.cpu_count()} cores")
+
+
+# --------------------------------------------------------------------------- service metrics
+
+_BUCKET = re.compile(r'^relaydesk_message_handle_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$')
+
+
+async def handle_histograms(http: aiohttp.ClientSession, settings: Settings, processes) -> dict:
+    """{(service, queue): {"buckets": {le: n}, "sum": s, "count": n}} from every process's /metrics."""
+    found: dict = {}
+    for process in processes:
+        async with http.get(service_url(settings, process.services[0], "/metrics")) as response:
+            text = await response.text()
+        for line in text.splitlines():
+            if match := _BUCKET.match(line):
+                kind, labels, value = match.groups()
+                tags = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+                entry = found.setdefault((tags["service"], tags["queue"]), {"buckets": {}, "sum": 0.0, "count": 0.0})
+                if kind == "bucket":
+                    entry["buckets"][tags["le"]] = float(value)
+                else:
+                    entry[kind] = float(value)
+    return found
+
+
+def handle_summary(before: dict, after: dict) -> dict:
+    """Per consumer: messages handled, mean and bucketed p99 of handler time in the interval."""
+    summary = {}
+    for key, entry in after.items():
+        old = before.get(key, {"buckets": {}, "sum": 0.0, "count": 0.0})
+        count = entry["count"] - old["count"]
+        if count <= 0:
+            continue
+        p99 = "inf"
+        for le in sorted(entry["buckets"], key=lambda b: float(b)):
+            if entry["buckets"][le] - old["buckets"].get(le, 0.0) >= 0.99 * count:
+                p99 = le
+                break
+        name = f"{key[0]}:{key[1]}"
+        summary[name] = {"handled": int(count), "mean_ms": round(1000 * (entry["sum"] - old["sum"]) / count, 2),
+                         "p99_le_ms": p99 if p99 == "inf" else round(1000 * float(p99), 1)}
+    return summary
+
+
+# --------------------------------------------------------------------------- load generator
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"p50_ms": None, "p90_ms": None, "p99_ms": None, "max_ms": None}
+    if len(values) == 1:
+        values = values * 2
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50_ms": round(cuts[49], 2), "p90_ms": round(cuts[89], 2), "p99_ms": round(cuts[98], 2),
+            "max_ms": round(max(values), 2)}
+
+
+@dataclass
+class Visitor:
+    session_id: str
+    ws: aiohttp.ClientWebSocketResponse
+    reader: asyncio.Task | None = None
+
+
+@dataclass
+class Agent:
+    agent_id: str
+    token: str
+    ws: aiohttp.ClientWebSocketResponse | None = None
+    reader: asyncio.Task | None = None
+
+
+@dataclass
+class Load:
+    """Visitors and agents in this process; every message is a numbered token `q<n>`."""
+
+    http: aiohttp.ClientSession
+    settings: Settings
+    visitors: list[Visitor] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
+    sent_at: dict[int, float] = field(default_factory=dict)
+    acked_at: dict[int, float] = field(default_factory=dict)
+    got_at: dict[int, float] = field(default_factory=dict)
+    got_kind: dict[int, str] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)
+    duplicates: int = 0
+    next_token: int = 0
+    last_tokens: range = range(0)
+
+    # -- setup
+
+    async def add_agents(self, count: int, capacity: int) -> None:
+        conn = await asyncpg.connect(self.settings.database_url)
+        try:
+            for n in range(count):
+                agent_id, token = await add_agent(conn, f"bench-agent-{n}", capacity=capacity, skills=[],
+                                                  languages=["zh", "en"], role="agent")
+                self.agents.append(Agent(agent_id, token))
+        finally:
+            await conn.close()
+        for agent in self.agents:
+            headers = {"Authorization": f"Bearer {agent.token}"}
+            agent.ws = await self.http.ws_connect(service_url(self.settings, "agent_api", "/v1/stream"),
+                                                  headers=headers, max_msg_size=0)
+            agent.reader = asyncio.create_task(self._read_agent(agent))
+            async with self.http.put(service_url(self.settings, "agent_api", "/v1/me/status"),
+                                     json={"status": "online"}, headers=headers) as response:
+                assert response.status == 202, await response.text()
+        deadline = time.monotonic() + 15
+        for agent in self.agents:
+            while True:
+                async with self.http.get(service_url(self.settings, "agent_api", "/v1/me"),
+                                         headers={"Authorization": f"Bearer {agent.token}"}) as response:
+                    if (await response.json())["status"] == "online":
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("agents did not come online")
+                await asyncio.sleep(0.05)
+
+    async def add_visitors(self, count: int) -> None:
+        async def one(n: int) -> Visitor:
+            async with self.http.post(service_url(self.settings, "webchat_adapter", "/webchat/session"),
+                                      json={"name": f"visitor {n}"}) as response:
+                assert response.status == 201, await response.text()
+                body = await response.json()
+            ws = await self.http.ws_connect(
+                service_url(self.settings, "webchat_adapter", f"/webchat/ws?token={body['token']}"))
+            ready = await ws.receive_json(timeout=10)
+            assert ready["type"] == "ready", ready
+            visitor = Visitor(body["session_id"], ws)
+            visitor.reader = asyncio.create_task(self._read_visitor(visitor))
+            return visitor
+
+        for first in range(0, count, 50):
+            self.visitors += await asyncio.gather(*(one(n) for n in range(first, min(count, first + 50))))
+
+    async def close(self) -> None:
+        for person in [*self.visitors, *self.agents]:
+            if person.ws is not None:
+                await person.ws.close()
+            if person.reader is not None:
+                person.reader.cancel()
+
+    # -- receivers
+
+    async def _read_agent(self, agent: Agent) -> None:
+        async for message in agent.ws:
+            now = time.perf_counter()
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            event = _decode(message.data)
+            kind = event.get("type")
+            text = event.get("text") if kind == "message" else event.get("preview") if kind == "assignment" else None
+            if not text or text[0] != "q":
+                continue
+            token = int(text[1:text.index(" ")])
+            if token in self.got_at:
+                self.duplicates += 1
+            else:
+                self.got_at[token], self.got_kind[token] = now, kind
+        self.errors["agent_stream_closed"] += 1
+
+    async def _read_visitor(self, visitor: Visitor) -> None:
+        async for message in visitor.ws:
+            now = time.perf_counter()
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            frame = _decode(message.data)
+            if frame["type"] == "ack":
+                self.acked_at[int(frame["client_id"][1:])] = now
+            elif frame["type"] == "error":
+                self.errors[frame.get("code", "error")] += 1
+        self.errors["visitor_socket_closed"] += 1
+
+    # -- senders
+
+    async def _send(self, visitor: Visitor, token: int) -> None:
+        data = f'{{"type":"message","client_id":"c{token}","text":"q{token} {PAD}"}}'
+        self.sent_at[token] = time.perf_counter()
+        try:
+            await visitor.ws.send_str(data)
+        except (ConnectionError, RuntimeError) as exc:
+            self.errors[f"send_failed:{type(exc).__name__}"] += 1
+
+    async def run_open_loop(self, rate: float, count: int, visitors: list[Visitor]) -> dict:
+        """Send `count` messages at `rate`/s on a fixed schedule, round-robin over `visitors`."""
+        tokens = range(self.next_token, self.next_token + count)
+        self.next_token += count
+        start = time.perf_counter()
+        sent, max_lag = 0, 0.0
+        while sent < count:
+            now = time.perf_counter()
+            due = min(count, int((now - start) * rate) + 1)
+            if due > sent:  # behind schedule: catch up at once (open loop, no waiting on acks)
+                max_lag = max(max_lag, now - (start + sent / rate))
+            while sent < due:
+                await self._send(visitors[sent % len(visitors)], tokens[sent])
+                sent += 1
+            delay = start + sent / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        elapsed = time.perf_counter() - start
+        return {"tokens": tokens, "achieved_rate": count / elapsed if elapsed else float("inf"),
+                "max_schedule_lag_ms": round(1000 * max_lag, 1)}
+
+    async def drain(self, tokens: range, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline and not all(t in self.got_at for t in tokens):
+            await asyncio.sleep(0.02)
+
+    def result(self, tokens: range, target_rate: float, achieved_rate: float, lag_ms: float) -> dict:
+        got = [t for t in tokens if t in self.got_at]
+        latencies = [1000 * (self.got_at[t] - self.sent_at[t]) for t in got]
+        acks = [1000 * (self.acked_at[t] - self.sent_at[t]) for t in tokens if t in self.acked_at]
+        first, last = self.sent_at[tokens[0]], max((self.got_at[t] for t in got), default=0.0)
+        return {
+            "rate": target_rate,
+            "sent": len(tokens),
+            "delivered": len(got),
+            "lost": len(tokens) - len(got),
+            "achieved_rate": round(achieved_rate, 1),
+            "delivered_per_s": round(len(got) / (last - first), 1) if last > first else 0.0,
+            **percentiles(latencies),
+            "ack": {k: v for k, v in percentiles(acks).items() if k in ("p50_ms", "p99_ms")},
+            "kinds": dict(Counter(self.got_kind[t] for t in got)),
+            "max_schedule_lag_ms": lag_ms,
+        }
+
+    async def phase(self, rate: float, seconds: float, drain_s: float, visitors: list[Visitor] | None = None,
+                    count: int | None = None) -> dict:
+        errors_before = Counter(self.errors)
+        count = count if count is not None else max(2, round(rate * seconds))
+        run = await self.run_open_loop(rate, count, visitors or self.visitors)
+        self.last_tokens = run["tokens"]
+        await self.drain(run["tokens"], drain_s)
+        out = self.result(run["tokens"], rate, run["achieved_rate"], run["max_schedule_lag_ms"])
+        out["errors"] = dict(self.errors - errors_before)
+        return out
+
+
+def phase_line(label: str, r: dict) -> str:
+    return (f"{label:<22}{r['achieved_rate']:6.0f} msg/s  p50 {r['p50_ms'] or 0:7.1f} ms  p90 {r['p90_ms'] or 0:7.1f} ms"
+            f"  p99 {r['p99_ms'] or 0:7.1f} ms  max {r['max_ms'] or 0:7.1f} ms  lost {r['lost']}"
+            f"{'  errors ' + json.dumps(r['errors']) if r['errors'] else ''}")
+
+
+# --------------------------------------------------------------------------- one topology
+
+
+def held(r: dict, bound_ms: float) -> tuple[bool, str]:
+    if r["errors"]:
+        return False, f"errors {r['errors']}"
+    if r["lost"]:
+        return False, f"{r['lost']} not delivered in the drain window"
+    if r["p99_ms"] is None or r["p99_ms"] > bound_ms:
+        return False, f"p99 {r['p99_ms']} ms > {bound_ms:.0f} ms"
+    return True, "held"
+
+
+async def run_topology(name: str, args, resources: Resources) -> dict:
+    amqp_url = resources.create_vhost()
+    database_url = await resources.create_database()
+    settings = Settings(
+        amqp_url=amqp_url, database_url=database_url, host="127.0.0.1",
+        agent_api_port=free_port(), webchat_port=free_port(), router_port=free_port(),
+        webchat_secret="bench-secret-" + uuid.uuid4().hex,
+        # Per-session flood limit: raised so that it never refuses benchmark traffic
+        # (the bucket is still checked on every message).
+        webchat_rate=1_000_000.0, webchat_burst=1_000_000,
+    )
+    processes = [ServiceProcess(settings, services) for services in TOPOLOGIES[name]]
+    resources.processes += processes
+    report: dict = {"topology": name, "processes": {p.label: p.pid for p in processes},
+                    "visitors": args.visitors, "agents": args.agents}
+    log(f"\n== {name}: " + ", ".join(f"`relaydesk run {' '.join(p.services)}` (pid {p.pid})" for p in processes))
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        for process in processes:
+            await process.wait_ready(http)
+        load = Load(http, settings)
+        try:
+            capacity = max(5, 2 * -(-args.visitors // args.agents))
+            await load.add_agents(args.agents, capacity)
+            await load.add_visitors(args.visitors)
+            log(f"{args.agents} agents online (capacity {capacity}), {args.visitors} visitors connected")
+            meter = CpuMeter(processes)
+
+            # 1. First messages: every visitor opens a conversation; the agent sees an assignment.
+            first = await load.phase(args.rate, 0, args.drain_seconds, count=args.visitors)
+            report["first_message"] = first
+            log(phase_line(f"first msg @{args.rate:g}/s", first) + f"  kinds {first['kinds']}")
+            if first["lost"] or first["kinds"].get("assignment", 0) != args.visitors:
+                raise RuntimeError(f"warm-up failed: not every visitor got an assignment: {first}")
+
+            # Short steady warm-up on the message path (pools, caches), not reported.
+            await load.phase(args.rate, 2, args.drain_seconds)
+
+            # 2. Fixed rate on assigned conversations.
+            metrics_before = await handle_histograms(http, settings, processes)
+            meter.start()
+            fixed = await load.phase(args.rate, args.seconds, args.drain_seconds)
+            fixed["cpu"] = meter.stop()
+            fixed["handlers"] = handle_summary(metrics_before, await handle_histograms(http, settings, processes))
+            report["fixed"] = fixed
+            log(phase_line(f"webchat e2e @{args.rate:g}/s", fixed))
+            log(f"  ack (visitor -> webchat publish confirmed) p50 {fixed['ack']['p50_ms']} ms "
+                f"p99 {fixed['ack']['p99_ms']} ms; generator max schedule lag {fixed['max_schedule_lag_ms']} ms")
+            log(cpu_line(fixed["cpu"]))
+            for consumer, figures in fixed["handlers"].items():
+                log(f"  handler {consumer:<32} {figures['handled']:6d} msgs  mean {figures['mean_ms']:6.2f} ms"
+                    f"  p99 <= {figures['p99_le_ms']} ms")
+
+            # 3. Step up until it breaks, then bisect.
+            report["steps"] = await step_up(load, args, processes, http, settings, fixed)
+            good = [s for s in report["steps"] if s["held"]]
+            report["max_sustainable_rate"] = max((s["rate"] for s in good), default=0)
+            report["max_delivered_per_s"] = max((s["delivered_per_s"] for s in report["steps"]), default=0)
+            report["duplicates_seen"] = load.duplicates
+        except BaseException:
+            for process in processes:
+                tail = process.output()[-2000:]
+                print(f"--- last log lines of `relaydesk run {' '.join(process.services)}`:\n{tail}",
+                      file=sys.stderr, flush=True)
+            raise
+        finally:
+            await load.close()
+    for process in processes:
+        process.stop()
+    resources.processes = [p for p in resources.processes if p not in processes]
+    return report
+
+
+async def step_up(load: Load, args, processes, http, settings, fixed: dict) -> list[dict]:
+    steps: list[dict] = []
+    ok, why = held(fixed, args.p99_bound_ms)
+    steps.append({**{k: fixed[k] for k in ("rate", "achieved_rate", "delivered_per_s", "p50_ms", "p99_ms",
+                                           "lost")}, "held": ok, "why": f"(fixed-rate run) {why}"})
+    lo, hi = (args.rate, None) if ok else (0, args.rate)
+    for _ in range(args.max_steps):
+        if hi is None:
+            rate = lo + args.step
+        else:
+            if hi - lo <= max(args.resolution, 0.1 * lo):
+                break
+            rate = round((lo + hi) / 2 / 10) * 10
+        meter = CpuMeter(processes)
+        metrics_before = await handle_histograms(http, settings, processes)
+        meter.start()
+        r = await load.phase(rate, args.step_seconds, args.drain_seconds)
+        cpu = meter.stop()
+        handlers = handle_summary(metrics_before, await handle_histograms(http, settings, processes))
+        ok, why = held(r, args.p99_bound_ms)
+        if r["achieved_rate"] < 0.95 * rate:
+            ok, why = False, f"generator only reached {r['achieved_rate']:.0f} msg/s (load generator limit)"
+        steps.append({**{k: r[k] for k in ("rate", "achieved_rate", "delivered_per_s", "p50_ms", "p99_ms", "lost")},
+                      "held": ok, "why": why, "cpu": cpu, "handlers": handlers, "errors": r["errors"]})
+        log(phase_line(f"step {rate:g}/s", r) + f"  -> {why}")
+        log(cpu_line(cpu))
+        if ok:
+            lo = rate
+        else:
+            hi = rate
+            # Let the backlog drain before another step, or stop searching.
+            tokens = load.last_tokens
+            await load.drain(tokens, args.recover_seconds)
+            if not all(t in load.got_at for t in tokens):
+                log(f"  backlog not drained within {args.recover_seconds:g}s: stopping the search")
+                break
+            if "generator" in why:
+                break
+    return steps
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def run(args, resources: Resources) -> dict:
+    figures: dict = {"rate": args.rate, "seconds": args.seconds, "visitors": args.visitors, "agents": args.agents,
+                     "p99_bound_ms": args.p99_bound_ms, "cpus": os.cpu_count()}
+    async with asyncio.timeout(args.timeout):
+        if not args.skip_ceiling:
+            vhost_url = resources.create_vhost()
+            ceiling = await measure_ceiling(vhost_url, count=args.ceiling_count, rate=args.rate,
+                                            rate_seconds=args.ceiling_rate_seconds)
+            figures["ceiling"] = ceiling
+            log(f"ceiling one-hop   {ceiling['one_hop_msgs_per_s']:8.0f} msg/s  "
+                f"p99 @{args.rate:g}/s {ceiling['one_hop_rate_p99_ms']:.1f} ms")
+            log(f"ceiling two-hop   {ceiling['two_hop_msgs_per_s']:8.0f} msg/s  "
+                f"p99 @{args.rate:g}/s {ceiling['two_hop_rate_p99_ms']:.1f} ms")
+        names = ["split", "single"] if args.topology == "both" else [args.topology]
+        figures["topologies"] = {}
+        for name in names:
+            figures["topologies"][name] = await run_topology(name, args, resources)
+    summarize(figures, args)
+    return figures
+
+
+def summarize(figures: dict, args) -> None:
+    ceiling = figures.get("ceiling")
+    log("\n== summary (headline: split = `run router` + `run agent_api webchat_adapter`)")
+    if ceiling:
+        log(f"ceiling two-hop      {ceiling['two_hop_msgs_per_s']:6.0f} msg/s  "
+            f"p99 @{args.rate:g}/s {ceiling['two_hop_rate_p99_ms']:.1f} ms")
+    for name, t in figures["topologies"].items():
+        fixed = t["fixed"]
+        tag = f"[{name}]"
+        log(f"webchat e2e @{args.rate:g}/s {fixed['achieved_rate']:6.0f} msg/s  p50 {fixed['p50_ms']:.1f} ms  "
+            f"p99 {fixed['p99_ms']:.1f} ms  lost {fixed['lost']}  {tag}")
+        first = t["first_message"]
+        log(f"first msg  @{args.rate:g}/s {first['achieved_rate']:6.0f} msg/s  p50 {first['p50_ms']:.1f} ms  "
+            f"p99 {first['p99_ms']:.1f} ms  lost {first['lost']}  {tag} (assignment path)")
+        line = f"webchat e2e max     {t['max_sustainable_rate']:6.0f} msg/s"
+        if ceiling:
+            t["max_ratio_to_two_hop"] = round(t["max_sustainable_rate"] / ceiling["two_hop_msgs_per_s"], 3)
+            t["p99_ratio_to_two_hop_at_rate"] = round(fixed["p99_ms"] / ceiling["two_hop_rate_p99_ms"], 2)
+            line += (f"  ({t['max_ratio_to_two_hop']:.2f} of ceiling; p99 @{args.rate:g}/s is "
+                     f"{t['p99_ratio_to_two_hop_at_rate']:.1f}x the two-hop p99)")
+        log(line + f"  saturated delivery {t['max_delivered_per_s']:.0f} msg/s  {tag}")
+        t["meets_target"] = {
+            "ratio_ge_0_5": t.get("max_ratio_to_two_hop", 0) >= 0.5,
+            "p99_lt_50ms_at_200": fixed["p99_ms"] is not None and fixed["p99_ms"] < 50 and fixed["lost"] == 0
+            if args.rate == 200 else None,
+        }
+        gen = fixed["cpu"]["generator"]
+        log(f"load generator CPU at {args.rate:g}/s: {gen}% of one core"
+            + ("  (WARNING: close to a full core, may distort results)" if gen > 70 else "  (not the bottleneck)"))
+    log(f"targets: >= 0.5 of ceiling, p99 < 50 ms at 200/s: "
+        + json.dumps({n: t["meets_target"] for n, t in figures["topologies"].items()}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP),
+                        help="broker; a throwaway vhost is created on it")
+    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE),
+                        help="maintenance database; a throwaway database is created next to it")
+    parser.add_argument("--rate", type=float, default=200, help="fixed rate, msg/s (default 200)")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of the fixed-rate run")
+    parser.add_argument("--visitors", type=int, default=200, help="open web-chat sockets")
+    parser.add_argument("--agents", type=int, default=10, help="online agents with an open stream")
+    parser.add_argument("--max-steps", type=int, default=6, help="step-up runs after the fixed-rate run")
+    parser.add_argument("--step", type=float, default=200, help="rate increment of the step-up, msg/s")
+    parser.add_argument("--step-seconds", type=float, default=4, help="duration of each step")
+    parser.add_argument("--resolution", type=float, default=50, help="stop bisecting below this gap, msg/s")
+    parser.add_argument("--p99-bound-ms", type=float, default=250, help="a step holds while p99 is under this")
+    parser.add_argument("--drain-seconds", type=float, default=5, help="wait for deliveries after each run")
+    parser.add_argument("--recover-seconds", type=float, default=20, help="wait for a backlog after a failed step")
+    parser.add_argument("--topology", choices=["split", "single", "both"], default="both")
+    parser.add_argument("--skip-ceiling", action="store_true", help="do not measure the raw two-hop ceiling")
+    parser.add_argument("--ceiling-count", type=int, default=3000, help="messages per ceiling max-throughput run")
+    parser.add_argument("--ceiling-rate-seconds", type=int, default=5, help="duration of the ceiling fixed-rate runs")
+    parser.add_argument("--timeout", type=float, default=420, help="hard limit on the whole run, seconds")
+    args = parser.parse_args()
+
+    resources = Resources(args.amqp_url, args.database_url)
+    # SIGTERM behaves like Ctrl-C: unwind and clean up.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        figures = asyncio.run(run(args, resources))
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        resources.cleanup()
+    print(json.dumps(figures, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

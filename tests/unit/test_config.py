@@ -1,0 +1,99 @@
+"""Settings from RELAYDESK_* variables: defaults, conversion, and errors that name the variable."""
+
+import pytest
+
+from shared.config import DEV_WEBCHAT_SECRET, ConfigError, Settings, load_settings
+
+pytestmark = pytest.mark.unit
+
+
+def test_empty_environment_gives_the_defaults():
+    settings = load_settings({})
+    assert settings == Settings()
+    assert settings.amqp_url.startswith("amqp://")
+    assert settings.database_url.startswith("postgresql://")
+    assert (settings.log_level, settings.webchat_secret) == ("INFO", DEV_WEBCHAT_SECRET)
+    assert len({settings.agent_api_port, settings.webchat_port, settings.router_port}) == 3
+
+
+def test_unrelated_and_unknown_variables_are_ignored():
+    assert load_settings({"PATH": "/usr/bin", "RELAYDESK_NO_SUCH_SETTING": "x", "relaydesk_log_level": "nope"}) \
+        == Settings()
+
+
+def test_valid_overrides_are_converted_to_their_types():
+    settings = load_settings({
+        "RELAYDESK_AGENT_API_PORT": "9000",
+        "RELAYDESK_PREFETCH": "128",
+        "RELAYDESK_WEBCHAT_RATE": "2.5",
+        "RELAYDESK_OUTBOX_SWEEP_INTERVAL": "3",
+        "RELAYDESK_LOG_LEVEL": "DEBUG",
+        "RELAYDESK_AMQP_URL": "amqps://user:pw@rabbit.example:5671/prod",
+        "RELAYDESK_DATABASE_URL": "postgres://db.example/relaydesk",
+        "RELAYDESK_WEBCHAT_SECRET": "s" * 16,
+    })
+    assert (settings.agent_api_port, settings.prefetch) == (9000, 128)
+    assert type(settings.agent_api_port) is int
+    assert (settings.webchat_rate, settings.outbox_sweep_interval) == (2.5, 3.0)
+    assert type(settings.outbox_sweep_interval) is float
+    assert settings.log_level == "DEBUG"
+    assert settings.amqp_url == "amqps://user:pw@rabbit.example:5671/prod"
+    assert settings.database_url == "postgres://db.example/relaydesk"
+    assert settings.webchat_secret == "s" * 16
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RELAYDESK_AGENT_API_PORT", "http"),
+        ("RELAYDESK_AGENT_API_PORT", ""),
+        ("RELAYDESK_WEBCHAT_PORT", "70000"),
+        ("RELAYDESK_ROUTER_PORT", "0"),
+        ("RELAYDESK_LOG_LEVEL", "VERBOSE"),
+        ("RELAYDESK_LOG_LEVEL", "info"),
+        ("RELAYDESK_AMQP_URL", "http://rabbit:5672/"),
+        ("RELAYDESK_AMQP_URL", "rabbit:5672"),
+        ("RELAYDESK_DATABASE_URL", "mysql://db/relaydesk"),
+        ("RELAYDESK_WEBCHAT_SECRET", "too-short"),
+        ("RELAYDESK_PREFETCH", "1.5"),
+        ("RELAYDESK_DELIVERY_LIMIT", "101"),
+        ("RELAYDESK_WEBCHAT_RATE", "0"),
+        ("RELAYDESK_WEBCHAT_RATE", "fast"),
+        ("RELAYDESK_WEBCHAT_BURST", "-1"),
+        ("RELAYDESK_WEBCHAT_MAX_TEXT", "100001"),
+    ],
+)
+def test_bad_value_raises_config_error_naming_the_variable(variable, value):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({variable: value})
+    assert str(caught.value).startswith(f"{variable}=")
+    assert "invalid" in str(caught.value)
+
+
+def test_error_names_the_bad_variable_not_a_good_neighbour():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"RELAYDESK_AGENT_API_PORT": "9000", "RELAYDESK_WEBCHAT_PORT": "port", "RELAYDESK_PREFETCH": "8"})
+    message = str(caught.value)
+    assert "RELAYDESK_WEBCHAT_PORT" in message
+    assert "RELAYDESK_AGENT_API_PORT" not in message and "RELAYDESK_PREFETCH" not in message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="shared/config.py:63 echoes the rejected value with {value!r}; cli.py prints it to stderr, "
+    "so a password in a mistyped URL or a too-short secret ends up in logs",
+)
+@pytest.mark.parametrize(
+    ("variable", "value", "secret"),
+    [
+        ("RELAYDESK_DATABASE_URL", "postgress://relaydesk:hunter2-db-pass@db:5432/relaydesk", "hunter2-db-pass"),
+        ("RELAYDESK_AMQP_URL", "amqp//relaydesk:hunter2-mq-pass@rabbit:5672/", "hunter2-mq-pass"),
+        ("RELAYDESK_WEBCHAT_SECRET", "k3y-in-prod", "k3y-in-prod"),
+    ],
+    ids=["database-password", "amqp-password", "webchat-secret"],
+)
+def test_config_error_does_not_leak_secrets(variable, value, secret):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({variable: value})
+    assert variable in str(caught.value)
+    assert secret not in str(caught.value)
