@@ -12,6 +12,8 @@ Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
+SENSITIVE = frozenset({"amqp_url", "database_url", "webchat_secret"})
+"""Fields whose values may hold credentials: never echoed in an error."""
 
 
 class ConfigError(Exception):
@@ -59,5 +61,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         # msgspec reports the path as `... - at `$.field``: name the variable instead.
         message, _, path = str(exc).rpartition(" - at ")
         field = path.strip("`$.")
-        value = raw.get(field, "")
-        raise ConfigError(f"{env_name(field)}={value!r} is invalid: {message}") from None
+        shown = "(value hidden)" if field in SENSITIVE else repr(raw.get(field, ""))
+        raise ConfigError(f"{env_name(field)}={shown} is invalid: {message}") from None

@@ -78,11 +78,6 @@ def test_error_names_the_bad_variable_not_a_good_neighbour():
     assert "RELAYDESK_AGENT_API_PORT" not in message and "RELAYDESK_PREFETCH" not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/config.py:63 echoes the rejected value with {value!r}; cli.py prints it to stderr, "
-    "so a password in a mistyped URL or a too-short secret ends up in logs",
-)
 @pytest.mark.parametrize(
     ("variable", "value", "secret"),
     [

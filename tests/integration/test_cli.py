@@ -1,0 +1,48 @@
+"""The `relaydesk` command as ops use it: bad settings stop it, agents get a token once."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def relaydesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "relaydesk.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("RELAYDESK_WEBCHAT_PORT", "eighty"),
+    ("RELAYDESK_AGENT_API_PORT", "70000"),
+    ("RELAYDESK_AMQP_URL", "http://localhost"),
+    ("RELAYDESK_WEBCHAT_SECRET", "short"),
+])
+def test_a_wrong_setting_stops_the_service_naming_the_variable(env, variable, value):
+    result = relaydesk("run", env=env.environ() | {variable: value})
+    assert result.returncode == 2
+    assert variable in result.stderr and "configuration error" in result.stderr
+
+
+def test_unknown_service_is_refused(env):
+    result = relaydesk("run", "billing", env=env.environ())
+    assert result.returncode == 2 and "unknown service billing" in result.stderr
+
+
+async def test_agents_add_prints_a_token_that_authenticates_once_stored_hashed(env):
+    result = relaydesk("agents", "add", "李娜", "--capacity", "3", "--skills", "loan,payment",
+                       "--role", "supervisor", env=env.environ())
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert token.startswith("rdk_")
+    conn = await env.db()
+    try:
+        row = await conn.fetchrow("SELECT name, role, capacity, skills, token_hash FROM agents")
+    finally:
+        await conn.close()
+    assert (row["name"], row["role"], row["capacity"], row["skills"]) == ("李娜", "supervisor", 3, ["loan", "payment"])
+    assert token.encode() not in row["token_hash"] and len(row["token_hash"]) == 32
+
+    again = relaydesk("agents", "add", "李娜", env=env.environ())
+    assert again.returncode == 1 and "already exists" in again.stderr
