@@ -233,17 +233,31 @@ def _proc_cpu(pid: int) -> float:
         return 0.0
 
 
-def _pids_named(names: set[str]) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as file:
-                    if file.read().strip() in names:
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return file.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _infrastructure_pids(database: str) -> dict[str, list[int]]:
+    """The RabbitMQ server, and the PostgreSQL processes that work for us (not other clients)."""
+    found: dict[str, list[int]] = {"rabbitmq": [], "postgres": []}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as file:
+                comm = file.read().strip()
+        except OSError:
+            continue
+        if comm == "beam.smp" and " rabbit boot" in _cmdline(pid):  # not `rabbitmqctl` runs
+            found["rabbitmq"].append(int(pid))
+        elif comm == "postgres":
+            title = _cmdline(pid)
+            # Backends of other databases (other people's tests) are not ours; WAL writer etc. are.
+            if database in title or not re.search(r"\d\)|\[local\]", title):
+                found["postgres"].append(int(pid))
+    return found
 
 
 def _machine_busy() -> tuple[float, float]:
@@ -255,20 +269,20 @@ def _machine_busy() -> tuple[float, float]:
 
 
 class CpuMeter:
-    """CPU used by each part of the system between `start` and `stop`, as % of one core."""
+    """CPU used by each part of the system between `start` and `stop`, as % of one core.
 
-    def __init__(self, processes: list[ServiceProcess]) -> None:
-        self.processes = processes
+    `other` is everything else on the machine (other people's processes, the kernel): when it
+    is large the figures are disturbed by a busy machine.
+    """
+
+    def __init__(self, processes: list[ServiceProcess], database: str) -> None:
+        self.processes, self.database = processes, database
 
     def _sample(self) -> dict:
-        return {
-            "wall": time.perf_counter(),
-            "generator": time.process_time(),
-            **{p.label: _proc_cpu(p.pid) for p in self.processes},
-            "rabbitmq": sum(map(_proc_cpu, _pids_named({"beam.smp"}))),
-            "postgres": sum(map(_proc_cpu, _pids_named({"postgres"}))),
-            "machine": _machine_busy(),
-        }
+        groups = {"generator": [os.getpid()], **{p.label: [p.pid] for p in self.processes},
+                  **_infrastructure_pids(self.database)}
+        return {"wall": time.perf_counter(), "machine": _machine_busy(),
+                "groups": {name: {pid: _proc_cpu(pid) for pid in pids} for name, pids in groups.items()}}
 
     def start(self) -> None:
         self.first = self._sample()
@@ -276,16 +290,24 @@ class CpuMeter:
     def stop(self) -> dict:
         last, first = self._sample(), self.first
         wall = last["wall"] - first["wall"]
-        shares = {k: round(100 * (last[k] - first[k]) / wall) for k in first if k not in ("wall", "machine")}
+        shares = {}
+        for name, pids in last["groups"].items():
+            before = first["groups"].get(name, {})
+            # A process that appeared during the interval spent all its CPU in it.
+            used = sum(cpu - before.get(pid, 0.0) for pid, cpu in pids.items())
+            shares[name] = round(100 * used / wall)
         busy, total = (b - a for a, b in zip(first["machine"], last["machine"]))
-        shares["machine_pct_of_all_cores"] = round(100 * busy / max(total, 1))
+        machine = 100 * busy / max(total, 1) * (os.cpu_count() or 1)  # % of one core
+        shares["other"] = max(0, round(machine - sum(shares.values())))
+        shares["machine_pct_of_all_cores"] = round(machine / (os.cpu_count() or 1))
         return shares
 
 
 def cpu_line(shares: dict) -> str:
     parts = [f"{k} {v}%" for k, v in shares.items() if k != "machine_pct_of_all_cores"]
+    warning = "  (BUSY MACHINE: other processes disturb the figures)" if shares["other"] > 25 else ""
     return (f"  cpu (% of one core): {'  '.join(parts)}   machine {shares['machine_pct_of_all_cores']}% "
-            f"of {os.cpu_count()} cores")
+            f"of {os.cpu_count()} cores{warning}")
 
 
 # --------------------------------------------------------------------------- service metrics
@@ -571,7 +593,7 @@ async def run_topology(name: str, args, resources: Resources) -> dict:
             await load.add_agents(args.agents, capacity)
             await load.add_visitors(args.visitors)
             log(f"{args.agents} agents online (capacity {capacity}), {args.visitors} visitors connected")
-            meter = CpuMeter(processes)
+            meter = CpuMeter(processes, urlsplit(settings.database_url).path.lstrip("/"))
 
             # 1. First messages: every visitor opens a conversation; the agent sees an assignment.
             first = await load.phase(args.rate, 0, args.drain_seconds, count=args.visitors)
@@ -631,7 +653,7 @@ async def step_up(load: Load, args, processes, http, settings, fixed: dict) -> l
             if hi - lo <= max(args.resolution, 0.1 * lo):
                 break
             rate = round((lo + hi) / 2 / 10) * 10
-        meter = CpuMeter(processes)
+        meter = CpuMeter(processes, urlsplit(settings.database_url).path.lstrip("/"))
         metrics_before = await handle_histograms(http, settings, processes)
         meter.start()
         r = await load.phase(rate, args.step_seconds, args.drain_seconds)
@@ -666,6 +688,12 @@ async def run(args, resources: Resources) -> dict:
     figures: dict = {"rate": args.rate, "seconds": args.seconds, "visitors": args.visitors, "agents": args.agents,
                      "p99_bound_ms": args.p99_bound_ms, "cpus": os.cpu_count()}
     async with asyncio.timeout(args.timeout):
+        idle = CpuMeter([], "\0")
+        idle.start()
+        await asyncio.sleep(1)
+        figures["machine_before_start"] = quiet = idle.stop()
+        log(f"before start: other processes use {quiet['other']}% of one core"
+            + ("  (BUSY MACHINE: expect disturbed figures)" if quiet["other"] > 25 else ""))
         if not args.skip_ceiling:
             vhost_url = resources.create_vhost()
             ceiling = await measure_ceiling(vhost_url, count=args.ceiling_count, rate=args.rate,

@@ -17,6 +17,7 @@ from services.agent_api import queries
 from services.agent_api.auth import AGENT, Agent
 from shared.broker import publish
 from shared.http import BROKER, POOL, ApiError, json_response
+from shared.pii import mask
 
 MAX_REPLY_CHARS = 4000
 T = TypeVar("T")
@@ -76,6 +77,7 @@ async def get_conversation(request: web.Request) -> web.Response:
     messages = await queries.messages(pool, conversation["id"])
     for message in messages:
         message["attachments"] = msgspec.json.decode(message["attachments"])
+        message["text"] = mask(message["text"])
     return json_response({**conversation, "messages": messages})
 
 

@@ -17,6 +17,7 @@ from contracts import AgentEvent
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
 from shared.http import POOL, ApiError
+from shared.pii import mask
 from shared.metrics import CONNECTIONS
 
 log = logging.getLogger("relaydesk.agent_api.stream")
@@ -25,9 +26,16 @@ _decoder = msgspec.json.Decoder(AgentEvent)
 _encoder = msgspec.json.Encoder()
 
 
+MASKED_FIELDS = ("text", "preview")
+
+
 def frame(event_id: int, event: AgentEvent) -> str:
-    """The wire frame: the event's own fields, its `type`, and the outbox `id`."""
-    return _encoder.encode({"id": event_id, **msgspec.to_builtins(event)}).decode()
+    """The wire frame: the event's fields (customer text masked), its `type`, the outbox `id`."""
+    fields = msgspec.to_builtins(event)
+    for name in MASKED_FIELDS:
+        if name in fields:
+            fields[name] = mask(fields[name])
+    return _encoder.encode({"id": event_id, **fields}).decode()
 
 
 class AgentSocket:

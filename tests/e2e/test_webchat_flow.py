@@ -97,3 +97,19 @@ async def test_agent_stream_resumes_after_an_event_id(system, people):
     missed = await agent.next_event("message")
     assert missed["text"] == "second, while the agent is away"
     assert missed["id"] > assignment["id"]
+
+
+async def test_agents_read_card_and_phone_numbers_masked(env, system, people):
+    agent = await people.agent()
+    visitor = await people.visitor()
+    await visitor.send("卡号 4111 1111 1111 1111, 手机 13812345678")
+    assignment = await agent.next_event("assignment")
+    assert assignment["preview"] == "卡号 **** **** **** 1111, 手机 *******5678"
+    status, detail = await agent.request("GET", f"/v1/conversations/{assignment['conversation_id']}")
+    assert status == 200 and detail["messages"][0]["text"] == assignment["preview"]
+
+    conn = await env.db()
+    try:  # the record keeps the original for the customer's own history and audited unmasking
+        assert await conn.fetchval("SELECT text FROM messages") == "卡号 4111 1111 1111 1111, 手机 13812345678"
+    finally:
+        await conn.close()
