@@ -38,7 +38,8 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_up(env, people):
         assert [f["client_id"] for f in frames] == accepted
 
         assignment = await agent.next_event()
-        assert (assignment["type"], assignment["preview"]) == ("assignment", "flood 0")
+        # The four are handled concurrently; the preview is whichever was stored latest then.
+        assert assignment["type"] == "assignment" and assignment["preview"] in {f"flood {n}" for n in range(4)}
         conn = await env.db()
         try:
             await wait_until(lambda: conn.fetchval("SELECT count(*) >= 4 FROM messages"), what="accepted messages stored")

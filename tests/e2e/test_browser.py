@@ -17,8 +17,8 @@ ACKED = re.compile(r"\brd-acked\b")
 
 
 def unexpected(message) -> bool:
-    """A console error, other than the 404 for the favicon the demo page does not have."""
-    return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
+    """Any console error: the page must load and run cleanly."""
+    return message.type == "error"
 
 
 @pytest.fixture
