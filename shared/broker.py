@@ -34,6 +34,11 @@ DEAD_LETTER_EXCHANGE = RabbitExchange(
     topology.DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True
 )
 ERROR_HEADER = "x-relaydesk-error"
+RECONNECT_INTERVAL = 2.0
+GRACEFUL_TIMEOUT = 4.0
+"""How long stopping waits for handlers in flight; within the runner's clean-up bound."""
+PUBLISH_TIMEOUT = 5.0
+"""Longer than a healthy confirm ever takes; short enough that a caller can answer its client."""
 MAX_REDELIVERY_BACKOFF = 10.0
 
 
@@ -46,7 +51,8 @@ def make_broker(settings: Settings) -> RabbitBroker:
         logger=log,
         # FastStream logs every message at this level; per-message lines are debug noise.
         log_level=logging.DEBUG,
-        graceful_timeout=10.0,
+        graceful_timeout=GRACEFUL_TIMEOUT,
+        reconnect_interval=RECONNECT_INTERVAL,
     )
 
 
@@ -102,6 +108,7 @@ async def publish(
         message_id=message_id,
         correlation_id=message_id_var.get() or message_id,
         mandatory=False,
+        timeout=PUBLISH_TIMEOUT,
     )
     if confirmation is not None and confirmation.name != "Basic.Ack":
         raise ConnectionError(f"broker refused {routing_key} message {message_id}")

@@ -2,10 +2,11 @@
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 import asyncpg
 import msgspec
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from faststream.rabbit import RabbitBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -22,6 +23,8 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 SERVICE = web.AppKey("service", str)
 
 READINESS_TIMEOUT = 2.0
+WS_CLOSE_TIMEOUT = 2.0
+"""How long a closing WebSocket waits for the peer's close frame."""
 _encoder = msgspec.json.Encoder()
 
 
@@ -62,6 +65,14 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(500, "internal_error", "Internal error; it has been logged.")
     HTTP_REQUESTS.labels(service, route, str(response.status)).inc()
     return response
+
+
+async def close_websockets(sockets: Iterable[web.WebSocketResponse]) -> None:
+    """On shutdown: ask every client to reconnect elsewhere, all at once, without waiting long."""
+    await asyncio.gather(
+        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down") for ws in sockets),
+        return_exceptions=True,
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

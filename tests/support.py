@@ -249,3 +249,48 @@ def inbound(customer: str, text: str, channel_message_id: str | None = None, cha
         channel=channel, channel_message_id=channel_message_id or uuid.uuid4().hex,
         customer_address=customer, received_at=datetime.now(UTC), text=text,
     )
+
+
+class TcpProxy:
+    """A loopback TCP proxy a test can cut and restore, to take a server away from a service."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.links: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> "TcpProxy":
+        self.server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
+        return self
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop every open one, as a crashed server would."""
+        self.server.close()
+        for writer in list(self.links):
+            writer.transport.abort()
+        await self.server.wait_closed()
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def _link(self, client_reader, client_writer) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self.links |= {client_writer, server_writer}
+        await asyncio.gather(self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer))
+        self.links -= {client_writer, server_writer}
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()

@@ -10,13 +10,13 @@ import logging
 from collections import defaultdict
 
 import msgspec
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
 from contracts import AgentEvent
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
-from shared.http import POOL, ApiError
+from shared.http import POOL, WS_CLOSE_TIMEOUT, ApiError, close_websockets
 from shared.pii import mask
 from shared.metrics import CONNECTIONS
 
@@ -77,9 +77,7 @@ class StreamHub:
         self.sockets: dict[str, set[AgentSocket]] = defaultdict(set)
 
     async def close_all(self, _: web.Application) -> None:
-        """On shutdown: tell agents to reconnect (to another replica) with `?after=`."""
-        for socket in [s for group in self.sockets.values() for s in group]:
-            await socket.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        await close_websockets([s.ws for group in self.sockets.values() for s in group])
 
     async def on_event(self, event: AgentEvent, message: RabbitMessage) -> None:
         sockets = self.sockets.get(event.agent_id)
@@ -96,7 +94,7 @@ class StreamHub:
             after = int(request.query.get("after", "-1"))
         except ValueError:
             raise ApiError(400, "invalid_after", "'after' must be an event id (an integer).") from None
-        ws = web.WebSocketResponse(heartbeat=20)
+        ws = web.WebSocketResponse(heartbeat=20, timeout=WS_CLOSE_TIMEOUT)
         await ws.prepare(request)
         socket = AgentSocket(ws)
         self.sockets[agent.id].add(socket)

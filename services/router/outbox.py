@@ -12,7 +12,7 @@ import asyncpg
 import msgspec
 from faststream.rabbit import RabbitBroker
 
-from shared.broker import EXCHANGE
+from shared.broker import EXCHANGE, PUBLISH_TIMEOUT
 from shared.metrics import PUBLISHED
 
 log = logging.getLogger("relaydesk.router.outbox")
@@ -82,7 +82,7 @@ async def _publish(broker: RabbitBroker, event: StoredEvent) -> None:
         message_id=str(event.id),
         content_type="application/json",
         mandatory=False,
-        timeout=10,
+        timeout=PUBLISH_TIMEOUT,
     )
     PUBLISHED.labels("router", event.routing_key.partition(".")[0]).inc()
 

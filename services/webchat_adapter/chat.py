@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
 from contracts import Channel, OutboundMessage
@@ -23,7 +23,7 @@ from services.webchat_adapter.frames import FrameError, Ping, Resume, SendMessag
 from services.webchat_adapter.ratelimit import TokenBucket
 from shared.broker import publish
 from shared.config import Settings
-from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
+from shared.http import BROKER, POOL, SETTINGS, WS_CLOSE_TIMEOUT, ApiError, close_websockets, json_response
 from shared.metrics import CONNECTIONS
 
 log = logging.getLogger("relaydesk.webchat")
@@ -64,9 +64,7 @@ class VisitorHub:
         self.buckets: dict[str, TokenBucket] = {}
 
     async def close_all(self, _: web.Application) -> None:
-        """On shutdown: tell visitors to reconnect (to another replica) instead of hanging on."""
-        for ws in [ws for group in self.sockets.values() for ws in group]:
-            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        await close_websockets([ws for group in self.sockets.values() for ws in group])
 
     async def on_reply(self, message: OutboundMessage, _: RabbitMessage) -> None:
         sockets = self.sockets.get(message.customer_address)
@@ -77,7 +75,7 @@ class VisitorHub:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """`GET /webchat/ws?token=…`: the visitor's conversation, live."""
         settings: Settings = request.app[SETTINGS]
-        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=64 * 1024)
+        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=64 * 1024, timeout=WS_CLOSE_TIMEOUT)
         await ws.prepare(request)
         try:
             session = sessions.verify(request.query.get("token", ""), settings.webchat_secret)
