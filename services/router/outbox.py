@@ -13,6 +13,7 @@ import msgspec
 from faststream.rabbit import RabbitBroker
 
 from shared.broker import EXCHANGE, PUBLISH_TIMEOUT
+from shared.logs import message_id_var
 from shared.metrics import PUBLISHED
 
 log = logging.getLogger("relaydesk.router.outbox")
@@ -32,6 +33,7 @@ class StoredEvent(msgspec.Struct, frozen=True):
     id: int
     routing_key: str
     payload: bytes
+    correlation_id: str | None = None
 
 
 class Outbox:
@@ -44,17 +46,20 @@ class Outbox:
         self.pending.append(PendingEvent(routing_key, _encoder.encode(event), agent_id))
 
     async def write(self, conn: asyncpg.Connection) -> list[StoredEvent]:
+        """Insert the events, tagged with the message being handled so logs can follow it."""
         if not self.pending:
             return []
+        correlation_id = message_id_var.get()
         rows = await conn.fetch(
-            "INSERT INTO outbox (routing_key, payload, agent_id)"
-            " SELECT * FROM unnest($1::text[], $2::bytea[], $3::uuid[]) RETURNING id",
+            "INSERT INTO outbox (routing_key, payload, agent_id, correlation_id)"
+            " SELECT r, p, a, $4 FROM unnest($1::text[], $2::bytea[], $3::uuid[]) AS u(r, p, a) RETURNING id",
             [e.routing_key for e in self.pending],
             [e.payload for e in self.pending],
             [e.agent_id for e in self.pending],
+            correlation_id,
         )
         return [
-            StoredEvent(row["id"], event.routing_key, event.payload)
+            StoredEvent(row["id"], event.routing_key, event.payload, correlation_id)
             for row, event in zip(rows, self.pending, strict=True)
         ]
 
@@ -80,6 +85,7 @@ async def _publish(broker: RabbitBroker, event: StoredEvent) -> None:
         routing_key=event.routing_key,
         persist=True,
         message_id=str(event.id),
+        correlation_id=event.correlation_id or str(event.id),
         content_type="application/json",
         mandatory=False,
         timeout=PUBLISH_TIMEOUT,
@@ -91,13 +97,13 @@ async def sweep_once(broker: RabbitBroker, pool: asyncpg.Pool) -> int:
     """Publish events left unpublished past the grace period; return how many."""
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT id, routing_key, payload FROM outbox WHERE published_at IS NULL"
+            "SELECT id, routing_key, payload, correlation_id FROM outbox WHERE published_at IS NULL"
             " AND created_at < now() - make_interval(secs => $1)"
             " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
             SWEEP_GRACE_SECONDS,
             SWEEP_BATCH,
         )
-        events = [StoredEvent(r["id"], r["routing_key"], r["payload"]) for r in rows]
+        events = [StoredEvent(r["id"], r["routing_key"], r["payload"], r["correlation_id"]) for r in rows]
         for event in events:
             await _publish(broker, event)
         await conn.execute(

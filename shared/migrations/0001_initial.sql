@@ -88,6 +88,7 @@ CREATE TABLE outbox (
     routing_key   text NOT NULL,
     payload       bytea NOT NULL,
     agent_id      uuid,
+    correlation_id text,
     created_at    timestamptz NOT NULL DEFAULT now(),
     published_at  timestamptz
 );

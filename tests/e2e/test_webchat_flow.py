@@ -31,12 +31,14 @@ async def test_visitor_reaches_agent_and_gets_the_reply(env, system, people):
     try:
         conversations = await conn.fetch("SELECT id, status, agent_id FROM conversations")
         messages = await conn.fetch("SELECT id::text, direction, text FROM messages ORDER BY created_at")
+        correlation = await conn.fetchval("SELECT correlation_id FROM outbox WHERE id = $1", assignment["id"])
     finally:
         await conn.close()
     assert [(str(c["id"]), c["status"], str(c["agent_id"])) for c in conversations] == [
         (assignment["conversation_id"], "assigned", agent.id)
     ]
     assert [(m["id"], m["direction"]) for m in messages] == [(ack["id"], "in"), (reply_id, "out")]
+    assert correlation == ack["id"], "the assignment carries the visitor message's id for the logs"
 
 
 async def test_resolving_frees_capacity_for_the_queue(system, people):
