@@ -48,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
     match args.command:
         case "run":
+            import uvloop
+
             from shared.runner import serve
 
-            asyncio.run(serve(args.services or list(SERVICES), settings))
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                runner.run(serve(args.services or list(SERVICES), settings))
         case "migrate":
             from shared.db import migrate
 

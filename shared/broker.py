@@ -40,6 +40,7 @@ GRACEFUL_TIMEOUT = 4.0
 PUBLISH_TIMEOUT = 5.0
 """Longer than a healthy confirm ever takes; short enough that a caller can answer its client."""
 MAX_REDELIVERY_BACKOFF = 10.0
+_encoder = msgspec.json.Encoder()
 
 
 def make_broker(settings: Settings) -> RabbitBroker:
@@ -52,6 +53,9 @@ def make_broker(settings: Settings) -> RabbitBroker:
         # FastStream logs every message at this level; per-message lines are debug noise.
         log_level=logging.DEBUG,
         graceful_timeout=GRACEFUL_TIMEOUT,
+        # Handlers take the raw message and decode it themselves (see `subscribe`): without
+        # dependency injection FastStream skips a worker-thread hop on every message.
+        apply_types=False,
         reconnect_interval=RECONNECT_INTERVAL,
     )
 
@@ -101,7 +105,8 @@ async def publish(
 ) -> None:
     """Publish persistently and wait for the broker's confirm; raise if it is refused."""
     confirmation = await broker.publish(
-        payload,
+        _encoder.encode(payload),
+        content_type="application/json",
         exchange=EXCHANGE,
         routing_key=routing_key,
         persist=True,
@@ -129,8 +134,8 @@ async def dead_letter(broker: RabbitBroker, message: RabbitMessage, reason: str)
     log.warning("dead-lettered %s: %s", raw.routing_key, reason[:200])
 
 
-async def _raw_body(message: RabbitMessage) -> bytes:
-    return message.body
+async def _message_itself(message: RabbitMessage) -> RabbitMessage:
+    return message
 
 
 def subscribe(
@@ -173,5 +178,5 @@ def subscribe(
             message_id_var.reset(token)
 
     broker.subscriber(
-        queue, EXCHANGE, decoder=_raw_body, ack_policy=AckPolicy.NACK_ON_ERROR
+        queue, EXCHANGE, decoder=_message_itself, ack_policy=AckPolicy.NACK_ON_ERROR
     )(consume)

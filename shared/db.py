@@ -17,8 +17,13 @@ RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 TRANSACTION_ATTEMPTS = 5
 
 
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """Pooled connections never change session state (no LISTEN, SET or session locks), and
+    transactions always end in their block: skip asyncpg's reset query on every release."""
+
+
 async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=30)
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=30, reset=_keep_session)
 
 
 async def in_transaction(

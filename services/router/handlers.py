@@ -80,9 +80,6 @@ async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, 
 async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMessage) -> None:
     """Store a customer message once, in the customer's open conversation, and route it."""
     pool = app[POOL]
-    if await store.message_exists(pool, message.message_id):
-        log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
-        return
 
     async def work(conn: asyncpg.Connection):
         outbox = Outbox()

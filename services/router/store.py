@@ -37,10 +37,6 @@ def _conversation(row: asyncpg.Record) -> Conversation:
 CONVERSATION_COLUMNS = "id, channel, customer_address, status, agent_id, priority, queued_at"
 
 
-async def message_exists(conn: asyncpg.Connection, message_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM messages WHERE id = $1", uuid.UUID(message_id)))
-
-
 async def upsert_contact(conn: asyncpg.Connection, message: InboundMessage) -> str:
     """Record the customer on this channel; return the best display name known."""
     return await conn.fetchval(
