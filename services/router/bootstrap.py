@@ -8,8 +8,8 @@ from aiohttp import web
 
 from contracts import AgentCommand, InboundMessage
 from contracts.topology import ROUTER_COMMANDS, ROUTER_INBOUND
-from services.router.handlers import on_command, on_inbound
-from services.router.outbox import run_sweeper
+from services.router.handlers import MARKS, on_command, on_inbound
+from services.router.outbox import PublishedMarks, run_sweeper
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
 from shared.http import BROKER, POOL, base_app
@@ -23,12 +23,18 @@ def build(settings: Settings) -> web.Application:
     subscribe(SERVICE, broker, work_queue(ROUTER_INBOUND, settings), InboundMessage, partial(on_inbound, app))
     subscribe(SERVICE, broker, work_queue(ROUTER_COMMANDS, settings), AgentCommand, partial(on_command, app))
 
-    async def sweeper(app: web.Application):
-        task = asyncio.create_task(run_sweeper(app[BROKER], app[POOL], settings.outbox_sweep_interval))
+    async def outbox_tasks(app: web.Application):
+        app[MARKS] = PublishedMarks(app[POOL])
+        tasks = [
+            asyncio.create_task(run_sweeper(app[BROKER], app[POOL], settings.outbox_sweep_interval)),
+            asyncio.create_task(app[MARKS].run()),
+        ]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await app[MARKS].flush()
 
-    app.cleanup_ctx.append(sweeper)
+    app.cleanup_ctx.append(outbox_tasks)
     return app

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aiohttp import web
-from msgspec.structs import replace
 from faststream.rabbit import RabbitMessage
+from msgspec.structs import replace
 
 from contracts import (
     AgentCommand,
@@ -30,13 +30,14 @@ from contracts import (
 from contracts.topology import agent_event_key, outbound_key
 from services.router import store
 from services.router.assign import free_capacity, plan_assignments
-from services.router.outbox import Outbox, publish_events
+from services.router.outbox import Outbox, PublishedMarks, publish_events
 from services.router.rules import command_refusal
 from shared.db import in_transaction
 from shared.http import BROKER, POOL
 
 log = logging.getLogger("relaydesk.router")
 PREVIEW_CHARS = 200
+MARKS = web.AppKey("published_marks", PublishedMarks)
 
 
 class _Duplicate(Exception):
@@ -108,7 +109,7 @@ async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMes
     except _Duplicate:
         log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
         return
-    await publish_events(app[BROKER], pool, events)
+    await publish_events(app[BROKER], app[MARKS], events)
 
 
 async def on_command(app: web.Application, command: AgentCommand, _: RabbitMessage) -> None:
@@ -121,7 +122,7 @@ async def on_command(app: web.Application, command: AgentCommand, _: RabbitMessa
         return await outbox.write(conn)
 
     events = await in_transaction(app[POOL], work)
-    await publish_events(app[BROKER], app[POOL], events)
+    await publish_events(app[BROKER], app[MARKS], events)
 
 
 async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox: Outbox) -> None:
