@@ -85,7 +85,7 @@ async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMes
     async def work(conn: asyncpg.Connection):
         outbox = Outbox()
         name = await store.upsert_contact(conn, message)
-        conversation, _ = await store.open_conversation(conn, message.channel.value, message.customer_address)
+        conversation = await store.open_conversation(conn, message.channel.value, message.customer_address)
         if not await store.insert_inbound(conn, message, conversation.id):
             raise _Duplicate
         if conversation.agent_id:

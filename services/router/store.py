@@ -55,14 +55,14 @@ async def upsert_contact(conn: asyncpg.Connection, message: InboundMessage) -> s
     )
 
 
-async def open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> tuple[Conversation, bool]:
+async def open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> Conversation:
     """The customer's open conversation on this channel, locked; created (queued) if none."""
     select = (
         f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
         " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' FOR UPDATE"
     )
     if row := await conn.fetchrow(select, channel, address):
-        return _conversation(row), False
+        return _conversation(row)
     row = await conn.fetchrow(
         "INSERT INTO conversations (id, channel, customer_address, status, queued_at)"
         " VALUES ($1, $2, $3, 'queued', now())"
@@ -73,9 +73,9 @@ async def open_conversation(conn: asyncpg.Connection, channel: str, address: str
         address,
     )
     if row:
-        return _conversation(row), True
+        return _conversation(row)
     # Another router opened it between our select and insert; take theirs.
-    return _conversation(await conn.fetchrow(select, channel, address)), False
+    return _conversation(await conn.fetchrow(select, channel, address))
 
 
 async def lock_conversation(conn: asyncpg.Connection, conversation_id: str) -> Conversation | None:
