@@ -33,5 +33,8 @@ async def test_health_readiness_and_metrics(env, system, people):
     }
     assert consumed[("router", "router.inbound", "ok")] == 1
     assert consumed[("router", "router.commands", "ok")] == 1  # the agent's status change
-    timed = sum(s.value for s in samples if s.name == "relaydesk_message_handle_seconds_count")
-    assert timed == 2
+    timed = {
+        s.labels["queue"]: s.value
+        for s in samples if s.name == "relaydesk_message_handle_seconds_count" and s.labels["service"] == "router"
+    }
+    assert timed == {"router.inbound": 1, "router.commands": 1}
