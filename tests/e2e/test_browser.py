@@ -2,9 +2,12 @@
 
 import re
 import shutil
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from playwright.async_api import async_playwright, expect
+
+from tests.support import System, TcpProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -22,23 +25,33 @@ def unexpected(message) -> bool:
 
 
 @pytest.fixture
-async def page(env, system):
-    """A fresh headless Chromium showing the widget's demo page; it must log no errors."""
+async def open_page():
+    """Opens pages in a fresh headless Chromium; none of them may log an error."""
     if not shutil.which(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium package")
     errors: list[str] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
+
+        async def open_(url: str):
             page = await (await browser.new_context(locale="en-US")).new_page()
             page.on("console", lambda m: unexpected(m) and errors.append(f"console: {m.text} {m.location}"))
             page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
             page.set_default_timeout(WAIT_MS)
-            await page.goto(env.url("webchat", "/"))
-            yield page
+            await page.goto(url)
+            return page
+
+        try:
+            yield open_
         finally:
             await browser.close()
     assert errors == []
+
+
+@pytest.fixture
+async def page(env, system, open_page):
+    """The widget's demo page, served by every service running together."""
+    return await open_page(env.url("webchat", "/"))
 
 
 async def online(page) -> None:
@@ -101,3 +114,39 @@ async def test_widget_refuses_oversize_text_without_sending(page, people):
     event = await agent.next_event()  # The first thing the agent hears of this visitor.
     assert event["type"] == "assignment", event
     assert event["preview"] == sentinel
+
+
+async def test_widget_resends_what_the_server_could_not_take_during_a_broker_outage(env, people, open_page):
+    """The adapter loses RabbitMQ: the message stays pending, then arrives once when it is back."""
+    broker = urlsplit(env.settings.amqp_url)
+    proxy = await TcpProxy(broker.hostname, broker.port or 5672).start()
+    behind_proxy = urlunsplit(broker._replace(netloc=f"{broker.username}:{broker.password}@127.0.0.1:{proxy.port}"))
+    core = await System(env, ["router", "agent_api"]).start()
+    edge = await System(env, ["webchat_adapter"], amqp_url=behind_proxy).start()
+    page = None
+    try:
+        agent = await people.agent()
+        page = await open_page(env.url("webchat", "/"))
+        await online(page)
+        await proxy.cut()
+        await page.locator("#relaydesk-input").fill("付款失败 payment failed")
+        await page.locator("#relaydesk-input").press("Enter")
+        bubble = page.locator(".rd-msg.rd-visitor").filter(has_text="payment failed")
+        await expect(bubble).to_be_visible()
+        await expect(bubble).not_to_have_class(ACKED)
+        await expect(bubble).not_to_have_class(re.compile(r"\brd-failed\b"))
+
+        await proxy.restore()
+        await expect(bubble).to_have_class(ACKED, timeout=30_000)
+        first = await agent.next_event()
+        assert (first["type"], first["preview"]) == ("assignment", "付款失败 payment failed")
+        await page.locator("#relaydesk-input").fill("sentinel")
+        await page.locator("#relaydesk-input").press("Enter")
+        after = await agent.next_event()
+        assert (after["type"], after["text"]) == ("message", "sentinel")
+    finally:
+        if page:  # before the server goes: its reconnect attempts would log errors
+            await page.close()
+        edge.stop()
+        core.stop()
+        await proxy.cut()

@@ -15,6 +15,9 @@
   const LOG_LIMIT = 200;
   const MAX_LEN = 4000;
   const MAX_BACKOFF_MS = 10000;
+  // Codes that mean "not now" rather than "never": the message is sent again, same client id.
+  const RETRYABLE = new Set(["unavailable", "rate_limited"]);
+  const RESEND_MS = 2000;
 
   const T = /^zh/i.test(navigator.language || "") ? {
     title: "在线客服", open: "打开聊天", close: "关闭聊天", send: "发送",
@@ -318,6 +321,11 @@
 
   function onError(frame) {
     const entry = frame.client_id && findVisitor(frame.client_id);
+    if (entry && !entry.acked && RETRYABLE.has(frame.code)) {
+      // Delayed, not refused: it stays pending (unticked) and goes again shortly.
+      setTimeout(() => { if (!entry.acked) sendMessage(entry); }, RESEND_MS);
+      return;
+    }
     // The server refused this message: stop resending it, the visitor can retype it.
     if (entry && !entry.acked) {
       entry.failed = true;
