@@ -9,8 +9,9 @@ import asyncio
 import logging
 from collections import defaultdict
 
+import asyncpg
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
 from contracts import AgentEvent
@@ -101,7 +102,12 @@ class StreamHub:
         CONNECTIONS.labels("agent_api").inc()
         try:
             if after >= 0:
-                await self._replay(request, agent.id, socket, after)
+                try:
+                    await self._replay(request, agent.id, socket, after)
+                except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+                    log.exception("replay failed")
+                    await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"replay unavailable; reconnect")
+                    return ws
             await socket.finish_replay()
             async for message in ws:
                 if message.type == WSMsgType.TEXT and message.data == "ping":

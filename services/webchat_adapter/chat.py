@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated
 
+import asyncpg
 import msgspec
 from aiohttp import WSMsgType, web
 from faststream.rabbit import RabbitMessage
@@ -128,12 +129,16 @@ class VisitorHub:
         await self._send(ws, {"type": "ack", "client_id": frame.client_id, "id": message.message_id})
 
     async def _replay(self, request: web.Request, ws, session_id: str, after: int) -> None:
-        rows = await request.app[POOL].fetch(
-            "SELECT id::text AS id, conversation_id::text AS conversation_id, text, seq, created_at"
-            " FROM messages WHERE channel = 'webchat' AND customer_address = $1 AND direction = 'out'"
-            " AND seq > $2 ORDER BY seq LIMIT $3",
-            session_id, after, REPLAY_LIMIT,
-        )
+        try:
+            rows = await request.app[POOL].fetch(
+                "SELECT id::text AS id, conversation_id::text AS conversation_id, text, seq, created_at"
+                " FROM messages WHERE channel = 'webchat' AND customer_address = $1 AND direction = 'out'"
+                " AND seq > $2 ORDER BY seq LIMIT $3",
+                session_id, after, REPLAY_LIMIT,
+            )
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            log.exception("replay failed")
+            raise FrameError("unavailable", "Earlier replies are unavailable right now; resume again.") from None
         for row in rows:
             reply = OutboundMessage(
                 message_id=row["id"], conversation_id=row["conversation_id"], channel=Channel.WEBCHAT,
