@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
@@ -249,6 +250,15 @@ def inbound(customer: str, text: str, channel_message_id: str | None = None, cha
         channel=channel, channel_message_id=channel_message_id or uuid.uuid4().hex,
         customer_address=customer, received_at=datetime.now(UTC), text=text,
     )
+
+
+async def behind_proxy(url: str, default_port: int) -> tuple["TcpProxy", str]:
+    """A cuttable proxy in front of the server at `url`, and `url` rewritten to go through it."""
+    parts = urlsplit(url)
+    proxy = await TcpProxy(parts.hostname, parts.port or default_port).start()
+    userinfo = parts.netloc.rpartition("@")[0]
+    address = f"127.0.0.1:{proxy.port}"
+    return proxy, urlunsplit(parts._replace(netloc=f"{userinfo}@{address}" if userinfo else address))
 
 
 class TcpProxy:

@@ -1,22 +1,18 @@
 """The broker goes away under the web-chat adapter and comes back: nothing lost, nothing doubled."""
 
-from urllib.parse import urlsplit, urlunsplit
-
 import aiohttp
 import pytest
 
-from tests.support import System, TcpProxy, wait_until
+from tests.support import System, behind_proxy, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_visitor_message_refused_during_outage_is_delivered_once_after(env, people):
     """The adapter's broker connection is cut: it refuses (never acks) and recovers by itself."""
-    broker = urlsplit(env.settings.amqp_url)
-    proxy = await TcpProxy(broker.hostname, broker.port or 5672).start()
-    behind_proxy = urlunsplit(broker._replace(netloc=f"{broker.username}:{broker.password}@127.0.0.1:{proxy.port}"))
+    proxy, proxied_url = await behind_proxy(env.settings.amqp_url, 5672)
     core = await System(env, ["router", "agent_api"]).start()
-    edge = await System(env, ["webchat_adapter"], amqp_url=behind_proxy).start()
+    edge = await System(env, ["webchat_adapter"], amqp_url=proxied_url).start()
     try:
         agent = await people.agent()
         visitor = await people.visitor()

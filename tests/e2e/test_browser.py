@@ -2,12 +2,11 @@
 
 import re
 import shutil
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.support import System, TcpProxy
+from tests.support import System, behind_proxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -118,11 +117,9 @@ async def test_widget_refuses_oversize_text_without_sending(page, people):
 
 async def test_widget_resends_what_the_server_could_not_take_during_a_broker_outage(env, people, open_page):
     """The adapter loses RabbitMQ: the message stays pending, then arrives once when it is back."""
-    broker = urlsplit(env.settings.amqp_url)
-    proxy = await TcpProxy(broker.hostname, broker.port or 5672).start()
-    behind_proxy = urlunsplit(broker._replace(netloc=f"{broker.username}:{broker.password}@127.0.0.1:{proxy.port}"))
+    proxy, proxied_url = await behind_proxy(env.settings.amqp_url, 5672)
     core = await System(env, ["router", "agent_api"]).start()
-    edge = await System(env, ["webchat_adapter"], amqp_url=behind_proxy).start()
+    edge = await System(env, ["webchat_adapter"], amqp_url=proxied_url).start()
     page = None
     try:
         agent = await people.agent()

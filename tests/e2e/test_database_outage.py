@@ -1,21 +1,17 @@
 """PostgreSQL goes away under the web-chat adapter: readiness says so, visitors get clear errors."""
 
-from urllib.parse import urlsplit, urlunsplit
-
 import aiohttp
 import pytest
 
-from tests.support import System, TcpProxy, wait_until
+from tests.support import System, behind_proxy, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_resume_during_a_database_outage_errors_and_recovers(env, people):
-    database = urlsplit(env.settings.database_url)
-    proxy = await TcpProxy(database.hostname, database.port or 5432).start()
-    behind_proxy = urlunsplit(database._replace(netloc=f"{database.username}@127.0.0.1:{proxy.port}"))
+    proxy, proxied_url = await behind_proxy(env.settings.database_url, 5432)
     core = await System(env, ["router", "agent_api"]).start()
-    edge = await System(env, ["webchat_adapter"], database_url=behind_proxy).start()
+    edge = await System(env, ["webchat_adapter"], database_url=proxied_url).start()
     try:
         agent = await people.agent()
         visitor = await people.visitor()
