@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webchat_rate: PositiveFloat = 5.0
     webchat_burst: Positive = 20
     outbox_sweep_interval: PositiveFloat = 1.0
+    outbox_retention_days: Positive = 7
 
 
 def env_name(field: str) -> str:

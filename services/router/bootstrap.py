@@ -26,7 +26,9 @@ def build(settings: Settings) -> web.Application:
     async def outbox_tasks(app: web.Application):
         app[MARKS] = PublishedMarks(app[POOL])
         tasks = [
-            asyncio.create_task(run_sweeper(app[BROKER], app[POOL], settings.outbox_sweep_interval)),
+            asyncio.create_task(
+                run_sweeper(app[BROKER], app[POOL], settings.outbox_sweep_interval, settings.outbox_retention_days)
+            ),
             asyncio.create_task(app[MARKS].run()),
         ]
         yield

@@ -150,11 +150,26 @@ async def sweep_once(broker: RabbitBroker, pool: asyncpg.Pool) -> int:
     return len(events)
 
 
-async def run_sweeper(broker: RabbitBroker, pool: asyncpg.Pool, interval: float) -> None:
-    """Sweep forever; a failed sweep is logged and tried again next interval."""
+async def prune_once(pool: asyncpg.Pool, retention_days: int) -> int:
+    """Delete a batch of published events older than the retention; return how many.
+
+    Streams resume from the outbox only across short disconnects; history lives in messages.
+    """
+    status = await pool.execute(
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL"
+        " AND created_at < now() - make_interval(days => $1) ORDER BY id LIMIT $2)",
+        retention_days,
+        SWEEP_BATCH,
+    )
+    return int(status.rpartition(" ")[2])
+
+
+async def run_sweeper(broker: RabbitBroker, pool: asyncpg.Pool, interval: float, retention_days: int) -> None:
+    """Sweep and prune forever; a failed round is logged and tried again next interval."""
     while True:
         try:
             await sweep_once(broker, pool)
+            await prune_once(pool, retention_days)
         except (OSError, ConnectionError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
             log.warning("outbox sweep failed: %s", exc)
         await asyncio.sleep(interval)
