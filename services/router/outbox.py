@@ -7,6 +7,7 @@ crash or a broker outage left behind. Publishing is at-least-once, so consumers 
 
 import asyncio
 import logging
+import time
 
 import asyncpg
 import msgspec
@@ -21,6 +22,7 @@ _encoder = msgspec.json.Encoder()
 
 SWEEP_GRACE_SECONDS = 5
 SWEEP_BATCH = 500
+PRUNE_INTERVAL = 60.0
 
 
 class PendingEvent(msgspec.Struct, frozen=True):
@@ -154,7 +156,11 @@ async def prune_once(pool: asyncpg.Pool, retention_days: int) -> int:
     """Delete a batch of published events older than the retention; return how many.
 
     Streams resume from the outbox only across short disconnects; history lives in messages.
+    Applied-command ids go too: a command is redelivered within minutes, never after days.
     """
+    await pool.execute(
+        "DELETE FROM applied_commands WHERE applied_at < now() - make_interval(days => $1)", retention_days
+    )
     status = await pool.execute(
         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL"
         " AND created_at < now() - make_interval(days => $1) ORDER BY id LIMIT $2)",
@@ -166,10 +172,13 @@ async def prune_once(pool: asyncpg.Pool, retention_days: int) -> int:
 
 async def run_sweeper(broker: RabbitBroker, pool: asyncpg.Pool, interval: float, retention_days: int) -> None:
     """Sweep and prune forever; a failed round is logged and tried again next interval."""
+    pruned_at = 0.0
     while True:
         try:
             await sweep_once(broker, pool)
-            await prune_once(pool, retention_days)
+            if time.monotonic() - pruned_at > PRUNE_INTERVAL:
+                await prune_once(pool, retention_days)
+                pruned_at = time.monotonic()
         except (OSError, ConnectionError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
             log.warning("outbox sweep failed: %s", exc)
         await asyncio.sleep(interval)
