@@ -103,15 +103,28 @@ async def declare_topology(broker: RabbitBroker, settings: Settings) -> None:
 async def publish(
     broker: RabbitBroker, payload: msgspec.Struct, routing_key: str, *, message_id: str
 ) -> None:
-    """Publish persistently and wait for the broker's confirm; raise if it is refused."""
-    confirmation = await broker.publish(
+    """Publish a contract persistently and wait for the broker's confirm."""
+    await publish_encoded(
+        broker,
         _encoder.encode(payload),
+        routing_key,
+        message_id=message_id,
+        correlation_id=message_id_var.get() or message_id,
+    )
+
+
+async def publish_encoded(
+    broker: RabbitBroker, body: bytes, routing_key: str, *, message_id: str, correlation_id: str
+) -> None:
+    """Publish an encoded JSON body persistently; raise if the broker does not confirm it."""
+    confirmation = await broker.publish(
+        body,
         content_type="application/json",
         exchange=EXCHANGE,
         routing_key=routing_key,
         persist=True,
         message_id=message_id,
-        correlation_id=message_id_var.get() or message_id,
+        correlation_id=correlation_id,
         mandatory=False,
         timeout=PUBLISH_TIMEOUT,
     )

@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 from faststream.rabbit import RabbitBroker
 
-from shared.broker import EXCHANGE, PUBLISH_TIMEOUT
+from shared.broker import publish_encoded
 from shared.logs import message_id_var
 from shared.metrics import PUBLISHED
 
@@ -116,16 +116,12 @@ async def publish_events(broker: RabbitBroker, marks: PublishedMarks, events: li
 
 
 async def _publish(broker: RabbitBroker, event: StoredEvent) -> None:
-    await broker.publish(
+    await publish_encoded(
+        broker,
         event.payload,
-        exchange=EXCHANGE,
-        routing_key=event.routing_key,
-        persist=True,
+        event.routing_key,
         message_id=str(event.id),
         correlation_id=event.correlation_id or str(event.id),
-        content_type="application/json",
-        mandatory=False,
-        timeout=PUBLISH_TIMEOUT,
     )
     PUBLISHED.labels("router", event.routing_key.partition(".")[0]).inc()
 
