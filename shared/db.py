@@ -14,6 +14,8 @@ log = logging.getLogger("relaydesk.db")
 
 MIGRATION_LOCK = 0x52454C41  # any constant: serializes migrations across replicas
 RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncio.TimeoutError)
+"""What a query raises when the database is unreachable or refuses: callers degrade, not crash."""
 TRANSACTION_ATTEMPTS = 5
 
 

@@ -86,7 +86,7 @@ async def readyz(request: web.Request) -> web.Response:
         try:
             async with asyncio.timeout(READINESS_TIMEOUT):
                 checks["database"] = await request.app[POOL].fetchval("SELECT true")
-        except (OSError, asyncpg.PostgresError, TimeoutError):
+        except db.UNAVAILABLE:
             checks["database"] = False
     ready = all(checks.values())
     return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)

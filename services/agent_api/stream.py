@@ -9,7 +9,6 @@ import asyncio
 import logging
 from collections import defaultdict
 
-import asyncpg
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 from faststream.rabbit import RabbitMessage
@@ -17,6 +16,7 @@ from faststream.rabbit import RabbitMessage
 from contracts import AgentEvent
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
+from shared.db import UNAVAILABLE
 from shared.http import POOL, WS_CLOSE_TIMEOUT, ApiError, close_websockets
 from shared.pii import mask
 from shared.metrics import CONNECTIONS
@@ -104,7 +104,7 @@ class StreamHub:
             if after >= 0:
                 try:
                     await self._replay(request, agent.id, socket, after)
-                except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+                except UNAVAILABLE:
                     log.exception("replay failed")
                     await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"replay unavailable; reconnect")
                     return ws

@@ -80,8 +80,6 @@ async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, 
 
 async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMessage) -> None:
     """Store a customer message once, in the customer's open conversation, and route it."""
-    pool = app[POOL]
-
     async def work(conn: asyncpg.Connection):
         outbox = Outbox()
         name = await store.upsert_contact(conn, message)
@@ -105,7 +103,7 @@ async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMes
         return await outbox.write(conn)
 
     try:
-        events = await in_transaction(pool, work)
+        events = await in_transaction(app[POOL], work)
     except _Duplicate:
         log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
         return

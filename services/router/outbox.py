@@ -14,6 +14,7 @@ import msgspec
 from faststream.rabbit import RabbitBroker
 
 from shared.broker import publish_encoded
+from shared.db import UNAVAILABLE
 from shared.logs import message_id_var
 from shared.metrics import PUBLISHED
 
@@ -74,6 +75,7 @@ class PublishedMarks:
     """
 
     WINDOW = 0.02
+    RETRY_AFTER = 1.0
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -84,23 +86,27 @@ class PublishedMarks:
         self.ids.extend(ids)
         self.pending.set()
 
-    async def flush(self) -> None:
+    async def flush(self) -> bool:
+        """Mark what was gathered; False (ids kept for the next try) when the database refused."""
         ids, self.ids = self.ids, []
         self.pending.clear()
         if not ids:
-            return
+            return True
         try:
             await self.pool.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except UNAVAILABLE as exc:
             log.warning("marking %d outbox events failed, will retry: %s", len(ids), exc)
             self.add(ids)
+            return False
+        return True
 
     async def run(self) -> None:
         """Flush forever; cancelled at shutdown after a last flush by the owner."""
         while True:
             await self.pending.wait()
             await asyncio.sleep(self.WINDOW)  # gather the ids of handlers running meanwhile
-            await self.flush()
+            if not await self.flush():
+                await asyncio.sleep(self.RETRY_AFTER)  # not 50 failing UPDATEs a second in an outage
 
 
 async def publish_events(broker: RabbitBroker, marks: PublishedMarks, events: list[StoredEvent]) -> None:
@@ -175,6 +181,6 @@ async def run_sweeper(broker: RabbitBroker, pool: asyncpg.Pool, interval: float,
             if time.monotonic() - pruned_at > PRUNE_INTERVAL:
                 await prune_once(pool, retention_days)
                 pruned_at = time.monotonic()
-        except (OSError, ConnectionError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except UNAVAILABLE as exc:  # a refused publish is a ConnectionError, an OSError
             log.warning("outbox sweep failed: %s", exc)
         await asyncio.sleep(interval)

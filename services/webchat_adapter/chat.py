@@ -12,7 +12,6 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-import asyncpg
 import msgspec
 from aiohttp import WSMsgType, web
 from faststream.rabbit import RabbitMessage
@@ -24,6 +23,7 @@ from services.webchat_adapter.frames import FrameError, Ping, Resume, SendMessag
 from services.webchat_adapter.ratelimit import TokenBucket
 from shared.broker import publish
 from shared.config import Settings
+from shared.db import UNAVAILABLE
 from shared.http import BROKER, POOL, SETTINGS, WS_CLOSE_TIMEOUT, ApiError, close_websockets, json_response
 from shared.metrics import CONNECTIONS
 
@@ -136,7 +136,7 @@ class VisitorHub:
                 " AND seq > $2 ORDER BY seq LIMIT $3",
                 session_id, after, REPLAY_LIMIT,
             )
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except UNAVAILABLE:
             log.exception("replay failed")
             raise FrameError("unavailable", "Earlier replies are unavailable right now; resume again.") from None
         for row in rows:
