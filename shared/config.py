@@ -1,7 +1,7 @@
 """Settings from `RELAYDESK_*` environment variables, validated once at start."""
 
 import os
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -12,12 +12,31 @@ Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
-SENSITIVE = frozenset({"amqp_url", "database_url", "webchat_secret"})
+SENSITIVE = frozenset({"amqp_url", "database_url", "webchat_secret", "wechat_accounts"})
 """Fields whose values may hold credentials: never echoed in an error."""
+JSON_FIELDS = frozenset({"wechat_accounts"})
+"""Fields given as a JSON document in their variable."""
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+class WeChatAccount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One official account, served at `/wechat/{name}`; `menu` maps CLICK keys to intents."""
+
+    name: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_-]{1,64}$")]
+    app_id: Annotated[str, msgspec.Meta(min_length=1)]
+    app_secret: Annotated[str, msgspec.Meta(min_length=1)]
+    token: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9]{3,32}$")]
+    aes_key: str = ""
+    mode: Literal["plain", "compatible", "safe"] = "plain"
+    welcome: str = ""
+    menu: dict[str, str] = {}
+
+    def __post_init__(self) -> None:
+        if self.mode != "plain" and len(self.aes_key) != 43:
+            raise ValueError(f"account {self.name}: mode {self.mode} needs the 43-character EncodingAESKey")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,6 +54,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_port: Port = 8000
     webchat_port: Port = 8001
     router_port: Port = 8005
+    wechat_port: Port = 8002
     webchat_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_WEBCHAT_SECRET
     webchat_session_ttl: Positive = 7 * 24 * 3600
     webchat_max_text: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 4000
@@ -42,6 +62,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webchat_burst: Positive = 20
     outbox_sweep_interval: PositiveFloat = 1.0
     outbox_retention_days: Positive = 7
+    router_rules: str = ""
+    faq_kb: str = ""
+    business_hours: str = ""
+    wechat_accounts: tuple[WeChatAccount, ...] = ()
+    wechat_api_base: Annotated[str, msgspec.Meta(pattern="^https?://")] = "https://api.weixin.qq.com"
+    wechat_max_body: Annotated[int, msgspec.Meta(ge=1024, le=10 * 1024 * 1024)] = 256 * 1024
 
 
 def env_name(field: str) -> str:
@@ -57,10 +83,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if env_name(field) in environ
     }
     try:
+        for field in JSON_FIELDS & raw.keys():
+            raw[field] = _json(field, raw[field])
         return msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         # msgspec reports the path as `... - at `$.field``: name the variable instead.
         message, _, path = str(exc).rpartition(" - at ")
-        field = path.strip("`$.")
+        field, dot, inner = path.strip("`$.").replace("[", ".[", 1).partition(".")
+        where = f" (at {inner})" if dot else ""
         shown = "(value hidden)" if field in SENSITIVE else repr(raw.get(field, ""))
-        raise ConfigError(f"{env_name(field)}={shown} is invalid: {message}") from None
+        raise ConfigError(f"{env_name(field)}={shown} is invalid{where}: {message}") from None
+
+
+def _json(field: str, value: str) -> object:
+    try:
+        return msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        raise msgspec.ValidationError(f"Expected a JSON document - at `$.{field}`") from None
