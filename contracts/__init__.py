@@ -15,17 +15,21 @@ from contracts.events import (
     ConversationResolved,
     ConversationUnassigned,
     CustomerMessageReceived,
+    DeliveryUpdated,
 )
 from contracts.messages import (
     Attachment,
     Channel,
+    DeliveryReported,
+    DeliveryStatus,
     InboundMessage,
     MessageKind,
     OutboundMessage,
+    WeChatTemplateMessage,
     message_uuid,
 )
 
-BUS_TYPES = (InboundMessage, OutboundMessage, AgentCommand, AgentEvent)
+BUS_TYPES = (InboundMessage, OutboundMessage, WeChatTemplateMessage, DeliveryReported, AgentCommand, AgentEvent)
 """Every payload type that crosses the bus, in the order the schema file lists them."""
 
 __all__ = [
@@ -40,6 +44,9 @@ __all__ = [
     "ConversationResolved",
     "ConversationUnassigned",
     "CustomerMessageReceived",
+    "DeliveryReported",
+    "DeliveryStatus",
+    "DeliveryUpdated",
     "InboundMessage",
     "MessageKind",
     "OutboundMessage",
@@ -47,5 +54,6 @@ __all__ = [
     "SendReply",
     "SetAgentStatus",
     "TransferConversation",
+    "WeChatTemplateMessage",
     "message_uuid",
 ]

@@ -44,10 +44,17 @@ class CommandRejected(_AgentEvent, tag="command_rejected"):
     reason: str
 
 
+class DeliveryUpdated(_AgentEvent, tag="delivery"):
+    message_id: str
+    status: str
+    reason: str = ""
+
+
 AgentEvent = (
     ConversationAssigned
     | CustomerMessageReceived
     | ConversationUnassigned
     | ConversationResolved
     | CommandRejected
+    | DeliveryUpdated
 )

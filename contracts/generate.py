@@ -2,12 +2,22 @@
 
 import json
 import re
+from typing import get_args
 from pathlib import Path
 
 import msgspec
 
-from contracts import BUS_TYPES, AgentCommand, AgentEvent, Channel, InboundMessage, OutboundMessage
-from contracts.topology import AGENT_COMMAND_KEY, AGENT_EVENT_PATTERN, INBOUND_PATTERN, outbound_key
+from contracts import (
+    BUS_TYPES,
+    AgentCommand,
+    AgentEvent,
+    Channel,
+    DeliveryReported,
+    InboundMessage,
+    OutboundMessage,
+    WeChatTemplateMessage,
+)
+from contracts.topology import AGENT_COMMAND_KEY, AGENT_EVENT_PATTERN, DELIVERY_PATTERN, INBOUND_PATTERN, outbound_key
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 PAYLOADS = {
@@ -15,6 +25,8 @@ PAYLOADS = {
     AGENT_COMMAND_KEY: AgentCommand,
     outbound_key(Channel.WEBCHAT): OutboundMessage,
     AGENT_EVENT_PATTERN: AgentEvent,
+    DELIVERY_PATTERN: DeliveryReported,
+    outbound_key(Channel.WECHAT): OutboundMessage | WeChatTemplateMessage,
 }
 """What each consumed routing key carries; FastStream cannot see it through our raw decoder."""
 REPLICA_QUEUE = re.compile(r"(\.live\.)[0-9a-f]{32}")
@@ -46,7 +58,8 @@ def asyncapi() -> dict:
     components = document["components"]
     components["schemas"] = schemas
     for channel in document["channels"].values():
-        payload = payloads[PAYLOADS[channel["address"]]]
+        kind = PAYLOADS[channel["address"]]
+        payload = payloads[kind] if kind in payloads else {"oneOf": [payloads[k] for k in get_args(kind)]}
         for message in channel["messages"].values():
             components["messages"][message["$ref"].rpartition("/")[2]]["payload"] = payload
     # Live queues are named per replica at start; the document names the pattern.

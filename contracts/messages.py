@@ -50,6 +50,8 @@ class InboundMessage(msgspec.Struct, frozen=True, tag="inbound_message", tag_fie
     attachments: tuple[Attachment, ...] = ()
     locale: str = ""
     account: str = ""
+    details: dict[str, str] = {}
+    """Channel facts kept for the record: an event's name and key, an unhandled type's fields."""
 
     @property
     def message_id(self) -> str:
@@ -74,3 +76,33 @@ class OutboundMessage(msgspec.Struct, frozen=True, tag="outbound_message", tag_f
 def message_uuid(channel: str, channel_message_id: str) -> str:
     """The stable message id: the same channel message always maps to the same id."""
     return str(uuid.uuid5(MESSAGE_NAMESPACE, f"{channel}:{channel_message_id}"))
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class DeliveryReported(msgspec.Struct, frozen=True, tag="delivery_reported", tag_field="type"):
+    """What a channel adapter learned about an outbound message; `reason` is machine-readable."""
+
+    message_id: str
+    channel: Channel
+    status: DeliveryStatus
+    occurred_at: datetime
+    conversation_id: str = ""
+    reason: str = ""
+    detail: str = ""
+
+
+class WeChatTemplateMessage(msgspec.Struct, frozen=True, tag="wechat_template", tag_field="type"):
+    """A WeChat template message (allowed outside the 48-hour window), e.g. from the notifier."""
+
+    message_id: str
+    account: str
+    openid: str
+    template_id: str
+    data: dict[str, str]
+    created_at: datetime
+    url: str = ""

@@ -22,6 +22,14 @@ def outbound_key(channel: str) -> str:
     return f"outbound.{channel}"
 
 
+def delivery_key(channel: str) -> str:
+    """Routing key of delivery reports (sent, delivered, failed) from `channel`'s adapter."""
+    return f"delivery.{channel}"
+
+
+DELIVERY_PATTERN = "delivery.*"
+
+
 def agent_event_key(agent_id: str) -> str:
     """Routing key of events for one agent's live stream."""
     return f"assignment.{agent_id}"
@@ -39,8 +47,10 @@ class QueueSpec(NamedTuple):
 
 ROUTER_INBOUND = QueueSpec("router.inbound", INBOUND_PATTERN)
 ROUTER_COMMANDS = QueueSpec("router.commands", AGENT_COMMAND_KEY)
+ROUTER_DELIVERY = QueueSpec("router.delivery", DELIVERY_PATTERN)
+WECHAT_OUTBOUND = QueueSpec("wechat_adapter.outbound", outbound_key("wechat"))
 
-DURABLE_QUEUES: tuple[QueueSpec, ...] = (ROUTER_INBOUND, ROUTER_COMMANDS)
+DURABLE_QUEUES: tuple[QueueSpec, ...] = (ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND)
 """Declared by every service at start, so no persistent publish is ever unroutable."""
 
 WEBCHAT_LIVE_PREFIX = "webchat.live."

@@ -43,6 +43,14 @@ MAX_REDELIVERY_BACKOFF = 10.0
 _encoder = msgspec.json.Encoder()
 
 
+class DeadLetter(Exception):
+    """Raised by a handler for a message that can never succeed: parked with `reason`, acked."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def make_broker(settings: Settings) -> RabbitBroker:
     """A broker with msgspec bodies, publisher confirms and a bounded prefetch."""
     return RabbitBroker(
@@ -160,8 +168,9 @@ def subscribe(
 ) -> None:
     """Consume `queue`, decoding bodies as `payload_type` before `handle` sees them.
 
-    Undecodable bodies are dead-lettered with the decoder's reason and acked; a handler
-    error nacks for redelivery after a backoff, until the queue's delivery limit parks it.
+    Undecodable bodies are dead-lettered with the decoder's reason and acked, as are those
+    whose handler raises `DeadLetter`; any other handler error nacks for redelivery after a
+    backoff, until the queue's delivery limit parks it.
     """
     decoder = msgspec.json.Decoder(payload_type)
     metric_queue = queue.name if not queue.exclusive else "live"
@@ -179,6 +188,9 @@ def subscribe(
         try:
             await handle(payload, message)
             CONSUMED.labels(service, metric_queue, "ok").inc()
+        except DeadLetter as exc:
+            CONSUMED.labels(service, metric_queue, "dead_letter").inc()
+            await dead_letter(broker, message, exc.reason)
         except Exception as exc:
             CONSUMED.labels(service, metric_queue, "error").inc()
             attempt = int((message.headers or {}).get("x-delivery-count", 0)) + 1

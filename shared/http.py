@@ -96,9 +96,11 @@ async def metrics(_: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def base_app(service: str, settings: Settings, broker: RabbitBroker, *, database: bool) -> web.Application:
+def base_app(
+    service: str, settings: Settings, broker: RabbitBroker, *, database: bool, max_body: int = 1024**2
+) -> web.Application:
     """An app that connects the broker (and the pool) on start and serves health endpoints."""
-    app = web.Application(middlewares=[json_errors], client_max_size=1024**2)
+    app = web.Application(middlewares=[json_errors], client_max_size=max_body)
     app[SERVICE], app[SETTINGS], app[BROKER] = service, settings, broker
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -109,11 +111,16 @@ def base_app(service: str, settings: Settings, broker: RabbitBroker, *, database
             app[POOL] = await db.create_pool(settings.database_url, settings.db_pool_size)
         await broker.connect()
         await declare_topology(broker, settings)
-        await broker.start()
         yield
         await broker.stop()
         if database:
             await app[POOL].close()
 
+    async def start_consumers(_: web.Application) -> None:
+        # on_startup runs after every cleanup_ctx has set up, so no message reaches a
+        # handler before what it needs (a service's own context) exists.
+        await broker.start()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_startup.append(start_consumers)
     return app

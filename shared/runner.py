@@ -19,6 +19,7 @@ SERVICES: dict[str, str] = {
     "agent_api": "agent_api_port",
     "webchat_adapter": "webchat_port",
     "router": "router_port",
+    "wechat_adapter": "wechat_port",
 }
 """Each service's package under `services/` and the setting naming its port."""
 

@@ -19,7 +19,7 @@ import asyncpg
 import msgspec
 
 from services.agent_api.accounts import add_agent
-from shared.config import Settings, env_name
+from shared.config import JSON_FIELDS, Settings, env_name
 
 READY_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
@@ -49,11 +49,12 @@ class TestEnv:
     def environ(self, **overrides: Any) -> dict[str, str]:
         """The process environment that points a `relaydesk` process at this test's servers."""
         values = msgspec.structs.asdict(self.settings) | overrides
-        return {**os.environ, **{env_name(k): str(v) for k, v in values.items()}}
+        text = {k: msgspec.json.encode(v).decode() if k in JSON_FIELDS else str(v) for k, v in values.items()}
+        return {**os.environ, **{env_name(k): v for k, v in text.items()}}
 
     def url(self, service: str, path: str = "") -> str:
         port = {"agent_api": self.settings.agent_api_port, "webchat": self.settings.webchat_port,
-                "router": self.settings.router_port}[service]
+                "router": self.settings.router_port, "wechat": self.settings.wechat_port}[service]
         return f"http://127.0.0.1:{port}{path}"
 
     async def db(self) -> asyncpg.Connection:

@@ -6,9 +6,9 @@ from functools import partial
 
 from aiohttp import web
 
-from contracts import AgentCommand, InboundMessage
-from contracts.topology import ROUTER_COMMANDS, ROUTER_INBOUND
-from services.router.handlers import MARKS, on_command, on_inbound
+from contracts import AgentCommand, DeliveryReported, InboundMessage
+from contracts.topology import ROUTER_COMMANDS, ROUTER_DELIVERY, ROUTER_INBOUND
+from services.router.handlers import MARKS, on_command, on_delivery, on_inbound
 from services.router.outbox import PublishedMarks, run_sweeper
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
@@ -22,6 +22,7 @@ def build(settings: Settings) -> web.Application:
     app = base_app(SERVICE, settings, broker, database=True)
     subscribe(SERVICE, broker, work_queue(ROUTER_INBOUND, settings), InboundMessage, partial(on_inbound, app))
     subscribe(SERVICE, broker, work_queue(ROUTER_COMMANDS, settings), AgentCommand, partial(on_command, app))
+    subscribe(SERVICE, broker, work_queue(ROUTER_DELIVERY, settings), DeliveryReported, partial(on_delivery, app))
 
     async def outbox_tasks(app: web.Application):
         app[MARKS] = PublishedMarks(app[POOL])

@@ -7,6 +7,7 @@ find their effect already stored and change nothing.
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 from aiohttp import web
@@ -20,6 +21,8 @@ from contracts import (
     ConversationResolved,
     ConversationUnassigned,
     CustomerMessageReceived,
+    DeliveryReported,
+    DeliveryUpdated,
     InboundMessage,
     OutboundMessage,
     ResolveConversation,
@@ -31,7 +34,7 @@ from contracts.topology import agent_event_key, outbound_key
 from services.router import store
 from services.router.assign import free_capacity, plan_assignments
 from services.router.outbox import Outbox, PublishedMarks, publish_events
-from services.router.rules import command_refusal
+from services.router.rules import command_refusal, opens_conversation, reachability
 from shared.db import in_transaction
 from shared.http import BROKER, POOL
 
@@ -80,6 +83,10 @@ async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, 
 
 async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMessage) -> None:
     """Store a customer message once, in the customer's open conversation, and route it."""
+    if not opens_conversation(message.kind, message.details):
+        await in_transaction(app[POOL], partial(_record_event, message))
+        return
+
     async def work(conn: asyncpg.Connection):
         outbox = Outbox()
         name = await store.upsert_contact(conn, message)
@@ -107,6 +114,34 @@ async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMes
     except _Duplicate:
         log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
         return
+    await publish_events(app[BROKER], app[MARKS], events)
+
+
+async def _record_event(message: InboundMessage, conn: asyncpg.Connection) -> None:
+    """A channel event that asks for nobody: keep it, and what it says about reaching the customer."""
+    await store.upsert_contact(conn, message)
+    if not await store.record_event(conn, message, reachability(message.details.get("event", ""))):
+        log.info("duplicate %s event %s skipped", message.channel, message.channel_message_id)
+
+
+async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
+    """Record what the channel said about a reply and show it to the conversation's agent."""
+
+    async def work(conn: asyncpg.Connection):
+        outbox = Outbox()
+        changed = await store.record_delivery(
+            conn, report.message_id, report.status.value, report.reason, report.occurred_at
+        )
+        if changed and changed[1]:
+            conversation_id, agent_id = changed
+            event = DeliveryUpdated(
+                conversation_id, agent_id, _now(), message_id=report.message_id, status=report.status.value,
+                reason=report.reason,
+            )
+            outbox.add(agent_event_key(agent_id), event, agent_id)
+        return await outbox.write(conn)
+
+    events = await in_transaction(app[POOL], work)
     await publish_events(app[BROKER], app[MARKS], events)
 
 
@@ -157,16 +192,20 @@ async def apply_conversation_command(
 ) -> None:
     match command:
         case SendReply(text=text):
-            seq, created_at = await store.insert_reply(conn, conversation, command.command_id, command.agent_id, text)
+            if not await store.contact_reachable(conn, conversation.channel, conversation.customer_address):
+                reject(command, conversation.id, "customer_unreachable", outbox)
+                return
+            stored = await store.insert_reply(conn, conversation, command.command_id, command.agent_id, text)
             reply = OutboundMessage(
                 message_id=command.command_id,
                 conversation_id=conversation.id,
                 channel=conversation.channel,
                 customer_address=conversation.customer_address,
                 text=text,
-                seq=seq,
-                created_at=created_at,
+                seq=stored.seq,
+                created_at=stored.created_at,
                 agent_id=command.agent_id,
+                account=stored.account,
             )
             outbox.add(outbound_key(conversation.channel), reply)
         case ResolveConversation():

@@ -1,4 +1,4 @@
-"""Pure checks on agent commands: may this agent act on this conversation now?"""
+"""Pure router rules: may an agent act on a conversation, does a message open one."""
 
 
 def command_refusal(status: str | None, assignee: str | None, agent_id: str) -> str | None:
@@ -10,3 +10,14 @@ def command_refusal(status: str | None, assignee: str | None, agent_id: str) -> 
     if assignee != agent_id:
         return "not_assigned_to_you"
     return None
+
+
+def opens_conversation(kind: str, details: dict[str, str]) -> bool:
+    """Whether an inbound message asks for help: every message does; an event only when a
+    menu click carries an intent ("talk to a person", an FAQ topic)."""
+    return kind != "event" or bool(details.get("intent"))
+
+
+def reachability(event: str) -> bool | None:
+    """What a channel event says about reaching the customer there: follow, unfollow, or nothing."""
+    return {"subscribe": True, "unsubscribe": False}.get(event)

@@ -40,19 +40,47 @@ CONVERSATION_COLUMNS = "id, channel, customer_address, status, agent_id, priorit
 async def upsert_contact(conn: asyncpg.Connection, message: InboundMessage) -> str:
     """Record the customer on this channel; return the best display name known."""
     return await conn.fetchval(
-        "INSERT INTO contacts (channel, address, display_name, locale, last_inbound_at)"
-        " VALUES ($1, $2, $3, $4, $5)"
+        "INSERT INTO contacts (channel, address, display_name, locale, account, last_inbound_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)"
         " ON CONFLICT (channel, address) DO UPDATE SET"
         "  display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), contacts.display_name),"
         "  locale = COALESCE(NULLIF(EXCLUDED.locale, ''), contacts.locale),"
+        "  account = COALESCE(NULLIF(EXCLUDED.account, ''), contacts.account),"
         "  last_inbound_at = GREATEST(contacts.last_inbound_at, EXCLUDED.last_inbound_at)"
         " RETURNING display_name",
         message.channel.value,
         message.customer_address,
         message.customer_name,
         message.locale,
+        message.account,
         message.received_at,
     )
+
+
+async def record_event(conn: asyncpg.Connection, message: InboundMessage, reachable: bool | None) -> bool:
+    """Store a channel event once and what it says about reachability; False if already stored."""
+    inserted = await conn.fetchval(
+        "INSERT INTO contact_events (channel, channel_event_id, address, event, details, occurred_at)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT DO NOTHING RETURNING true",
+        message.channel.value,
+        message.channel_message_id,
+        message.customer_address,
+        message.details.get("event", ""),
+        _encoder.encode(message.details).decode(),
+        message.received_at,
+    )
+    if inserted and reachable is not None:
+        # Out-of-order events: only a newer follow/unfollow changes the state.
+        column = "subscribed_at" if reachable else "unsubscribed_at"
+        await conn.execute(
+            f"UPDATE contacts SET reachable = $3, {column} = $4 WHERE channel = $1 AND address = $2"
+            " AND $4 >= GREATEST(COALESCE(subscribed_at, '-infinity'), COALESCE(unsubscribed_at, '-infinity'))",
+            message.channel.value,
+            message.customer_address,
+            reachable,
+            message.received_at,
+        )
+    return bool(inserted)
 
 
 async def open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> Conversation:
@@ -90,8 +118,8 @@ async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conv
     """Store a customer message once; False when (channel, channel id) is already stored."""
     inserted = await conn.fetchval(
         "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
-        " channel_message_id, kind, text, attachments, created_at)"
-        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9)"
+        " channel_message_id, kind, text, attachments, created_at, details)"
+        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb)"
         " ON CONFLICT DO NOTHING RETURNING true",
         uuid.UUID(message.message_id),
         uuid.UUID(conversation_id),
@@ -102,16 +130,29 @@ async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conv
         message.text,
         _encoder.encode(message.attachments).decode(),
         message.received_at,
+        _encoder.encode(message.details).decode(),
     )
     return bool(inserted)
 
 
+class Reply(msgspec.Struct, frozen=True):
+    seq: int
+    created_at: datetime
+    account: str
+
+
+async def contact_reachable(conn: asyncpg.Connection, channel: str, address: str) -> bool:
+    return bool(
+        await conn.fetchval("SELECT reachable FROM contacts WHERE channel = $1 AND address = $2", channel, address)
+    )
+
+
 async def insert_reply(
     conn: asyncpg.Connection, conversation: Conversation, message_id: str, agent_id: str, text: str
-) -> tuple[int, datetime]:
-    """Store an agent reply with the customer's next reply seq; return (seq, created_at)."""
-    seq = await conn.fetchval(
-        "UPDATE contacts SET out_seq = out_seq + 1 WHERE channel = $1 AND address = $2 RETURNING out_seq",
+) -> Reply:
+    """Store an agent reply with the customer's next reply seq."""
+    seq, account = await conn.fetchrow(
+        "UPDATE contacts SET out_seq = out_seq + 1 WHERE channel = $1 AND address = $2 RETURNING out_seq, account",
         conversation.channel,
         conversation.customer_address,
     )
@@ -131,7 +172,36 @@ async def insert_reply(
         " updated_at = now() WHERE id = $1",
         uuid.UUID(conversation.id),
     )
-    return seq, created_at
+    return Reply(seq, created_at, account)
+
+
+DELIVERY_RANK = {"sent": 1, "delivered": 2, "failed": 2}
+"""A report never moves a reply back: `sent` arriving after `delivered` changes nothing."""
+
+
+async def record_delivery(
+    conn: asyncpg.Connection, message_id: str, status: str, reason: str, at: datetime
+) -> tuple[str, str | None] | None:
+    """Store a reply's delivery state; return (conversation, its agent) when it changed."""
+    try:
+        key = uuid.UUID(message_id)
+    except ValueError:
+        return None
+    row = await conn.fetchrow(
+        "UPDATE messages m SET delivery_status = $2, delivery_reason = NULLIF($3, ''), delivery_at = $4"
+        " FROM conversations c WHERE m.id = $1 AND m.direction = 'out' AND c.id = m.conversation_id"
+        " AND COALESCE(CASE m.delivery_status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'failed' THEN 2 END, 0)"
+        "  < $5"
+        " RETURNING m.conversation_id, c.agent_id",
+        key,
+        status,
+        reason,
+        at,
+        DELIVERY_RANK[status],
+    )
+    if row is None:
+        return None
+    return str(row["conversation_id"]), str(row["agent_id"]) if row["agent_id"] else None
 
 
 async def claim_command(conn: asyncpg.Connection, command_id: str) -> bool:

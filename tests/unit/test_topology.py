@@ -11,8 +11,11 @@ from contracts.topology import (
     DURABLE_QUEUES,
     INBOUND_PATTERN,
     ROUTER_COMMANDS,
+    ROUTER_DELIVERY,
     ROUTER_INBOUND,
+    WECHAT_OUTBOUND,
     agent_event_key,
+    delivery_key,
     inbound_key,
     outbound_key,
 )
@@ -59,10 +62,21 @@ def test_inbound_key_of_every_channel_reaches_the_router_inbound_queue(channel):
 
 
 @pytest.mark.parametrize("channel", list(Channel))
-def test_outbound_key_does_not_loop_back_into_router_or_agent_streams(channel):
+def test_outbound_key_reaches_only_its_own_adapter_never_the_router_or_agent_streams(channel):
     key = outbound_key(channel)
-    assert not any(topic_matches(queue.binding, key) for queue in DURABLE_QUEUES)
+    matched = [queue for queue in DURABLE_QUEUES if topic_matches(queue.binding, key)]
+    assert all(queue.name.startswith(f"{channel}_adapter.") for queue in matched)
     assert not topic_matches(AGENT_EVENT_PATTERN, key)
+
+
+def test_wechat_replies_have_a_durable_queue_of_their_own():
+    assert [q for q in DURABLE_QUEUES if topic_matches(q.binding, outbound_key(Channel.WECHAT))] == [WECHAT_OUTBOUND]
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_delivery_reports_of_every_channel_reach_only_the_router(channel):
+    matched = [queue for queue in DURABLE_QUEUES if topic_matches(queue.binding, delivery_key(channel))]
+    assert matched == [ROUTER_DELIVERY]
 
 
 def test_outbound_keys_differ_per_channel():
