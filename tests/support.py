@@ -20,6 +20,7 @@ import msgspec
 
 from services.agent_api.accounts import add_agent
 from shared.config import JSON_FIELDS, Settings, env_name
+from shared.runner import SERVICES
 
 READY_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
@@ -88,9 +89,14 @@ class System:
         )
         async with aiohttp.ClientSession() as http:
             for service in self.services:
-                url = self.env.url("webchat" if service == "webchat_adapter" else service, "/readyz")
+                url = self.url(service, "/readyz")
                 await wait_until(lambda url=url: self._ready(http, url), READY_TIMEOUT, f"{service} ready")
         return self
+
+    def url(self, service: str, path: str = "") -> str:
+        """The address of one of this process's services (its port may be overridden)."""
+        setting = SERVICES[service]
+        return f"http://127.0.0.1:{self.overrides.get(setting, getattr(self.env.settings, setting))}{path}"
 
     async def _ready(self, http: aiohttp.ClientSession, url: str) -> bool:
         if self.process.poll() is not None:
@@ -230,16 +236,48 @@ class People:
 async def publish_inbound(settings: Settings, messages: list) -> None:
     """Publish inbound messages the way an adapter does: persistent, each confirmed."""
     from contracts.topology import inbound_key
+
+    await publish_keyed(settings, [(inbound_key(m.channel), m, m.message_id) for m in messages])
+
+
+async def publish_keyed(settings: Settings, messages: list[tuple[str, msgspec.Struct, str]]) -> None:
+    """Publish (routing key, contract, message id) triples persistently, each confirmed."""
     from shared.broker import make_broker, publish
 
     broker = make_broker(settings)
     await broker.connect()
     try:
-        await asyncio.gather(*(
-            publish(broker, m, inbound_key(m.channel), message_id=m.message_id) for m in messages
-        ))
+        await asyncio.gather(*(publish(broker, m, key, message_id=mid) for key, m, mid in messages))
     finally:
         await broker.stop()
+
+
+async def take_messages(settings: Settings, queue: str, count: int, timeout: float = EVENT_TIMEOUT) -> list:
+    """Take (and ack) `count` messages from a queue, waiting for each; returns aio-pika messages."""
+    import aio_pika
+
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        source = await (await connection.channel()).get_queue(queue)
+        found = []
+        while len(found) < count:
+            message = await wait_until(lambda: source.get(fail=False), timeout, f"a message on {queue}")
+            await message.ack()
+            found.append(message)
+        return found
+    finally:
+        await connection.close()
+
+
+async def queue_depth(settings: Settings, queue: str) -> int:
+    import aio_pika
+
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        declared = await (await connection.channel()).declare_queue(queue, passive=True)
+        return declared.declaration_result.message_count
+    finally:
+        await connection.close()
 
 
 def inbound(customer: str, text: str, channel_message_id: str | None = None, channel: str = "webchat"):

@@ -11,7 +11,7 @@ from faststream.rabbit import RabbitMessage
 
 from contracts import topology
 from shared.broker import ERROR_HEADER, declare_topology, make_broker, publish, subscribe, work_queue
-from tests.support import inbound, wait_until
+from tests.support import inbound, take_messages, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +28,7 @@ async def broker(settings):
 
 
 async def dead_letters(settings, count: int) -> list[aio_pika.IncomingMessage]:
-    connection = await aio_pika.connect(settings.amqp_url)
-    try:
-        queue = await (await connection.channel()).get_queue(topology.DEAD_LETTER_QUEUE)
-        found = []
-        while len(found) < count:
-            message = await wait_until(lambda: queue.get(fail=False), what="a dead letter")
-            await message.ack()
-            found.append(message)
-        return found
-    finally:
-        await connection.close()
+    return await take_messages(settings, topology.DEAD_LETTER_QUEUE, count)
 
 
 def test_work_queues_are_durable_quorum_queues_with_dead_lettering(servers, env, broker):
