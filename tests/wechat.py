@@ -14,10 +14,9 @@ OFFICIAL_ID = "gh_10f6c3c3ac5a"
 
 
 def account(mode: str = "safe", name: str = "wallet", **extra) -> WeChatAccount:
-    return WeChatAccount(
-        name=name, app_id=f"wx{name}0001", app_secret=f"secret-{name}", token="relaydeskToken1",
-        aes_key=AES_KEY if mode != "plain" else "", mode=mode, **extra,
-    )
+    fields = {"name": name, "app_id": f"wx{name}0001", "app_secret": f"secret-{name}", "token": "relaydeskToken1",
+              "aes_key": AES_KEY if mode != "plain" else "", "mode": mode}
+    return WeChatAccount(**fields | extra)
 
 
 def message_xml(openid: str, msg_type: str, create_time: int | None = None, **fields: str) -> str:
@@ -52,3 +51,16 @@ def callback(account: WeChatAccount, xml: str, *, timestamp: str | None = None) 
         return query, f"<xml><ToUserName><![CDATA[{OFFICIAL_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
     # Compatible mode: WeChat sends the plaintext fields and the ciphertext side by side.
     return query, xml.replace("</xml>", f"<Encrypt><![CDATA[{escape(encrypted)}]]></Encrypt></xml>").encode()
+
+
+def open_reply(account: WeChatAccount, body: str) -> str:
+    """The reply XML inside a passive reply, decrypted with wechatpy as WeChat would."""
+    if account.mode == "plain":
+        return body
+
+    def between(start: str, end: str) -> str:
+        return body.split(start)[1].split(end)[0]
+
+    return WeChatCrypto(account.token, account.aes_key, account.app_id).decrypt_message(
+        body, between("<MsgSignature><![CDATA[", "]]>"), between("<TimeStamp>", "<"),
+        between("<Nonce><![CDATA[", "]]>"))

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from wechatpy import parse_message
-from wechatpy.crypto import WeChatCrypto
 from wechatpy.crypto.base import WeChatCipher
 
 from contracts import MessageKind
@@ -14,7 +13,7 @@ from services.wechat_adapter.callbacks import open_callback
 from services.wechat_adapter.crypto import CallbackRefused, seal, sign, verify_url
 from services.wechat_adapter.normalize import MEDIA_PREFIX, normalize, welcome_reply
 from shared.config import WeChatAccount
-from tests.wechat import OFFICIAL_ID, account, callback, event_xml, message_xml, text_xml
+from tests.wechat import OFFICIAL_ID, account, callback, event_xml, message_xml, open_reply, text_xml
 
 pytestmark = pytest.mark.unit
 
@@ -152,13 +151,7 @@ def test_the_same_event_retried_keeps_its_id_and_a_later_one_gets_another():
 def test_subscribe_gets_the_configured_welcome_as_a_passive_reply_wechat_can_read(mode):
     acc = account(mode, welcome="欢迎关注钱包客服！回复「人工」联系客服。")
     fields = opened(acc, event_xml(OPENID, "subscribe", AT))
-    sealed = seal(acc, welcome_reply(acc, fields))
-    if mode != "plain":  # the reply WeChat receives decrypts with the account's own key
-        query = {"timestamp": sealed.split("<TimeStamp>")[1].split("<")[0],
-                 "nonce": sealed.split("<Nonce><![CDATA[")[1].split("]]>")[0]}
-        signature = sealed.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-        sealed = WeChatCrypto(acc.token, acc.aes_key, acc.app_id).decrypt_message(
-            sealed, signature, query["timestamp"], query["nonce"])
+    sealed = open_reply(acc, seal(acc, welcome_reply(acc, fields)))  # decrypts with the account's own key
     reply = parse_message(sealed)
     assert (reply.type, reply.content, reply.source, reply.target) == \
         ("text", "欢迎关注钱包客服！回复「人工」联系客服。", OFFICIAL_ID, OPENID)
@@ -183,7 +176,7 @@ def test_a_wrong_signature_is_forbidden(mode):
 
 def test_a_different_app_id_in_the_ciphertext_is_forbidden():
     acc = account("safe")
-    impostor = WeChatAccount(**{**{f: getattr(acc, f) for f in acc.__struct_fields__}, "app_id": "wxsomeoneelse"})
+    impostor = account("safe", app_id="wxsomeoneelse")
     query, body = callback(impostor, text_xml(OPENID, "hi", 11))
     assert refused(acc, query, body).reason == "app id mismatch"
 
