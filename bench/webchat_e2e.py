@@ -59,7 +59,8 @@ import msgspec  # noqa: E402
 from bench.broker_ceiling import measure_ceiling  # noqa: E402
 from services.agent_api.accounts import add_agent  # noqa: E402
 from shared import db  # noqa: E402
-from shared.config import Settings, env_name  # noqa: E402
+from shared.config import Settings, to_environ  # noqa: E402
+from shared.runner import SERVICES  # noqa: E402
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -176,7 +177,7 @@ class ServiceProcess:
     def __init__(self, settings: Settings, services: list[str]) -> None:
         self.settings, self.services = settings, services
         self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-bench-", suffix=".log")
-        environ = {**os.environ, **{env_name(k): str(v) for k, v in msgspec.structs.asdict(settings).items()}}
+        environ = {**os.environ, **to_environ(settings)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "relaydesk.cli", "run", *services], cwd=ROOT, env=environ,
             stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=_die_with_parent,
@@ -221,9 +222,7 @@ class ServiceProcess:
 
 
 def service_url(settings: Settings, service: str, path: str) -> str:
-    port = {"router": settings.router_port, "agent_api": settings.agent_api_port,
-            "webchat_adapter": settings.webchat_port}[service]
-    return f"http://127.0.0.1:{port}{path}"
+    return f"http://127.0.0.1:{getattr(settings, SERVICES[service])}{path}"
 
 
 # --------------------------------------------------------------------------- CPU accounting

@@ -7,10 +7,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import aio_pika
 import msgspec
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream import AckPolicy
 from faststream.exceptions import NackMessage
+from pamqp.commands import Basic
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -124,19 +126,21 @@ async def publish(
 async def publish_encoded(
     broker: RabbitBroker, body: bytes, routing_key: str, *, message_id: str, correlation_id: str
 ) -> None:
-    """Publish an encoded JSON body persistently; raise if the broker does not confirm it."""
-    confirmation = await broker.publish(
+    """Publish an encoded JSON body persistently; raise if the broker does not confirm it.
+
+    Straight through aio-pika on the broker's own confirming channel: this is every
+    service's hot path, and FastStream's generic publish costs more than the publish itself.
+    """
+    exchange = await broker.declare_exchange(EXCHANGE)
+    message = aio_pika.Message(
         body,
         content_type="application/json",
-        exchange=EXCHANGE,
-        routing_key=routing_key,
-        persist=True,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         message_id=message_id,
         correlation_id=correlation_id,
-        mandatory=False,
-        timeout=PUBLISH_TIMEOUT,
     )
-    if confirmation is not None and confirmation.name != "Basic.Ack":
+    confirmation = await exchange.publish(message, routing_key, mandatory=False, timeout=PUBLISH_TIMEOUT)
+    if not isinstance(confirmation, Basic.Ack):
         raise ConnectionError(f"broker refused {routing_key} message {message_id}")
 
 

@@ -74,6 +74,14 @@ def env_name(field: str) -> str:
     return f"RELAYDESK_{field.upper()}"
 
 
+def to_environ(settings: Settings, **overrides: object) -> dict[str, str]:
+    """The `RELAYDESK_*` variables that make `load_settings` return these settings."""
+    values = msgspec.structs.asdict(settings) | overrides
+    return {
+        env_name(k): msgspec.json.encode(v).decode() if k in JSON_FIELDS else str(v) for k, v in values.items()
+    }
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read and validate settings; raise ConfigError naming the first bad variable."""
     environ = os.environ if environ is None else environ

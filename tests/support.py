@@ -19,7 +19,7 @@ import asyncpg
 import msgspec
 
 from services.agent_api.accounts import add_agent
-from shared.config import JSON_FIELDS, Settings, env_name
+from shared.config import Settings, to_environ
 from shared.runner import SERVICES
 
 READY_TIMEOUT = 30.0
@@ -49,9 +49,7 @@ class TestEnv:
 
     def environ(self, **overrides: Any) -> dict[str, str]:
         """The process environment that points a `relaydesk` process at this test's servers."""
-        values = msgspec.structs.asdict(self.settings) | overrides
-        text = {k: msgspec.json.encode(v).decode() if k in JSON_FIELDS else str(v) for k, v in values.items()}
-        return {**os.environ, **{env_name(k): v for k, v in text.items()}}
+        return {**os.environ, **to_environ(self.settings, **overrides)}
 
     def url(self, service: str, path: str = "") -> str:
         port = {"agent_api": self.settings.agent_api_port, "webchat": self.settings.webchat_port,

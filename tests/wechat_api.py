@@ -46,6 +46,8 @@ class WeChatStandIn:
         self.files: dict[str, tuple[bytes, str]] = {}
         """Served at /files/{name}: stands in for the file store an agent's attachment points at."""
         self._ids = itertools.count(1)
+        self._holding: asyncio.Event | None = None
+        self.held = 0
         self._arrived = asyncio.Condition()
         self.port = free_port()
         self.runner: web.AppRunner | None = None
@@ -79,6 +81,14 @@ class WeChatStandIn:
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()
+
+    def hold_sends(self) -> None:
+        """Keep customer-service sends hanging, unprocessed, until `release` (a WeChat stall)."""
+        self._holding, self.held = asyncio.Event(), 0
+
+    def release(self) -> None:
+        holding, self._holding = self._holding, None
+        holding.set()
 
     def fail_next(self, *errcodes: int) -> None:
         self.failures.extend(errcodes)
@@ -117,13 +127,21 @@ class WeChatStandIn:
             return _error(47001, "data format error")
         return body if isinstance(body, dict) else _error(47001, "data format error")
 
-    async def custom_send(self, request: web.Request) -> web.Response:
+    async def _send_request(self, request: web.Request) -> dict | web.Response:
+        """The JSON body of a send, or WeChat's answer refusing it (token, format)."""
         self.attempts += 1
         if refused := self._token_error(request):
             return refused
-        body = await self._json(request)
+        return await self._json(request)
+
+    async def custom_send(self, request: web.Request) -> web.Response:
+        body = await self._send_request(request)
         if isinstance(body, web.Response):
             return body
+        if (holding := self._holding) is not None:
+            self.held += 1
+            await holding.wait()
+            return _error(-1, "system error")  # never processed
         if self.failures:
             return _error(self.failures.pop(0), "injected failure")
         openid = body.get("touser", "")
@@ -137,10 +155,7 @@ class WeChatStandIn:
         return _error(0, "ok")
 
     async def template_send(self, request: web.Request) -> web.Response:
-        self.attempts += 1
-        if refused := self._token_error(request):
-            return refused
-        body = await self._json(request)
+        body = await self._send_request(request)
         if isinstance(body, web.Response):
             return body
         if not body.get("template_id"):

@@ -19,6 +19,7 @@ from shared.metrics import PUBLISHED
 
 log = logging.getLogger("relaydesk.wechat")
 ACCOUNTS = web.AppKey("wechat_accounts", dict[str, WeChatAccount])
+PUBLISHED_INBOUND = PUBLISHED.labels("wechat_adapter", "inbound")
 SUCCESS = "success"
 """What WeChat wants back when there is no passive reply (an empty body works too)."""
 
@@ -69,7 +70,7 @@ async def receive(request: web.Request) -> web.Response:
     except Exception as exc:
         log.warning("publish failed, WeChat will retry: %s", type(exc).__name__)
         raise ApiError(503, "unavailable", "message not accepted; retry") from None
-    PUBLISHED.labels("wechat_adapter", "inbound").inc()
+    PUBLISHED_INBOUND.inc()
     if reply := welcome_reply(account, fields):
         return web.Response(text=crypto.seal(account, reply), content_type="application/xml")
     return web.Response(text=SUCCESS, content_type="text/plain")

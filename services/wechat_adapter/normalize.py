@@ -1,10 +1,8 @@
 """WeChat callback XML to `InboundMessage` (pure): every message type and event, none dropped."""
 
 from datetime import UTC, datetime
-from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from msgspec.structs import replace
 from wechatpy.replies import TextReply
 
@@ -24,20 +22,54 @@ MEDIA_KINDS = {
 }
 
 
+class _Refused(Exception):
+    pass
+
+
+def _refuse(*_) -> None:
+    raise _Refused
+
+
 def parse_xml(body: bytes) -> dict[str, str]:
-    """The fields of a `<xml>` callback document; DTDs, entities and malformed XML refused."""
+    """The fields of a `<xml>` callback document; DTDs, entities and malformed XML refused.
+
+    Straight on expat, without building a tree: a callback is one flat level of fields
+    (nested ones, as in a few events, are kept as `tag=value` text), and any DOCTYPE or
+    entity declaration is refused outright, so no expansion or external fetch can happen.
+    """
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = parser.UnparsedEntityDeclHandler = _refuse
+    fields: dict[str, str] = {}
+    depth, text, nested, root = 0, [], [], []
+
+    def start(tag: str, _attributes: dict) -> None:
+        nonlocal depth
+        depth += 1
+        if depth == 1:
+            root.append(tag)
+        text.clear()
+
+    def end(tag: str) -> None:
+        nonlocal depth
+        if depth == 2:
+            fields[tag] = " ".join(nested) if nested else "".join(text).strip()
+            nested.clear()
+        elif depth > 2:
+            nested.append(f"{tag}={''.join(text).strip()}")
+        text.clear()
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text.append
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
-        raise CallbackRefused(400, f"unreadable XML: {type(exc).__name__}") from None
-    if root.tag != "xml":
+        parser.Parse(body, True)
+    except _Refused:
+        raise CallbackRefused(400, "DTDs and entities are not accepted") from None
+    except expat.ExpatError as exc:
+        raise CallbackRefused(400, f"unreadable XML: {expat.errors.messages[exc.code]}") from None
+    if root != ["xml"]:
         raise CallbackRefused(400, "root element is not <xml>")
-    return {child.tag: (child.text or "").strip() if len(child) == 0 else _nested(child) for child in root}
-
-
-def _nested(element) -> str:
-    # A few events (e.g. scancode_waitmsg) nest their details; keep them as flattened text.
-    return " ".join(f"{c.tag}={(c.text or '').strip()}" for c in element.iter() if c is not element and len(c) == 0)
+    return fields
 
 
 def normalize(account: WeChatAccount, fields: dict[str, str]) -> InboundMessage:

@@ -81,6 +81,25 @@ async def test_wechat_retrying_one_msgid_makes_one_message_and_one_assignment(en
     assert (stored, conversations, assignments) == (2, 1, 1)
 
 
+async def test_a_message_wechat_retries_across_an_adapter_crash_is_stored_once(env, wechat_api, people):
+    core = await System(env, ["router", "agent_api"]).start()
+    settings = {"wechat_accounts": (ACCOUNT,), "wechat_api_base": wechat_api.base_url}
+    adapter = await System(env, ["wechat_adapter"], **settings).start()
+    try:
+        agent = await people.agent()
+        xml = text_xml("o-crash", "账户被冻结了怎么办", 7010)
+        assert await post(env, xml) == (200, "success")
+        adapter.kill()  # WeChat may not have read our answer: it will retry the same MsgId
+        adapter = await System(env, ["wechat_adapter"], **settings).start()
+        assert await post(env, xml) == (200, "success")
+        assert (await agent.next_event("assignment"))["preview"] == "账户被冻结了怎么办"
+        await post(env, text_xml("o-crash", "在线等", 7011))
+        assert (await agent.next_event())["text"] == "在线等"  # no second copy came before it
+    finally:
+        adapter.stop()
+        core.stop()
+
+
 async def test_follow_unfollow_and_menu_events(env, wechat_system, people):
     agent = await people.agent()
     status, body = await post(env, event_xml("o-bob", "subscribe"))

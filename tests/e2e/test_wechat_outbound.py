@@ -1,5 +1,6 @@
 """Replies to WeChat against the stand-in API: shared tokens, refresh, the 48-hour window, limits."""
 
+import asyncio
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -9,9 +10,9 @@ import msgspec
 import pytest
 
 from contracts import Attachment, Channel, DeliveryReported, OutboundMessage, WeChatTemplateMessage
-from contracts.topology import DEAD_LETTER_QUEUE, ROUTER_DELIVERY, outbound_key
+from contracts.topology import DEAD_LETTER_QUEUE, ROUTER_DELIVERY, WECHAT_OUTBOUND, outbound_key
 from shared.broker import ERROR_HEADER
-from tests.support import System, free_port, publish_keyed, take_messages
+from tests.support import System, free_port, publish_keyed, queue_depth, take_messages, wait_until
 from tests.wechat import account
 from tests.wechat_api import WeChatStandIn
 
@@ -82,6 +83,26 @@ async def test_two_replicas_share_one_token_and_one_refresh_after_expiry(env, we
     assert len(sent) == 56 and set(texts.values()) <= {3, 1}
     assert {s.body["touser"] for s in sent} == set(openids)
     assert {r.status for r in await reports(env, 56)} == {"sent"}
+
+
+async def test_a_reply_in_flight_when_the_adapter_dies_goes_out_once_after_restart(env, wechat_api):
+    wechat_api.customer_wrote("o-crash")
+    wechat_api.hold_sends()
+    first = await adapter(env, wechat_api).start()
+    try:
+        await publish_keyed(env.settings, [reply("o-crash", "您的退款已原路退回")])
+        await wait_until(lambda: asyncio.sleep(0, result=wechat_api.held), what="the send in flight")
+    finally:
+        first.kill()  # mid-send: unacked, so the broker gives the reply to the next adapter
+    wechat_api.release()
+    second = await adapter(env, wechat_api).start()
+    try:
+        [report] = await reports(env, 1)
+    finally:
+        second.stop()
+    assert report.status == "sent"
+    assert [s.body["text"]["content"] for s in wechat_api.sent] == ["您的退款已原路退回"]
+    assert await queue_depth(env.settings, WECHAT_OUTBOUND.name) == 0
 
 
 async def test_a_closed_window_is_reported_as_window_closed_not_retried(env, wechat_api):

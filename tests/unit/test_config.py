@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.config import DEV_WEBCHAT_SECRET, ConfigError, Settings, load_settings
+from shared.config import DEV_WEBCHAT_SECRET, ConfigError, Settings, WeChatAccount, load_settings, to_environ
 
 pytestmark = pytest.mark.unit
 
@@ -92,3 +92,27 @@ def test_config_error_does_not_leak_secrets(variable, value, secret):
         load_settings({variable: value})
     assert variable in str(caught.value)
     assert secret not in str(caught.value)
+
+
+def test_to_environ_round_trips_through_load_settings():
+    account = WeChatAccount(name="wallet", app_id="wx1", app_secret="s", token="tok123", mode="safe",
+                            aes_key="a" * 43, menu={"HUMAN": "human"}, welcome="欢迎")
+    settings = Settings(webchat_port=9001, webchat_rate=2.5, wechat_accounts=(account,))
+    assert load_settings(to_environ(settings)) == settings
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not json", "Expected a JSON document"),
+        ('[{"name": "w", "app_id": "a", "app_secret": "s", "token": "tok", "mode": "safe"}]', "43-character"),
+        ('[{"name": "w", "app_id": "a", "app_secret": "s", "token": "t"}]', "(at [0].token)"),
+        ('[{"name": "w", "app_id": "a", "app_secret": "s", "token": "tok", "extra": 1}]', "unknown field"),
+    ],
+)
+def test_bad_wechat_accounts_name_the_variable_and_never_echo_secrets(value, message):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"RELAYDESK_WECHAT_ACCOUNTS": value})
+    text = str(caught.value)
+    assert text.startswith("RELAYDESK_WECHAT_ACCOUNTS=(value hidden) is invalid") and message in text
+    assert '"s"' not in text and "app_secret" not in text

@@ -251,3 +251,15 @@ def test_hostile_or_malformed_xml_is_a_bad_request_in_every_mode(mode, document)
 def test_documents_missing_what_every_callback_has_are_bad_requests(document):
     acc = account("plain")
     assert refused(acc, *callback(acc, document)).status == 400
+
+
+def test_nested_event_details_are_kept_as_flat_text():
+    acc = account("plain")
+    xml = (f"<xml><ToUserName>{OFFICIAL_ID}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>{AT}"
+           "</CreateTime><MsgType>event</MsgType><Event>scancode_waitmsg</Event><EventKey>SCAN_BILL</EventKey>"
+           "<ScanCodeInfo><ScanType>qrcode</ScanType><ScanResult>RD-1042</ScanResult></ScanCodeInfo></xml>")
+    fields = opened(acc, xml)
+    assert fields["ScanCodeInfo"] == "ScanType=qrcode ScanResult=RD-1042"
+    message = normalize(acc, fields)
+    assert (message.kind, message.details["event"], message.details["EventKey"]) == \
+        (MessageKind.EVENT, "scancode_waitmsg", "SCAN_BILL")
