@@ -1,0 +1,41 @@
+"""The router's YAML data files (rules, FAQ, business hours): read once at start, defaults shipped."""
+
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+import yaml
+
+T = TypeVar("T")
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class DataFileError(ValueError):
+    """A rules, FAQ or business-hours file is unreadable or malformed; the message names the file."""
+
+
+def read_yaml(path: str | None, default_name: str) -> tuple[str, object]:
+    """(where, parsed document) of `path`, or of the shipped default when `path` is None or ""."""
+    where = path or str(DATA_DIR / default_name)
+    try:
+        with open(where, encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise DataFileError(f"{where}: cannot read: {reason}") from None
+    try:
+        return where, yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise DataFileError(f"{where}: not valid YAML{at}: {problem}") from None
+
+
+def convert(where: str, document: object, kind: type[T]) -> T:
+    """`document` validated as `kind`; DataFileError naming the file and the place otherwise."""
+    try:
+        return msgspec.convert(document, kind)
+    except msgspec.ValidationError as exc:
+        raise DataFileError(f"{where}: {exc}") from None

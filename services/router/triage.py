@@ -1,0 +1,70 @@
+"""The router's first decision on a message: what it is, how pressing, and whether the FAQ answers it.
+
+`triage` is the one code path behind `relaydesk classify` and the router service.
+"""
+
+from datetime import datetime
+
+import msgspec
+
+from services.router.classify import classify
+from services.router.faq import KnowledgeBase, load_kb
+from services.router.hours import BusinessHours, closed_reply, load_hours
+from services.router.rulebook import Category, Language, Priority, Rules, load_rules
+
+
+class Triage(msgspec.Struct, frozen=True):
+    """Classification plus the FAQ decision for one message."""
+
+    category: Category
+    priority: Priority
+    language: Language
+    faq_id: str | None
+    faq_score: float
+    self_service: bool
+    asks_human: bool = False
+    angry: bool = False
+    money_lost: bool = False
+
+
+def triage(text: str, rules: Rules, kb: KnowledgeBase) -> Triage:
+    """Classify `text` and decide whether an FAQ answer may go out without a person."""
+    seen = classify(text, rules)
+    match = kb.lookup(text)
+    # A security incident gets a security article or none: a routine answer ("how to reset your
+    # password") to "someone logged in and changed my password" would read as a brush-off.
+    if match is not None and seen.category == "security" and match.category != "security":
+        match = None
+    self_service = (
+        match is not None
+        and seen.category in rules.self_service
+        and match.category in rules.self_service
+        and not seen.asks_human
+    )
+    return Triage(
+        seen.category, seen.priority, seen.language,
+        match.id if match else None, match.score if match else 0.0, self_service,
+        seen.asks_human, seen.angry, seen.money_lost,
+    )
+
+
+class Triager(msgspec.Struct, frozen=True):
+    """Rules, FAQ and business hours, loaded once at start and shared by every message."""
+
+    rules: Rules
+    kb: KnowledgeBase
+    hours: BusinessHours
+
+    @classmethod
+    def from_paths(cls, rules: str | None = None, kb: str | None = None, hours: str | None = None) -> "Triager":
+        """Load the three files; None or "" means the shipped default. Raises DataFileError."""
+        return cls(load_rules(rules), load_kb(kb), load_hours(hours))
+
+    def triage(self, text: str) -> Triage:
+        return triage(text, self.rules, self.kb)
+
+    def closed_reply(self, at: datetime, language: str) -> str | None:
+        """The out-of-hours auto-reply for a message arriving at `at`, or None while people are working."""
+        if self.hours.is_open(at):
+            return None
+        return closed_reply(self.hours.next_open(at), language)
