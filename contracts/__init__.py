@@ -16,6 +16,7 @@ from contracts.events import (
     ConversationUnassigned,
     CustomerMessageReceived,
     DeliveryUpdated,
+    SlaBreached,
 )
 from contracts.messages import (
     Attachment,
@@ -53,6 +54,7 @@ __all__ = [
     "ResolveConversation",
     "SendReply",
     "SetAgentStatus",
+    "SlaBreached",
     "TransferConversation",
     "WeChatTemplateMessage",
     "message_uuid",

@@ -30,11 +30,12 @@ class ResolveConversation(_Command, tag="resolve_conversation"):
 
 
 class TransferConversation(_Command, tag="transfer_conversation"):
-    """Hand the conversation to another agent, or back to the queue when none is named."""
+    """Hand the conversation to another agent or team, or back to the queue when none is named."""
 
     conversation_id: str
     to_agent_id: str | None = None
     note: str = ""
+    to_team: str | None = None
 
 
 class SetAgentStatus(_Command, tag="set_agent_status"):

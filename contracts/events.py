@@ -50,6 +50,15 @@ class DeliveryUpdated(_AgentEvent, tag="delivery"):
     reason: str = ""
 
 
+class SlaBreached(_AgentEvent, tag="sla_breached"):
+    """A conversation missed a target; `agent_id` is its agent's ("" while queued)."""
+
+    kind: str
+    priority: str
+    category: str
+    due_at: datetime
+
+
 AgentEvent = (
     ConversationAssigned
     | CustomerMessageReceived
@@ -57,4 +66,5 @@ AgentEvent = (
     | ConversationResolved
     | CommandRejected
     | DeliveryUpdated
+    | SlaBreached
 )

@@ -36,6 +36,8 @@ def agent_event_key(agent_id: str) -> str:
 
 
 AGENT_EVENT_PATTERN = "assignment.*"
+SUPERVISORS_KEY = "assignment.supervisors"
+"""Events every connected supervisor sees (SLA breaches), on the agent streams' pattern."""
 
 
 class QueueSpec(NamedTuple):

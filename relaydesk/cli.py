@@ -1,7 +1,8 @@
-"""The `relaydesk` command: run services, migrate, write schemas, manage agents."""
+"""The `relaydesk` command: run services, migrate, write schemas, manage agents, classify messages."""
 
 import argparse
 import asyncio
+import os
 import sys
 
 from shared.config import ConfigError, load_settings
@@ -27,12 +28,51 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--capacity", type=int, default=5)
     add.add_argument("--skills", default="", help="comma-separated, e.g. payment,loan")
     add.add_argument("--languages", default="zh,en", help="comma-separated, e.g. zh,en")
+    add.add_argument("--channels", default="", help="comma-separated channels worked; empty = all")
+    add.add_argument("--teams", default="", help="comma-separated, e.g. complaints")
     add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+
+    classify = commands.add_parser(
+        "classify", help="triage customer messages, one a line on stdin, into JSON lines on stdout")
+    classify.add_argument("--kb", metavar="FILE", help="FAQ knowledge base (default: RELAYDESK_FAQ_KB, else shipped)")
+    classify.add_argument("--rules", metavar="FILE",
+                          help="classification rules (default: RELAYDESK_ROUTER_RULES, else shipped)")
     return parser
 
 
 def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _classify(rules_path: str, kb_path: str) -> int:
+    """Triage stdin line by line onto stdout, through the router's own code path."""
+    import msgspec
+
+    from services.router.datafile import DataFileError
+    from services.router.faq import load_kb
+    from services.router.rulebook import load_rules
+    from services.router.triage import triage
+
+    try:
+        rules, kb = load_rules(rules_path), load_kb(kb_path)
+    except DataFileError as exc:
+        print(f"relaydesk: {exc}", file=sys.stderr)
+        return 2
+    out = sys.stdout.buffer
+    try:
+        for raw in sys.stdin.buffer:
+            text = raw.decode("utf-8", errors="replace").strip()
+            if not text:
+                continue
+            seen = triage(text, rules, kb)
+            out.write(msgspec.json.encode({
+                "category": seen.category, "priority": seen.priority, "language": seen.language,
+                "faq_id": seen.faq_id, "faq_score": round(seen.faq_score, 3), "self_service": seen.self_service,
+            }) + b"\n")
+            out.flush()  # one answer per line as it comes, for a reader driving this line by line
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other filters
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
 
             from shared.runner import serve
 
-            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                runner.run(serve(args.services or list(SERVICES), settings))
+            try:
+                with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                    runner.run(serve(args.services or list(SERVICES), settings))
+            except ConfigError as exc:
+                print(f"relaydesk: configuration error: {exc}", file=sys.stderr)
+                return 2
         case "migrate":
             from shared.db import migrate
 
@@ -73,12 +117,16 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 token = asyncio.run(add_agent_cli(
                     settings, args.name, capacity=args.capacity, skills=_split(args.skills),
-                    languages=_split(args.languages), role=args.role,
+                    languages=_split(args.languages), role=args.role, channels=_split(args.channels),
+                    teams=_split(args.teams),
                 ))
             except AccountError as exc:
                 print(f"relaydesk: {exc}", file=sys.stderr)
                 return 1
             print(token)
+        case "classify":
+            rules = settings.router_rules if args.rules is None else args.rules
+            return _classify(rules, settings.faq_kb if args.kb is None else args.kb)
     return 0
 
 

@@ -14,7 +14,7 @@ PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
 SENSITIVE = frozenset({"amqp_url", "database_url", "webchat_secret", "wechat_accounts"})
 """Fields whose values may hold credentials: never echoed in an error."""
-JSON_FIELDS = frozenset({"wechat_accounts"})
+JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets"})
 """Fields given as a JSON document in their variable."""
 
 
@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     router_rules: str = ""
     faq_kb: str = ""
     business_hours: str = ""
+    routing_policy: dict[str, object] = {}
+    sla_targets: dict[str, dict[str, object]] = {}
+    sla_sweep_interval: PositiveFloat = 1.0
     wechat_accounts: tuple[WeChatAccount, ...] = ()
     wechat_api_base: Annotated[str, msgspec.Meta(pattern="^https?://")] = "https://api.weixin.qq.com"
     wechat_max_body: Annotated[int, msgspec.Meta(ge=1024, le=10 * 1024 * 1024)] = 256 * 1024

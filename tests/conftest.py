@@ -1,10 +1,14 @@
 """Fixtures shared by every tier: real servers, an isolated vhost and database per test."""
 
+from pathlib import Path
+
 import pytest
 
 from shared.config import Settings
 from tests import infra
 from tests.support import People, System, TestEnv, free_port
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +34,11 @@ def env(servers):
         wechat_port=free_port(),
         webchat_secret="test-secret-" + vhost,
         outbox_sweep_interval=0.5,
+        # Tests about assignment run with people always at work, an FAQ that answers nothing
+        # and offline meaning offline now; the tests of those features set their own.
+        business_hours=str(DATA / "hours_always_open.yaml"),
+        faq_kb=str(DATA / "faq_none.yaml"),
+        routing_policy={"offline_grace_s": 0},
     )
     yield TestEnv(settings)
     infra.delete_vhost(servers, vhost)

@@ -59,12 +59,12 @@ class TestEnv:
     async def db(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url)
 
-    async def add_agent(self, name: str | None = None, capacity: int = 5, role: str = "agent") -> "AgentClient":
+    async def add_agent(self, name: str | None = None, capacity: int = 5, role: str = "agent", **fields) -> "AgentClient":
         conn = await self.db()
         try:
             agent_id, token = await add_agent(
                 conn, name or f"agent-{uuid.uuid4().hex[:6]}", capacity=capacity,
-                skills=[], languages=["zh", "en"], role=role,
+                **{"skills": [], "languages": ["zh", "en"], "role": role} | fields,
             )
         finally:
             await conn.close()

@@ -21,6 +21,8 @@ async def add_agent(
     skills: list[str],
     languages: list[str],
     role: str,
+    channels: list[str] = (),
+    teams: list[str] = (),
 ) -> tuple[str, str]:
     """Create an agent (offline until they say otherwise); return (agent_id, token)."""
     if not name.strip():
@@ -30,9 +32,9 @@ async def add_agent(
     token, agent_id = new_token(), uuid.uuid4()
     try:
         await conn.execute(
-            "INSERT INTO agents (id, name, role, capacity, skills, languages, token_hash)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            agent_id, name.strip(), role, capacity, skills, languages, token_hash(token),
+            "INSERT INTO agents (id, name, role, capacity, skills, languages, channels, teams, token_hash)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            agent_id, name.strip(), role, capacity, skills, languages, list(channels), list(teams), token_hash(token),
         )
     except asyncpg.UniqueViolationError:
         raise AccountError(f"an agent named {name!r} already exists") from None

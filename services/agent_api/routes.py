@@ -32,8 +32,15 @@ class ReplyRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """To a named agent, to a team's queue, or (neither) back to the queue for anyone else."""
+
     to_agent_id: uuid.UUID | None = None
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    to_team: Annotated[str, msgspec.Meta(pattern="^[a-z0-9_-]{1,64}$")] | None = None
+
+    def __post_init__(self) -> None:
+        if self.to_agent_id is not None and self.to_team is not None:
+            raise ValueError("name an agent or a team, not both")
 
 
 async def read_body(request: web.Request, kind: type[T]) -> T:
@@ -114,6 +121,7 @@ async def transfer(request: web.Request) -> web.Response:
         conversation_id=conversation["id"],
         to_agent_id=str(body.to_agent_id) if body.to_agent_id else None,
         note=body.note,
+        to_team=body.to_team,
     )
     return await send_command(request, command)
 

@@ -14,6 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
 from contracts import AgentEvent
+from contracts.topology import SUPERVISORS_KEY
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
 from shared.db import UNAVAILABLE
@@ -76,12 +77,16 @@ class StreamHub:
 
     def __init__(self) -> None:
         self.sockets: dict[str, set[AgentSocket]] = defaultdict(set)
+        self.supervisors: set[AgentSocket] = set()
 
     async def close_all(self, _: web.Application) -> None:
         await close_websockets([s.ws for group in self.sockets.values() for s in group])
 
     async def on_event(self, event: AgentEvent, message: RabbitMessage) -> None:
-        sockets = self.sockets.get(event.agent_id)
+        if message.raw_message.routing_key == SUPERVISORS_KEY:
+            sockets = self.supervisors  # e.g. SLA breaches: every supervisor watching, not one agent
+        else:
+            sockets = self.sockets.get(event.agent_id)
         if not sockets:
             return
         event_id = int(message.message_id or 0)
@@ -99,6 +104,8 @@ class StreamHub:
         await ws.prepare(request)
         socket = AgentSocket(ws)
         self.sockets[agent.id].add(socket)
+        if agent.is_supervisor:
+            self.supervisors.add(socket)
         CONNECTIONS.labels("agent_api").inc()
         try:
             if after >= 0:
@@ -113,6 +120,7 @@ class StreamHub:
                 if message.type == WSMsgType.TEXT and message.data == "ping":
                     await ws.send_str('{"type":"pong"}')
         finally:
+            self.supervisors.discard(socket)
             self.sockets[agent.id].discard(socket)
             if not self.sockets[agent.id]:
                 del self.sockets[agent.id]

@@ -1,13 +1,12 @@
-"""The router's SQL: contacts, conversations, messages, agents' capacity. Router-owned tables."""
+"""The router's SQL about customers: contacts, conversations, messages, deliveries, commands."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
 
 from contracts import InboundMessage
-from services.router.assign import AgentSlot, Ticket
 
 _encoder = msgspec.json.Encoder()
 
@@ -20,6 +19,9 @@ class Conversation(msgspec.Struct, frozen=True):
     agent_id: str | None
     priority: str
     queued_at: datetime | None
+    category: str = "other"
+    language: str = ""
+    notice_sent: bool = False
 
 
 def _conversation(row: asyncpg.Record) -> Conversation:
@@ -31,10 +33,28 @@ def _conversation(row: asyncpg.Record) -> Conversation:
         agent_id=str(row["agent_id"]) if row["agent_id"] else None,
         priority=row["priority"],
         queued_at=row["queued_at"],
+        category=row["category"],
+        language=row["language"],
+        notice_sent=row["notice_sent"],
     )
 
 
-CONVERSATION_COLUMNS = "id, channel, customer_address, status, agent_id, priority, queued_at"
+CONVERSATION_COLUMNS = (
+    "id, channel, customer_address, status, agent_id, priority, queued_at, category, language,"
+    " closed_notice_at IS NOT NULL AS notice_sent"
+)
+
+
+class Opening(msgspec.Struct, frozen=True):
+    """How a new conversation starts: its triage, its state, its SLA clock, its sticky agent."""
+
+    status: str
+    category: str
+    priority: str
+    language: str
+    first_response_in: timedelta
+    resolution_in: timedelta
+    preferred_agent_id: str | None = None
 
 
 async def upsert_contact(conn: asyncpg.Connection, message: InboundMessage) -> str:
@@ -83,27 +103,88 @@ async def record_event(conn: asyncpg.Connection, message: InboundMessage, reacha
     return bool(inserted)
 
 
-async def open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> Conversation:
-    """The customer's open conversation on this channel, locked; created (queued) if none."""
-    select = (
-        f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
-        " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' FOR UPDATE"
-    )
-    if row := await conn.fetchrow(select, channel, address):
-        return _conversation(row)
+async def find_open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> Conversation | None:
+    """The customer's open conversation on this channel, locked."""
     row = await conn.fetchrow(
-        "INSERT INTO conversations (id, channel, customer_address, status, queued_at)"
-        " VALUES ($1, $2, $3, 'queued', now())"
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
+        " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' FOR UPDATE",
+        channel,
+        address,
+    )
+    return _conversation(row) if row else None
+
+
+async def create_conversation(
+    conn: asyncpg.Connection, channel: str, address: str, opening: Opening
+) -> Conversation | None:
+    """Open a conversation; None when another router opened one for this customer first."""
+    queued = opening.status == "queued"
+    row = await conn.fetchrow(
+        "INSERT INTO conversations (id, channel, customer_address, status, queued_at, category, priority,"
+        " language, preferred_agent_id, first_response_due, resolution_due)"
+        " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END, $6, $7, $8, $9,"
+        "  CASE WHEN $5 THEN now() + $10::interval END, now() + $11::interval)"
         " ON CONFLICT (channel, customer_address) WHERE status <> 'resolved' DO NOTHING"
         f" RETURNING {CONVERSATION_COLUMNS}",
         uuid.uuid4(),
         channel,
         address,
+        opening.status,
+        queued,
+        opening.category,
+        opening.priority,
+        opening.language,
+        uuid.UUID(opening.preferred_agent_id) if opening.preferred_agent_id else None,
+        opening.first_response_in,
+        opening.resolution_in,
     )
-    if row:
-        return _conversation(row)
-    # Another router opened it between our select and insert; take theirs.
-    return _conversation(await conn.fetchrow(select, channel, address))
+    return _conversation(row) if row else None
+
+
+async def previous_agent(conn: asyncpg.Connection, channel: str, address: str) -> tuple[str | None, datetime | None]:
+    """Who served this customer's last resolved conversation, and when it was resolved."""
+    row = await conn.fetchrow(
+        "SELECT agent_id, resolved_at FROM conversations WHERE channel = $1 AND customer_address = $2"
+        " AND status = 'resolved' AND agent_id IS NOT NULL ORDER BY resolved_at DESC LIMIT 1",
+        channel,
+        address,
+    )
+    return (str(row["agent_id"]), row["resolved_at"]) if row else (None, None)
+
+
+async def queue_for_person(conn: asyncpg.Connection, conversation_id: str, first_response_in: timedelta) -> None:
+    """A bot-answered conversation now needs a person: into the queue, its SLA clock started."""
+    await conn.execute(
+        "UPDATE conversations SET status = 'queued', queued_at = now(), updated_at = now(),"
+        " first_response_due = COALESCE(first_response_due, now() + $2::interval) WHERE id = $1",
+        uuid.UUID(conversation_id),
+        first_response_in,
+    )
+
+
+async def retriage(
+    conn: asyncpg.Connection, conversation: Conversation, priority: str, category: str, first_response_in: timedelta
+) -> None:
+    """A later message can make a conversation more urgent (never less) and name what it is about."""
+    await conn.execute(
+        "UPDATE conversations SET priority = $2, category = CASE WHEN category = 'other' THEN $3 ELSE category END,"
+        " first_response_due = LEAST(first_response_due, queued_at + $4::interval), updated_at = now()"
+        " WHERE id = $1",
+        uuid.UUID(conversation.id),
+        priority,
+        category,
+        first_response_in,
+    )
+
+
+async def mark_bot_answered(conn: asyncpg.Connection, conversation_id: str, faq_id: str) -> None:
+    await conn.execute(
+        "UPDATE conversations SET bot_answered_at = now(), faq_id = $2 WHERE id = $1", uuid.UUID(conversation_id), faq_id
+    )
+
+
+async def mark_closed_notice(conn: asyncpg.Connection, conversation_id: str) -> None:
+    await conn.execute("UPDATE conversations SET closed_notice_at = now() WHERE id = $1", uuid.UUID(conversation_id))
 
 
 async def lock_conversation(conn: asyncpg.Connection, conversation_id: str) -> Conversation | None:
@@ -148,9 +229,14 @@ async def contact_reachable(conn: asyncpg.Connection, channel: str, address: str
 
 
 async def insert_reply(
-    conn: asyncpg.Connection, conversation: Conversation, message_id: str, agent_id: str, text: str
+    conn: asyncpg.Connection,
+    conversation: Conversation,
+    message_id: str,
+    agent_id: str | None,
+    text: str,
+    details: dict[str, str] | None = None,
 ) -> Reply:
-    """Store an agent reply with the customer's next reply seq."""
+    """Store a reply with the customer's next reply seq; an agent's counts as the first response."""
     seq, account = await conn.fetchrow(
         "UPDATE contacts SET out_seq = out_seq + 1 WHERE channel = $1 AND address = $2 RETURNING out_seq, account",
         conversation.channel,
@@ -158,20 +244,22 @@ async def insert_reply(
     )
     created_at = await conn.fetchval(
         "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
-        " agent_id, text, seq) VALUES ($1, $2, 'out', $3, $4, $5, $6, $7) RETURNING created_at",
+        " agent_id, text, seq, details) VALUES ($1, $2, 'out', $3, $4, $5, $6, $7, $8::jsonb) RETURNING created_at",
         uuid.UUID(message_id),
         uuid.UUID(conversation.id),
         conversation.channel,
         conversation.customer_address,
-        uuid.UUID(agent_id),
+        uuid.UUID(agent_id) if agent_id else None,
         text,
         seq,
+        _encoder.encode(details or {}).decode(),
     )
-    await conn.execute(
-        "UPDATE conversations SET first_response_at = COALESCE(first_response_at, now()),"
-        " updated_at = now() WHERE id = $1",
-        uuid.UUID(conversation.id),
-    )
+    if agent_id:
+        await conn.execute(
+            "UPDATE conversations SET first_response_at = COALESCE(first_response_at, now()),"
+            " updated_at = now() WHERE id = $1",
+            uuid.UUID(conversation.id),
+        )
     return Reply(seq, created_at, account)
 
 
@@ -214,96 +302,9 @@ async def claim_command(conn: asyncpg.Connection, command_id: str) -> bool:
     )
 
 
-async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
-    """Online agents with their open load, locked so no two routers overfill one agent.
-
-    Lock first, count after: under READ COMMITTED a statement that waited for a lock still
-    reads with the snapshot from before the wait, so counting in it would miss the
-    assignments the lock holder just committed.
-    """
-    locked = await conn.fetch(
-        "SELECT agent_id FROM agent_state WHERE status = 'online' ORDER BY agent_id FOR UPDATE"
-    )
-    if not locked:
-        return []
-    rows = await conn.fetch(
-        "SELECT a.id, a.capacity, a.skills, a.languages,"
-        " (SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'assigned') AS load"
-        " FROM agents a WHERE a.id = ANY($1::uuid[]) ORDER BY a.id",
-        [r["agent_id"] for r in locked],
-    )
-    return [
-        AgentSlot(
-            agent_id=str(r["id"]),
-            capacity=r["capacity"],
-            load=r["load"],
-            skills=frozenset(r["skills"]),
-            languages=frozenset(r["languages"]),
-        )
-        for r in rows
-    ]
-
-
-async def lock_queue(conn: asyncpg.Connection, limit: int) -> list[Ticket]:
-    """The oldest, most urgent queued conversations no other router is handling."""
-    rows = await conn.fetch(
-        "SELECT id, priority, queued_at FROM conversations WHERE status = 'queued'"
-        " ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
-        "  WHEN 'normal' THEN 2 ELSE 3 END, queued_at"
-        " LIMIT $1 FOR UPDATE SKIP LOCKED",
-        limit,
-    )
-    return [Ticket(str(r["id"]), r["priority"], r["queued_at"]) for r in rows]
-
-
-async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -> asyncpg.Record:
-    """Give the conversation to the agent; return what the assignment event needs."""
-    return await conn.fetchrow(
-        "UPDATE conversations c SET status = 'assigned', agent_id = $2, assigned_at = now(),"
-        " updated_at = now() FROM contacts k"
-        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
-        " RETURNING c.channel, c.customer_address, c.priority, c.category, k.display_name,"
-        " (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
-        "  ORDER BY m.created_at DESC LIMIT 1) AS preview",
-        uuid.UUID(conversation_id),
-        uuid.UUID(agent_id),
-    )
-
-
-async def requeue(conn: asyncpg.Connection, conversation_id: str) -> None:
-    await conn.execute(
-        "UPDATE conversations SET status = 'queued', agent_id = NULL, queued_at = now(),"
-        " updated_at = now() WHERE id = $1",
-        uuid.UUID(conversation_id),
-    )
-
-
 async def resolve(conn: asyncpg.Connection, conversation_id: str) -> None:
     await conn.execute(
         "UPDATE conversations SET status = 'resolved', resolved_at = now(), updated_at = now()"
         " WHERE id = $1",
         uuid.UUID(conversation_id),
     )
-
-
-async def set_agent_status(conn: asyncpg.Connection, agent_id: str, status: str) -> str | None:
-    """Store the agent's status; return the previous one (None for an unknown agent)."""
-    row = await conn.fetchrow(
-        "WITH previous AS (SELECT status FROM agent_state WHERE agent_id = $1 FOR UPDATE)"
-        " INSERT INTO agent_state (agent_id, status) SELECT id, $2 FROM agents WHERE id = $1"
-        " ON CONFLICT (agent_id) DO UPDATE SET status = EXCLUDED.status, changed_at = now()"
-        " RETURNING (SELECT status FROM previous) AS previous",
-        uuid.UUID(agent_id),
-        status,
-    )
-    if row is None:
-        return None
-    return row["previous"] or "offline"
-
-
-async def lock_agent_conversations(conn: asyncpg.Connection, agent_id: str) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT id FROM conversations WHERE agent_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE",
-        uuid.UUID(agent_id),
-    )
-    return [str(r["id"]) for r in rows]

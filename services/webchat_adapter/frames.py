@@ -75,6 +75,6 @@ def reply_frame(message: OutboundMessage) -> dict:
         "id": message.message_id,
         "seq": message.seq,
         "text": message.text,
-        "from": "agent",
+        "from": "agent" if message.agent_id else "bot",
         "sent_at": message.created_at.isoformat(),
     }

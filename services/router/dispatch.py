@@ -1,0 +1,62 @@
+"""Putting conversations in agents' hands: drain the queue, assign, hand back (router edge)."""
+
+from datetime import UTC, datetime
+
+import asyncpg
+from msgspec.structs import replace
+
+from contracts import ConversationAssigned, ConversationUnassigned
+from contracts.topology import agent_event_key
+from services.router import staffing
+from services.router.assign import free_capacity, plan_assignments
+from services.router.outbox import Outbox
+from services.router.policy import Policy
+
+PREVIEW_CHARS = 200
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def drain_queue(
+    conn: asyncpg.Connection, outbox: Outbox, policy: Policy, exclude: dict[str, str] | None = None
+) -> None:
+    """Assign queued conversations while online agents have free capacity they are eligible for."""
+    agents = await staffing.lock_online_agents(conn)
+    if free_capacity(agents) == 0:
+        return
+    tickets = await staffing.lock_queue(conn, free_capacity(agents))
+    if exclude:
+        tickets = [replace(t, exclude_agent=exclude.get(t.conversation_id)) for t in tickets]
+    if policy.complaint_team and not await staffing.team_has_members(conn, policy.complaint_team):
+        policy = replace(policy, complaint_team=None)  # no such team configured: route by skill
+    for conversation_id, agent_id in plan_assignments(tickets, agents, now(), policy):
+        await assign(conn, conversation_id, agent_id, "queue", outbox)
+
+
+async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox) -> None:
+    """Give the conversation to the agent and tell them on their stream."""
+    row = await staffing.assign(conn, conversation_id, agent_id)
+    event = ConversationAssigned(
+        conversation_id=conversation_id,
+        agent_id=agent_id,
+        occurred_at=now(),
+        channel=row["channel"],
+        customer_address=row["customer_address"],
+        customer_name=row["display_name"],
+        priority=row["priority"],
+        category=row["category"],
+        reason=reason,
+        preview=(row["preview"] or "")[:PREVIEW_CHARS],
+    )
+    outbox.add(agent_event_key(agent_id), event, agent_id)
+
+
+async def hand_back(
+    conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox, team: str | None = None
+) -> None:
+    """Take the conversation from the agent, back into the queue, and tell them why."""
+    await staffing.requeue(conn, conversation_id, team)
+    outbox.add(agent_event_key(agent_id), ConversationUnassigned(conversation_id, agent_id, now(), reason=reason),
+               agent_id)

@@ -1,0 +1,141 @@
+"""The router's SQL about agents and the queue: who is free, what waits, who takes what."""
+
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from services.router.assign import AgentSlot, Ticket
+
+QUEUE_WINDOW = 4
+"""Queued tickets fetched per free slot: tickets nobody online can take (a language, a
+team) must not hide the ones behind them that somebody can."""
+
+
+async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
+    """Online agents with their open load, locked so no two routers overfill one agent.
+
+    Lock first, count after: under READ COMMITTED a statement that waited for a lock still
+    reads with the snapshot from before the wait, so counting in it would miss the
+    assignments the lock holder just committed.
+    """
+    locked = await conn.fetch(
+        "SELECT agent_id FROM agent_state WHERE status = 'online' ORDER BY agent_id FOR UPDATE"
+    )
+    if not locked:
+        return []
+    rows = await conn.fetch(
+        "SELECT a.id, a.capacity, a.skills, a.languages, a.channels, a.teams,"
+        " COALESCE(s.last_assigned_at, s.changed_at) AS idle_since,"
+        " (SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'assigned') AS load"
+        " FROM agents a JOIN agent_state s ON s.agent_id = a.id WHERE a.id = ANY($1::uuid[]) ORDER BY a.id",
+        [r["agent_id"] for r in locked],
+    )
+    return [
+        AgentSlot(
+            agent_id=str(r["id"]),
+            capacity=r["capacity"],
+            load=r["load"],
+            skills=frozenset(r["skills"]),
+            languages=frozenset(r["languages"]),
+            channels=frozenset(r["channels"]),
+            teams=frozenset(r["teams"]),
+            idle_since=r["idle_since"],
+        )
+        for r in rows
+    ]
+
+
+async def lock_queue(conn: asyncpg.Connection, free_slots: int) -> list[Ticket]:
+    """The most urgent, oldest queued conversations no other router is handling."""
+    rows = await conn.fetch(
+        "SELECT id, priority, queued_at, category, language, channel, team, preferred_agent_id"
+        " FROM conversations WHERE status = 'queued'"
+        " ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
+        "  WHEN 'normal' THEN 2 ELSE 3 END, queued_at"
+        " LIMIT $1 FOR UPDATE SKIP LOCKED",
+        free_slots * QUEUE_WINDOW,
+    )
+    return [
+        Ticket(
+            conversation_id=str(r["id"]),
+            priority=r["priority"],
+            queued_at=r["queued_at"],
+            category=r["category"],
+            language=r["language"],
+            channel=r["channel"],
+            team=r["team"],
+            sticky_agent=str(r["preferred_agent_id"]) if r["preferred_agent_id"] else None,
+        )
+        for r in rows
+    ]
+
+
+async def team_has_members(conn: asyncpg.Connection, team: str) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", team))
+
+
+async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -> asyncpg.Record:
+    """Give the conversation to the agent; return what the assignment event needs."""
+    await conn.execute("UPDATE agent_state SET last_assigned_at = now() WHERE agent_id = $1", uuid.UUID(agent_id))
+    return await conn.fetchrow(
+        "UPDATE conversations c SET status = 'assigned', agent_id = $2, assigned_at = now(),"
+        " team = NULL, updated_at = now() FROM contacts k"
+        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
+        " RETURNING c.channel, c.customer_address, c.priority, c.category, k.display_name,"
+        " (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
+        "  ORDER BY m.created_at DESC LIMIT 1) AS preview",
+        uuid.UUID(conversation_id),
+        uuid.UUID(agent_id),
+    )
+
+
+async def requeue(conn: asyncpg.Connection, conversation_id: str, team: str | None = None) -> None:
+    """Back to the queue (for `team` if named); the customer's first-response clock keeps running."""
+    await conn.execute(
+        "UPDATE conversations SET status = 'queued', agent_id = NULL, queued_at = now(), team = $2,"
+        " updated_at = now() WHERE id = $1",
+        uuid.UUID(conversation_id),
+        team,
+    )
+
+
+async def set_agent_status(conn: asyncpg.Connection, agent_id: str, status: str) -> str | None:
+    """Store the agent's status; return the previous one (None for an unknown agent)."""
+    row = await conn.fetchrow(
+        "WITH previous AS (SELECT status FROM agent_state WHERE agent_id = $1 FOR UPDATE)"
+        " INSERT INTO agent_state (agent_id, status) SELECT id, $2 FROM agents WHERE id = $1"
+        " ON CONFLICT (agent_id) DO UPDATE SET status = EXCLUDED.status,"
+        "  changed_at = CASE WHEN agent_state.status = EXCLUDED.status THEN agent_state.changed_at ELSE now() END"
+        " RETURNING (SELECT status FROM previous) AS previous",
+        uuid.UUID(agent_id),
+        status,
+    )
+    if row is None:
+        return None
+    return row["previous"] or "offline"
+
+
+async def lock_agent_conversations(conn: asyncpg.Connection, agent_id: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT id FROM conversations WHERE agent_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE",
+        uuid.UUID(agent_id),
+    )
+    return [str(r["id"]) for r in rows]
+
+
+async def lock_departed(conn: asyncpg.Connection, grace: timedelta, limit: int = 100) -> list[tuple[str, str]]:
+    """(agent, conversation) pairs still held by agents offline for longer than the grace period."""
+    rows = await conn.fetch(
+        "SELECT c.agent_id, c.id FROM conversations c JOIN agent_state s ON s.agent_id = c.agent_id"
+        " WHERE c.status = 'assigned' AND s.status = 'offline' AND s.changed_at < now() - $1::interval"
+        " ORDER BY c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+        grace,
+        limit,
+    )
+    return [(str(r["agent_id"]), str(r["id"])) for r in rows]
+
+
+async def now(conn: asyncpg.Connection) -> datetime:
+    """The database's clock: every router compares against the same time."""
+    return await conn.fetchval("SELECT now()")
