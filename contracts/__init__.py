@@ -1,8 +1,10 @@
 """Typed wire contracts of the Relaydesk bus: every message is a tagged msgspec Struct."""
 
 from contracts.commands import (
+    AcceptOffer,
     AgentCommand,
     AgentStatus,
+    DeclineOffer,
     ResolveConversation,
     SendReply,
     SetAgentStatus,
@@ -12,6 +14,7 @@ from contracts.events import (
     AgentEvent,
     CommandRejected,
     ConversationAssigned,
+    ConversationOffered,
     ConversationResolved,
     ConversationUnassigned,
     CustomerMessageReceived,
@@ -35,6 +38,7 @@ BUS_TYPES = (InboundMessage, OutboundMessage, WeChatTemplateMessage, DeliveryRep
 
 __all__ = [
     "BUS_TYPES",
+    "AcceptOffer",
     "AgentCommand",
     "AgentEvent",
     "AgentStatus",
@@ -42,9 +46,11 @@ __all__ = [
     "Channel",
     "CommandRejected",
     "ConversationAssigned",
+    "ConversationOffered",
     "ConversationResolved",
     "ConversationUnassigned",
     "CustomerMessageReceived",
+    "DeclineOffer",
     "DeliveryReported",
     "DeliveryStatus",
     "DeliveryUpdated",

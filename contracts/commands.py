@@ -38,8 +38,22 @@ class TransferConversation(_Command, tag="transfer_conversation"):
     to_team: str | None = None
 
 
+class AcceptOffer(_Command, tag="accept_offer"):
+    """Take the conversation offered to this agent."""
+
+    conversation_id: str
+
+
+class DeclineOffer(_Command, tag="decline_offer"):
+    """Pass on the offered conversation; it is offered to the next eligible agent."""
+
+    conversation_id: str
+
+
 class SetAgentStatus(_Command, tag="set_agent_status"):
     status: AgentStatus
 
 
-AgentCommand = SendReply | ResolveConversation | TransferConversation | SetAgentStatus
+AgentCommand = (
+    SendReply | ResolveConversation | TransferConversation | SetAgentStatus | AcceptOffer | DeclineOffer
+)

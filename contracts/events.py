@@ -23,6 +23,18 @@ class ConversationAssigned(_AgentEvent, tag="assignment"):
     preview: str = ""
 
 
+class ConversationOffered(_AgentEvent, tag="offer"):
+    """A conversation the agent may accept until `expires_at`; then it goes to the next agent."""
+
+    channel: Channel
+    customer_address: str
+    expires_at: datetime
+    customer_name: str = ""
+    priority: str = "normal"
+    category: str = "other"
+    preview: str = ""
+
+
 class CustomerMessageReceived(_AgentEvent, tag="message"):
     message_id: str
     channel: Channel
@@ -61,6 +73,7 @@ class SlaBreached(_AgentEvent, tag="sla_breached"):
 
 AgentEvent = (
     ConversationAssigned
+    | ConversationOffered
     | CustomerMessageReceived
     | ConversationUnassigned
     | ConversationResolved

@@ -68,3 +68,13 @@ async def events_after(pool: asyncpg.Pool, agent_id: str, after: int, limit: int
         "SELECT id, payload FROM outbox WHERE agent_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         uuid.UUID(agent_id), after, limit,
     )
+
+
+async def offered_to(pool: asyncpg.Pool, agent_id: str, conversation_id: str) -> str | None:
+    """The conversation's id when it is offered to this agent right now."""
+    found = await pool.fetchval(
+        "SELECT id::text FROM conversations WHERE id = $1 AND offered_to = $2",
+        parse_id(conversation_id),
+        uuid.UUID(agent_id),
+    )
+    return found

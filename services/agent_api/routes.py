@@ -11,7 +11,15 @@ from typing import Annotated, TypeVar
 import msgspec
 from aiohttp import web
 
-from contracts import AgentStatus, ResolveConversation, SendReply, SetAgentStatus, TransferConversation
+from contracts import (
+    AcceptOffer,
+    AgentStatus,
+    DeclineOffer,
+    ResolveConversation,
+    SendReply,
+    SetAgentStatus,
+    TransferConversation,
+)
 from contracts.topology import AGENT_COMMAND_KEY
 from services.agent_api import queries
 from services.agent_api.auth import AGENT, Agent
@@ -126,6 +134,24 @@ async def transfer(request: web.Request) -> web.Response:
     return await send_command(request, command)
 
 
+async def _offered_to_me(request: web.Request) -> str:
+    """The conversation offered to the caller now: 404 when none is, so offers stay private."""
+    conversation_id = await queries.offered_to(request.app[POOL], request[AGENT].id, request.match_info["id"])
+    if conversation_id is None:
+        raise ApiError(404, "no_such_offer", "No conversation is offered to you under this id.")
+    return conversation_id
+
+
+async def accept_offer(request: web.Request) -> web.Response:
+    conversation_id = await _offered_to_me(request)
+    return await send_command(request, AcceptOffer(**_command_fields(request[AGENT]), conversation_id=conversation_id))
+
+
+async def decline_offer(request: web.Request) -> web.Response:
+    conversation_id = await _offered_to_me(request)
+    return await send_command(request, DeclineOffer(**_command_fields(request[AGENT]), conversation_id=conversation_id))
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/me", me)
     app.router.add_put("/v1/me/status", set_status)
@@ -134,3 +160,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/conversations/{id}/replies", reply)
     app.router.add_post("/v1/conversations/{id}/resolve", resolve)
     app.router.add_post("/v1/conversations/{id}/transfer", transfer)
+    app.router.add_post("/v1/conversations/{id}/accept", accept_offer)
+    app.router.add_post("/v1/conversations/{id}/decline", decline_offer)

@@ -1,16 +1,16 @@
 """Putting conversations in agents' hands: drain the queue, assign, hand back (router edge)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from msgspec.structs import replace
 
-from contracts import ConversationAssigned, ConversationUnassigned
+from contracts import ConversationAssigned, ConversationOffered, ConversationUnassigned
 from contracts.topology import agent_event_key
 from services.router import staffing
-from services.router.assign import free_capacity, plan_assignments
+from services.router.assign import free_capacity, next_offer, plan_assignments, queue_order, target_team
 from services.router.outbox import Outbox
-from services.router.policy import Policy
+from services.router.policy import Policy, uses_offers
 
 PREVIEW_CHARS = 200
 
@@ -22,17 +22,52 @@ def now() -> datetime:
 async def drain_queue(
     conn: asyncpg.Connection, outbox: Outbox, policy: Policy, exclude: dict[str, str] | None = None
 ) -> None:
-    """Assign queued conversations while online agents have free capacity they are eligible for."""
+    """Assign (or, for teams in offer mode, offer) queued conversations while online agents have
+    free capacity they are eligible for."""
     agents = await staffing.lock_online_agents(conn)
     if free_capacity(agents) == 0:
         return
-    tickets = await staffing.lock_queue(conn, free_capacity(agents))
+    tickets, declined = await staffing.lock_queue(conn, free_capacity(agents))
     if exclude:
         tickets = [replace(t, exclude_agent=exclude.get(t.conversation_id)) for t in tickets]
     if policy.complaint_team and not await staffing.team_has_members(conn, policy.complaint_team):
         policy = replace(policy, complaint_team=None)  # no such team configured: route by skill
-    for conversation_id, agent_id in plan_assignments(tickets, agents, now(), policy):
+    offered = [t for t in tickets if uses_offers(target_team(t, policy), policy)]
+    direct = [t for t in tickets if not uses_offers(target_team(t, policy), policy)]
+    slots = {agent.agent_id: agent for agent in agents}
+    for conversation_id, agent_id in plan_assignments(direct, agents, now(), policy):
         await assign(conn, conversation_id, agent_id, "queue", outbox)
+        slots[agent_id] = replace(slots[agent_id], load=slots[agent_id].load + 1, idle_since=now())
+    for ticket in sorted(offered, key=queue_order):
+        passed = declined.get(ticket.conversation_id, frozenset())
+        if agent_id := next_offer(ticket, list(slots.values()), passed, now(), policy):
+            await offer(conn, ticket.conversation_id, agent_id, policy, outbox)
+            slots[agent_id] = replace(slots[agent_id], load=slots[agent_id].load + 1, idle_since=now())
+
+
+async def offer(conn: asyncpg.Connection, conversation_id: str, agent_id: str, policy: Policy, outbox: Outbox) -> None:
+    """Offer the conversation to the agent, who has `offer_timeout_s` to accept it."""
+    row = await staffing.offer(conn, conversation_id, agent_id)
+    event = ConversationOffered(
+        conversation_id=conversation_id,
+        agent_id=agent_id,
+        occurred_at=now(),
+        channel=row["channel"],
+        customer_address=row["customer_address"],
+        expires_at=now() + timedelta(seconds=policy.offer_timeout_s),
+        customer_name=row["display_name"],
+        priority=row["priority"],
+        category=row["category"],
+        preview=(row["preview"] or "")[:PREVIEW_CHARS],
+    )
+    outbox.add(agent_event_key(agent_id), event, agent_id)
+
+
+async def pass_on(conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox) -> None:
+    """The offer leaves this agent (declined or expired); the next drain offers it onward."""
+    await staffing.withdraw_offer(conn, conversation_id)
+    outbox.add(agent_event_key(agent_id), ConversationUnassigned(conversation_id, agent_id, now(), reason=reason),
+               agent_id)
 
 
 async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox) -> None:

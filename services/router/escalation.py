@@ -17,7 +17,7 @@ from aiohttp import web
 from contracts import SlaBreached
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
 from services.router import staffing
-from services.router.dispatch import drain_queue, hand_back, now
+from services.router.dispatch import drain_queue, hand_back, now, pass_on
 from services.router.inbound import MARKS, ROUTING
 from services.router.outbox import Outbox, publish_events
 from services.router.routing import Routing
@@ -70,7 +70,8 @@ async def _breaches(conn: asyncpg.Connection, outbox: Outbox) -> int:
 
 
 async def _reassign(conn: asyncpg.Connection, routing: Routing, outbox: Outbox, grace: timedelta) -> int:
-    """Hand back conversations whose agent left them unanswered, or left for longer than the grace."""
+    """Hand back conversations whose agent left them unanswered or left for longer than the grace,
+    and pass on offers nobody accepted in time."""
     targets = [routing.targets.target("first_response", p) for p in PRIORITIES]
     moved: dict[str, str] = {}
     for row in await conn.fetch(UNANSWERED, BATCH, PRIORITIES, targets):
@@ -79,6 +80,10 @@ async def _reassign(conn: asyncpg.Connection, routing: Routing, outbox: Outbox, 
     for agent_id, conversation_id in await staffing.lock_departed(conn, grace, BATCH):
         moved[conversation_id] = agent_id
         await hand_back(conn, conversation_id, agent_id, "agent_offline", outbox)
+    offer_timeout = timedelta(seconds=routing.policy.offer_timeout_s)
+    for agent_id, conversation_id in await staffing.lock_expired_offers(conn, offer_timeout, BATCH):
+        moved[conversation_id] = agent_id
+        await pass_on(conn, conversation_id, agent_id, "offer_expired", outbox)
     if moved:
         await drain_queue(conn, outbox, routing.policy, exclude=moved)
     return len(moved)

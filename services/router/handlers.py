@@ -12,9 +12,11 @@ from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import (
+    AcceptOffer,
     AgentCommand,
     CommandRejected,
     ConversationResolved,
+    DeclineOffer,
     DeliveryReported,
     DeliveryUpdated,
     OutboundMessage,
@@ -25,7 +27,7 @@ from contracts import (
 )
 from contracts.topology import agent_event_key, outbound_key
 from services.router import staffing, store
-from services.router.dispatch import assign, drain_queue, hand_back, now
+from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on
 from services.router.inbound import MARKS, ROUTING
 from services.router.outbox import Outbox, publish_events
 from services.router.policy import Policy
@@ -74,6 +76,8 @@ async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox:
     match command:
         case SetAgentStatus():
             await apply_status(conn, command, outbox, policy)
+        case AcceptOffer() | DeclineOffer():
+            await answer_offer(conn, command, outbox, policy)
         case SendReply() | ResolveConversation() | TransferConversation():
             conversation = await store.lock_conversation(conn, command.conversation_id)
             refusal = command_refusal(
@@ -151,6 +155,20 @@ async def transfer(
         await drain_queue(conn, outbox, policy, exclude={conversation.id: command.agent_id})
         return
     await assign(conn, conversation.id, target, "transfer", outbox)
+
+
+async def answer_offer(
+    conn: asyncpg.Connection, command: AcceptOffer | DeclineOffer, outbox: Outbox, policy: Policy
+) -> None:
+    """Accept: the conversation is the agent's. Decline: it is offered to the next agent."""
+    conversation = await store.lock_conversation(conn, command.conversation_id)
+    if conversation is None or conversation.offered_to != command.agent_id:
+        reject(command, command.conversation_id, "not_offered_to_you", outbox)
+    elif isinstance(command, AcceptOffer):
+        await assign(conn, conversation.id, command.agent_id, "offer_accepted", outbox)
+    else:
+        await pass_on(conn, conversation.id, command.agent_id, "offer_declined", outbox)
+        await drain_queue(conn, outbox, policy)
 
 
 async def apply_status(conn: asyncpg.Connection, command: SetAgentStatus, outbox: Outbox, policy: Policy) -> None:

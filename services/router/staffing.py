@@ -27,7 +27,8 @@ async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
     rows = await conn.fetch(
         "SELECT a.id, a.capacity, a.skills, a.languages, a.channels, a.teams,"
         " COALESCE(s.last_assigned_at, s.changed_at) AS idle_since,"
-        " (SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'assigned') AS load"
+        " (SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'assigned')"
+        " + (SELECT count(*) FROM conversations c WHERE c.offered_to = a.id) AS load"
         " FROM agents a JOIN agent_state s ON s.agent_id = a.id WHERE a.id = ANY($1::uuid[]) ORDER BY a.id",
         [r["agent_id"] for r in locked],
     )
@@ -46,17 +47,18 @@ async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
     ]
 
 
-async def lock_queue(conn: asyncpg.Connection, free_slots: int) -> list[Ticket]:
-    """The most urgent, oldest queued conversations no other router is handling."""
+async def lock_queue(conn: asyncpg.Connection, free_slots: int) -> tuple[list[Ticket], dict[str, frozenset[str]]]:
+    """The most urgent, oldest queued conversations no other router is handling and nobody is
+    being offered; and, for each, the agents who already passed on it."""
     rows = await conn.fetch(
-        "SELECT id, priority, queued_at, category, language, channel, team, preferred_agent_id"
-        " FROM conversations WHERE status = 'queued'"
+        "SELECT id, priority, queued_at, category, language, channel, team, preferred_agent_id, declined_by"
+        " FROM conversations WHERE status = 'queued' AND offered_to IS NULL"
         " ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
         "  WHEN 'normal' THEN 2 ELSE 3 END, queued_at"
         " LIMIT $1 FOR UPDATE SKIP LOCKED",
         free_slots * QUEUE_WINDOW,
     )
-    return [
+    tickets = [
         Ticket(
             conversation_id=str(r["id"]),
             priority=r["priority"],
@@ -69,10 +71,20 @@ async def lock_queue(conn: asyncpg.Connection, free_slots: int) -> list[Ticket]:
         )
         for r in rows
     ]
+    declined = {str(r["id"]): frozenset(str(a) for a in r["declined_by"]) for r in rows if r["declined_by"]}
+    return tickets, declined
 
 
 async def team_has_members(conn: asyncpg.Connection, team: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", team))
+
+
+SUMMARY = (
+    " RETURNING c.channel, c.customer_address, c.priority, c.category, k.display_name,"
+    " (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
+    "  ORDER BY m.created_at DESC LIMIT 1) AS preview"
+)
+"""What an assignment or an offer event shows the agent."""
 
 
 async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -> asyncpg.Record:
@@ -80,14 +92,42 @@ async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) 
     await conn.execute("UPDATE agent_state SET last_assigned_at = now() WHERE agent_id = $1", uuid.UUID(agent_id))
     return await conn.fetchrow(
         "UPDATE conversations c SET status = 'assigned', agent_id = $2, assigned_at = now(),"
-        " team = NULL, updated_at = now() FROM contacts k"
-        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
-        " RETURNING c.channel, c.customer_address, c.priority, c.category, k.display_name,"
-        " (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
-        "  ORDER BY m.created_at DESC LIMIT 1) AS preview",
+        " team = NULL, offered_to = NULL, offered_at = NULL, declined_by = '{}', updated_at = now()"
+        " FROM contacts k WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
+        + SUMMARY,
         uuid.UUID(conversation_id),
         uuid.UUID(agent_id),
     )
+
+
+async def offer(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -> asyncpg.Record:
+    """Offer the queued conversation to the agent; return what the offer event needs."""
+    return await conn.fetchrow(
+        "UPDATE conversations c SET offered_to = $2, offered_at = now() FROM contacts k"
+        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address" + SUMMARY,
+        uuid.UUID(conversation_id),
+        uuid.UUID(agent_id),
+    )
+
+
+async def withdraw_offer(conn: asyncpg.Connection, conversation_id: str) -> None:
+    """The offered agent passed (or let it expire): remember them, offer it to someone else."""
+    await conn.execute(
+        "UPDATE conversations SET declined_by = array_append(declined_by, offered_to),"
+        " offered_to = NULL, offered_at = NULL WHERE id = $1",
+        uuid.UUID(conversation_id),
+    )
+
+
+async def lock_expired_offers(conn: asyncpg.Connection, timeout: timedelta, limit: int = 100) -> list[tuple[str, str]]:
+    """(agent, conversation) offers not accepted within the timeout."""
+    rows = await conn.fetch(
+        "SELECT offered_to, id FROM conversations WHERE offered_to IS NOT NULL AND offered_at < now() - $1::interval"
+        " ORDER BY offered_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        timeout,
+        limit,
+    )
+    return [(str(r["offered_to"]), str(r["id"])) for r in rows]
 
 
 async def requeue(conn: asyncpg.Connection, conversation_id: str, team: str | None = None) -> None:

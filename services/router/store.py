@@ -22,6 +22,7 @@ class Conversation(msgspec.Struct, frozen=True):
     category: str = "other"
     language: str = ""
     notice_sent: bool = False
+    offered_to: str | None = None
 
 
 def _conversation(row: asyncpg.Record) -> Conversation:
@@ -36,12 +37,13 @@ def _conversation(row: asyncpg.Record) -> Conversation:
         category=row["category"],
         language=row["language"],
         notice_sent=row["notice_sent"],
+        offered_to=str(row["offered_to"]) if row["offered_to"] else None,
     )
 
 
 CONVERSATION_COLUMNS = (
     "id, channel, customer_address, status, agent_id, priority, queued_at, category, language,"
-    " closed_notice_at IS NOT NULL AS notice_sent"
+    " closed_notice_at IS NOT NULL AS notice_sent, offered_to"
 )
 
 

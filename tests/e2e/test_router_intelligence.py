@@ -178,3 +178,29 @@ async def test_an_agent_going_offline_keeps_conversations_for_the_grace_period(e
         assert (await leaving.next_event("unassigned"))["reason"] == "agent_offline"
     finally:
         system.stop()
+
+
+async def test_a_team_in_offer_mode_is_offered_conversations_one_agent_at_a_time(env, people):
+    system = await System(env, ["router", "agent_api", "webchat_adapter"], sla_sweep_interval=0.2,
+                          routing_policy={"offer_teams": ["complaints"], "offer_timeout_s": 1}).start()
+    try:
+        # Equal load: offers go to whoever has been idle longest, i.e. in the order they came online.
+        first, second, third = [await people.agent(teams=["complaints"]) for _ in range(3)]
+        await publish_inbound(env.settings, [inbound("c-offer", "我要投诉，你们乱扣费")])
+        offer = await first.next_event("offer")
+        conversation = offer["conversation_id"]
+        assert (offer["category"], offer["customer_address"]) == ("complaint", "c-offer") and offer["expires_at"]
+        assert (await second.request("POST", f"/v1/conversations/{conversation}/accept"))[0] == 404
+
+        assert (await first.request("POST", f"/v1/conversations/{conversation}/decline"))[0] == 202
+        assert (await first.next_event("unassigned"))["reason"] == "offer_declined"
+        assert (await second.next_event("offer"))["conversation_id"] == conversation
+        # The second lets it expire: it moves on to the third, who accepts.
+        assert (await second.next_event("unassigned"))["reason"] == "offer_expired"
+        assert (await third.next_event("offer"))["conversation_id"] == conversation
+        assert (await third.request("POST", f"/v1/conversations/{conversation}/accept"))[0] == 202
+        assignment = await third.next_event("assignment")
+        assert (assignment["conversation_id"], assignment["reason"]) == (conversation, "offer_accepted")
+        assert (await conversation_row(env, "c-offer"))["agent_id"] == third.id
+    finally:
+        system.stop()
