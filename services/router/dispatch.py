@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from msgspec.structs import replace
 
-from contracts import ConversationAssigned, ConversationOffered, ConversationUnassigned
-from contracts.topology import agent_event_key
-from services.router import staffing
+from contracts import ConversationAssigned, ConversationOffered, ConversationUnassigned, OutboundMessage
+from contracts.topology import agent_event_key, outbound_key
+from services.router import staffing, store
 from services.router.assign import free_capacity, next_offer, plan_assignments, queue_order, target_team
 from services.router.outbox import Outbox
 from services.router.policy import Policy, uses_offers
@@ -45,21 +45,23 @@ async def drain_queue(
             slots[agent_id] = replace(slots[agent_id], load=slots[agent_id].load + 1, idle_since=now())
 
 
+def _shown(row) -> dict:
+    """What an assignment or an offer shows the agent about the conversation."""
+    return {
+        "channel": row["channel"],
+        "customer_address": row["customer_address"],
+        "customer_name": row["display_name"],
+        "priority": row["priority"],
+        "category": row["category"],
+        "preview": (row["preview"] or "")[:PREVIEW_CHARS],
+    }
+
+
 async def offer(conn: asyncpg.Connection, conversation_id: str, agent_id: str, policy: Policy, outbox: Outbox) -> None:
     """Offer the conversation to the agent, who has `offer_timeout_s` to accept it."""
     row = await staffing.offer(conn, conversation_id, agent_id)
-    event = ConversationOffered(
-        conversation_id=conversation_id,
-        agent_id=agent_id,
-        occurred_at=now(),
-        channel=row["channel"],
-        customer_address=row["customer_address"],
-        expires_at=now() + timedelta(seconds=policy.offer_timeout_s),
-        customer_name=row["display_name"],
-        priority=row["priority"],
-        category=row["category"],
-        preview=(row["preview"] or "")[:PREVIEW_CHARS],
-    )
+    expires_at = now() + timedelta(seconds=policy.offer_timeout_s)
+    event = ConversationOffered(conversation_id, agent_id, now(), expires_at=expires_at, **_shown(row))
     outbox.add(agent_event_key(agent_id), event, agent_id)
 
 
@@ -73,19 +75,33 @@ async def pass_on(conn: asyncpg.Connection, conversation_id: str, agent_id: str,
 async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox) -> None:
     """Give the conversation to the agent and tell them on their stream."""
     row = await staffing.assign(conn, conversation_id, agent_id)
-    event = ConversationAssigned(
-        conversation_id=conversation_id,
-        agent_id=agent_id,
-        occurred_at=now(),
-        channel=row["channel"],
-        customer_address=row["customer_address"],
-        customer_name=row["display_name"],
-        priority=row["priority"],
-        category=row["category"],
-        reason=reason,
-        preview=(row["preview"] or "")[:PREVIEW_CHARS],
-    )
+    event = ConversationAssigned(conversation_id, agent_id, now(), reason=reason, **_shown(row))
     outbox.add(agent_event_key(agent_id), event, agent_id)
+
+
+async def send_to_customer(
+    conn: asyncpg.Connection,
+    conversation: store.Conversation,
+    message_id: str,
+    text: str,
+    outbox: Outbox,
+    agent_id: str | None = None,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Store a reply (an agent's, or the bot's when `agent_id` is None) and send it on the customer's channel."""
+    stored = await store.insert_reply(conn, conversation, message_id, agent_id, text, details)
+    reply = OutboundMessage(
+        message_id=message_id,
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        customer_address=conversation.customer_address,
+        text=text,
+        seq=stored.seq,
+        created_at=stored.created_at,
+        agent_id=agent_id,
+        account=stored.account,
+    )
+    outbox.add(outbound_key(conversation.channel), reply)
 
 
 async def hand_back(

@@ -19,15 +19,14 @@ from contracts import (
     DeclineOffer,
     DeliveryReported,
     DeliveryUpdated,
-    OutboundMessage,
     ResolveConversation,
     SendReply,
     SetAgentStatus,
     TransferConversation,
 )
-from contracts.topology import agent_event_key, outbound_key
+from contracts.topology import agent_event_key
 from services.router import staffing, store
-from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on
+from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on, send_to_customer
 from services.router.inbound import MARKS, ROUTING
 from services.router.outbox import Outbox, publish_events
 from services.router.policy import Policy
@@ -111,19 +110,7 @@ async def apply_conversation_command(
             if not await store.contact_reachable(conn, conversation.channel, conversation.customer_address):
                 reject(command, conversation.id, "customer_unreachable", outbox)
                 return
-            stored = await store.insert_reply(conn, conversation, command.command_id, command.agent_id, text)
-            reply = OutboundMessage(
-                message_id=command.command_id,
-                conversation_id=conversation.id,
-                channel=conversation.channel,
-                customer_address=conversation.customer_address,
-                text=text,
-                seq=stored.seq,
-                created_at=stored.created_at,
-                agent_id=command.agent_id,
-                account=stored.account,
-            )
-            outbox.add(outbound_key(conversation.channel), reply)
+            await send_to_customer(conn, conversation, command.command_id, text, outbox, command.agent_id)
         case ResolveConversation():
             await store.resolve(conn, conversation.id)
             event = ConversationResolved(conversation.id, command.agent_id, now())

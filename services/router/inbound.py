@@ -14,10 +14,10 @@ import asyncpg
 from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
-from contracts import CustomerMessageReceived, InboundMessage, OutboundMessage
-from contracts.topology import agent_event_key, outbound_key
+from contracts import CustomerMessageReceived, InboundMessage
+from contracts.topology import agent_event_key
 from services.router import store
-from services.router.dispatch import drain_queue
+from services.router.dispatch import drain_queue, send_to_customer
 from services.router.intake import Intake, decide, menu_intent, more_urgent, words_of
 from services.router.outbox import Outbox, PublishedMarks, publish_events
 from services.router.policy import sticky_agent
@@ -146,18 +146,7 @@ async def _bot_replies(
     for text, details in replies:
         # Derived from the customer's message id: a redelivery that got this far reuses it.
         reply_id = str(uuid.uuid5(uuid.UUID(message.message_id), details["bot"]))
-        stored = await store.insert_reply(conn, conversation, reply_id, None, text, details)
-        reply = OutboundMessage(
-            message_id=reply_id,
-            conversation_id=conversation.id,
-            channel=conversation.channel,
-            customer_address=conversation.customer_address,
-            text=text,
-            seq=stored.seq,
-            created_at=stored.created_at,
-            account=stored.account,
-        )
-        outbox.add(outbound_key(conversation.channel), reply)
+        await send_to_customer(conn, conversation, reply_id, text, outbox, details=details)
 
 
 async def _record_event(message: InboundMessage, conn: asyncpg.Connection) -> None:

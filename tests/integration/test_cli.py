@@ -25,6 +25,26 @@ def test_a_wrong_setting_stops_the_service_naming_the_variable(env, variable, va
     assert variable in result.stderr and "configuration error" in result.stderr
 
 
+@pytest.mark.parametrize("variable, content, expected", [
+    ("RELAYDESK_FAQ_KB", "- id: x\n  category: payment\n", "faq.yaml"),
+    ("RELAYDESK_ROUTER_RULES", "categories: [unclosed", "rules.yaml"),
+    ("RELAYDESK_BUSINESS_HOURS", "timezone: Mars/Olympus\nweekly: {}\n", "hours.yaml"),
+    ("RELAYDESK_ROUTING_POLICY", None, "RELAYDESK_ROUTING_POLICY"),
+    ("RELAYDESK_SLA_TARGETS", None, "RELAYDESK_SLA_TARGETS"),
+])
+def test_a_bad_router_file_or_policy_stops_the_router_with_a_clear_error(env, tmp_path, variable, content, expected):
+    if content is None:
+        value = '{"offer_timeout_s": -1}' if variable.endswith("POLICY") else '{"first_response": {"urgent": "soon"}}'
+    else:
+        path = tmp_path / expected
+        path.write_text(content, encoding="utf-8")
+        value = str(path)
+    result = relaydesk("run", "router", env=env.environ() | {variable: value})
+    assert result.returncode == 2, result.stderr
+    assert "configuration error" in result.stderr and expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_unknown_service_is_refused(env):
     result = relaydesk("run", "billing", env=env.environ())
     assert result.returncode == 2 and "unknown service billing" in result.stderr
