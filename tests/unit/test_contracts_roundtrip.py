@@ -108,6 +108,15 @@ def test_message_uuid_is_a_stable_uuid5():
     assert uuid.UUID(first).version == 5
 
 
+@pytest.mark.parametrize("channel_message_id", ["6054768590064713728", "sess:客户端-1", "", "<a@b>" * 50])
+def test_message_uuid_equals_the_standard_librarys_uuid5(channel_message_id):
+    from contracts.messages import MESSAGE_NAMESPACE
+
+    for channel in Channel:
+        expected = str(uuid.uuid5(MESSAGE_NAMESPACE, f"{channel}:{channel_message_id}"))
+        assert message_uuid(channel, channel_message_id) == expected
+
+
 def test_message_uuid_differs_by_channel_for_the_same_channel_message_id():
     ids = {message_uuid(channel, "42") for channel in Channel}
     assert len(ids) == len(Channel)
