@@ -73,6 +73,8 @@ class OutboundMessage(msgspec.Struct, frozen=True, tag="outbound_message", tag_f
     agent_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
     account: str = ""
+    purpose: str = ""
+    """Why it is sent when not a reply: "consent" (an opt-out confirmation goes out regardless)."""
 
 
 def message_uuid(channel: str, channel_message_id: str) -> str:

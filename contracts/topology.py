@@ -51,8 +51,11 @@ ROUTER_INBOUND = QueueSpec("router.inbound", INBOUND_PATTERN)
 ROUTER_COMMANDS = QueueSpec("router.commands", AGENT_COMMAND_KEY)
 ROUTER_DELIVERY = QueueSpec("router.delivery", DELIVERY_PATTERN)
 WECHAT_OUTBOUND = QueueSpec("wechat_adapter.outbound", outbound_key("wechat"))
+SMS_OUTBOUND = QueueSpec("sms_adapter.outbound", outbound_key("sms"))
 
-DURABLE_QUEUES: tuple[QueueSpec, ...] = (ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND)
+DURABLE_QUEUES: tuple[QueueSpec, ...] = (
+    ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND, SMS_OUTBOUND,
+)
 """Declared by every service at start, so no persistent publish is ever unroutable."""
 
 WEBCHAT_LIVE_PREFIX = "webchat.live."

@@ -12,7 +12,9 @@ Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
-SENSITIVE = frozenset({"amqp_url", "database_url", "webchat_secret", "wechat_accounts"})
+SENSITIVE = frozenset({
+    "amqp_url", "database_url", "webchat_secret", "wechat_accounts", "sms_auth_token", "sms_webhook_secret",
+})
 """Fields whose values may hold credentials: never echoed in an error."""
 JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets"})
 """Fields given as a JSON document in their variable."""
@@ -55,6 +57,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webchat_port: Port = 8001
     router_port: Port = 8005
     wechat_port: Port = 8002
+    sms_port: Port = 8003
     webchat_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_WEBCHAT_SECRET
     webchat_session_ttl: Positive = 7 * 24 * 3600
     webchat_max_text: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 4000
@@ -71,6 +74,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechat_accounts: tuple[WeChatAccount, ...] = ()
     wechat_api_base: Annotated[str, msgspec.Meta(pattern="^https?://")] = "https://api.weixin.qq.com"
     wechat_max_body: Annotated[int, msgspec.Meta(ge=1024, le=10 * 1024 * 1024)] = 256 * 1024
+    sms_provider: Literal["twilio", "generic"] = "twilio"
+    sms_api_base: Annotated[str, msgspec.Meta(pattern="^https?://")] = "https://api.twilio.com"
+    sms_account_sid: str = ""
+    sms_auth_token: str = ""
+    sms_webhook_secret: str = ""
+    sms_sender: str = ""
+    sms_public_url: Annotated[str, msgspec.Meta(pattern="^(https?://.+)?$")] = ""
+    sms_default_region: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")] = "CN"
 
 
 def env_name(field: str) -> str:

@@ -1,8 +1,9 @@
 """PostgreSQL: the pool, transactions that retry on conflicts, versioned SQL migrations."""
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +43,15 @@ async def in_transaction(
             log.info("transaction conflict, retrying (attempt %d)", attempt)
             await asyncio.sleep(0.01 * attempt)
     raise AssertionError("unreachable")
+
+
+@contextlib.asynccontextmanager
+async def exclusive(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection in a transaction holding an advisory lock on `key`: whoever works on the same
+    key meanwhile (another replica, a duplicate delivery) waits, then sees what this one stored."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+        yield conn
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -20,6 +20,7 @@ SERVICES: dict[str, str] = {
     "webchat_adapter": "webchat_port",
     "router": "router_port",
     "wechat_adapter": "wechat_port",
+    "sms_adapter": "sms_port",
 }
 """Each service's package under `services/` and the setting naming its port."""
 

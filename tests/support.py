@@ -267,6 +267,35 @@ async def take_messages(settings: Settings, queue: str, count: int, timeout: flo
         await connection.close()
 
 
+class BusTap:
+    """A private queue bound to a routing key: copies of what gets published there, for a test to read."""
+
+    def __init__(self, settings: Settings, binding: str) -> None:
+        self.settings, self.binding = settings, binding
+
+    async def __aenter__(self) -> "BusTap":
+        import aio_pika
+
+        from contracts.topology import EXCHANGE
+
+        self.connection = await aio_pika.connect(self.settings.amqp_url)
+        channel = await self.connection.channel()
+        self.queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await self.queue.bind(await channel.get_exchange(EXCHANGE), self.binding)
+        return self
+
+    async def __aexit__(self, *_) -> None:
+        await self.connection.close()
+
+    async def take(self, count: int, timeout: float = EVENT_TIMEOUT) -> list[bytes]:
+        found = []
+        while len(found) < count:
+            message = await wait_until(lambda: self.queue.get(fail=False, no_ack=True), timeout,
+                                       f"a message on {self.binding}")
+            found.append(message.body)
+        return found
+
+
 async def queue_depth(settings: Settings, queue: str) -> int:
     import aio_pika
 

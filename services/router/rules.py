@@ -19,5 +19,6 @@ def opens_conversation(kind: str, details: dict[str, str]) -> bool:
 
 
 def reachability(event: str) -> bool | None:
-    """What a channel event says about reaching the customer there: follow, unfollow, or nothing."""
-    return {"subscribe": True, "unsubscribe": False}.get(event)
+    """What a channel event says about reaching the customer there: follow or opt in, unfollow or
+    opt out (the flag broadcasts and replies check), or nothing."""
+    return {"subscribe": True, "unsubscribe": False, "opt_in": True, "opt_out": False}.get(event)

@@ -21,6 +21,7 @@ from services.wechat_adapter.delivery import Outcome
 from services.wechat_adapter.tokens import AccessTokens
 from shared.broker import DeadLetter, publish
 from shared.config import WeChatAccount
+from shared.db import exclusive
 
 log = logging.getLogger("relaydesk.wechat")
 RATE_LIMIT_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -69,10 +70,12 @@ class Sender:
         parts = await self._parts(account, message)
         for index, (method, payload) in enumerate(parts):
             key = message.message_id if index == 0 else f"{message.message_id}#{index}"
-            if await self.pool.fetchval("SELECT true FROM wechat_sends WHERE message_id = $1", key):
-                continue
-            await self._call(account, method, payload)
-            await self.pool.execute("INSERT INTO wechat_sends (message_id) VALUES ($1) ON CONFLICT DO NOTHING", key)
+            # Serialized per part: a duplicate delivery waits here, then finds it sent.
+            async with exclusive(self.pool, f"wechat:{key}") as conn:
+                if await conn.fetchval("SELECT true FROM wechat_sends WHERE message_id = $1", key):
+                    continue
+                await self._call(account, method, payload)
+                await conn.execute("INSERT INTO wechat_sends (message_id) VALUES ($1)", key)
 
     async def _parts(self, account: WeChatAccount, message: WeChatOutbound) -> list[tuple]:
         if isinstance(message, WeChatTemplateMessage):
