@@ -126,12 +126,11 @@ async def publish(
 async def publish_encoded(
     broker: RabbitBroker, body: bytes, routing_key: str, *, message_id: str, correlation_id: str
 ) -> None:
-    """Publish an encoded JSON body persistently; raise if the broker does not confirm it.
+    """Publish an encoded JSON body persistently; ConnectionError unless the broker confirms it.
 
     Straight through aio-pika on the broker's own confirming channel: this is every
     service's hot path, and FastStream's generic publish costs more than the publish itself.
     """
-    exchange = await broker.declare_exchange(EXCHANGE)
     message = aio_pika.Message(
         body,
         content_type="application/json",
@@ -139,7 +138,13 @@ async def publish_encoded(
         message_id=message_id,
         correlation_id=correlation_id,
     )
-    confirmation = await exchange.publish(message, routing_key, mandatory=False, timeout=PUBLISH_TIMEOUT)
+    try:
+        exchange = await broker.declare_exchange(EXCHANGE)
+        confirmation = await exchange.publish(message, routing_key, mandatory=False, timeout=PUBLISH_TIMEOUT)
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception as exc:  # aio-pika/aiormq/FastStream each have their own "not connected"
+        raise ConnectionError(f"broker unavailable for {routing_key}: {type(exc).__name__}") from exc
     if not isinstance(confirmation, Basic.Ack):
         raise ConnectionError(f"broker refused {routing_key} message {message_id}")
 
