@@ -28,6 +28,7 @@ PAYLOADS = {
     DELIVERY_PATTERN: DeliveryReported,
     outbound_key(Channel.WECHAT): OutboundMessage | WeChatTemplateMessage,
     outbound_key(Channel.SMS): OutboundMessage,
+    outbound_key(Channel.EMAIL): OutboundMessage,
 }
 """What each consumed routing key carries; FastStream cannot see it through our raw decoder."""
 REPLICA_QUEUE = re.compile(r"(\.live\.)[0-9a-f]{32}")

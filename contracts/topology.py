@@ -52,9 +52,10 @@ ROUTER_COMMANDS = QueueSpec("router.commands", AGENT_COMMAND_KEY)
 ROUTER_DELIVERY = QueueSpec("router.delivery", DELIVERY_PATTERN)
 WECHAT_OUTBOUND = QueueSpec("wechat_adapter.outbound", outbound_key("wechat"))
 SMS_OUTBOUND = QueueSpec("sms_adapter.outbound", outbound_key("sms"))
+EMAIL_OUTBOUND = QueueSpec("email_adapter.outbound", outbound_key("email"))
 
 DURABLE_QUEUES: tuple[QueueSpec, ...] = (
-    ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND, SMS_OUTBOUND,
+    ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND, SMS_OUTBOUND, EMAIL_OUTBOUND,
 )
 """Declared by every service at start, so no persistent publish is ever unroutable."""
 

@@ -14,6 +14,7 @@ PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
 SENSITIVE = frozenset({
     "amqp_url", "database_url", "webchat_secret", "wechat_accounts", "sms_auth_token", "sms_webhook_secret",
+    "email_relay_password",
 })
 """Fields whose values may hold credentials: never echoed in an error."""
 JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets"})
@@ -54,10 +55,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     delivery_limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 5
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=200)] = 10
     agent_api_port: Port = 8000
+    agent_api_rate: PositiveFloat = 20.0
+    agent_api_burst: Positive = 60
     webchat_port: Port = 8001
     router_port: Port = 8005
     wechat_port: Port = 8002
     sms_port: Port = 8003
+    email_port: Port = 8006
     webchat_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_WEBCHAT_SECRET
     webchat_session_ttl: Positive = 7 * 24 * 3600
     webchat_max_text: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 4000
@@ -82,6 +86,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sms_sender: str = ""
     sms_public_url: Annotated[str, msgspec.Meta(pattern="^(https?://.+)?$")] = ""
     sms_default_region: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")] = "CN"
+    email_smtp_port: Port = 2525
+    email_addresses: str = "support@localhost"
+    """Comma-separated support addresses mail is accepted for; `@domain` accepts a whole domain."""
+    email_max_size: Annotated[int, msgspec.Meta(ge=1024, le=100 * 1024 * 1024)] = 25 * 1024 * 1024
+    email_from: str = "Relaydesk Support <support@localhost>"
+    email_relay_host: str = "localhost"
+    email_relay_port: Port = 25
+    email_relay_starttls: bool = False
+    email_relay_username: str = ""
+    email_relay_password: str = ""
 
 
 def env_name(field: str) -> str:

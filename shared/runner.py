@@ -21,6 +21,7 @@ SERVICES: dict[str, str] = {
     "router": "router_port",
     "wechat_adapter": "wechat_port",
     "sms_adapter": "sms_port",
+    "email_adapter": "email_port",
 }
 """Each service's package under `services/` and the setting naming its port."""
 

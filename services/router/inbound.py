@@ -68,6 +68,9 @@ async def _take_in(routing: Routing, message: InboundMessage, verdict: Triage, o
     channel, address = message.channel.value, message.customer_address
     wants_person = verdict.asks_human or verdict.money_lost or verdict.angry
     conversation, created = await store.find_open_conversation(conn, channel, address), False
+    if conversation is None and (token := message.details.get("conversation_token")):
+        # A reply from another address that names its conversation (an email subject token).
+        conversation = await store.find_by_token(conn, channel, token)
     if conversation is None:
         intake = decide(None, verdict.self_service, wants_person, open_now, notice_sent=False)
         opening = await _opening(conn, routing, message, verdict, intake)

@@ -116,6 +116,21 @@ async def find_open_conversation(conn: asyncpg.Connection, channel: str, address
     return _conversation(row) if row else None
 
 
+async def find_by_token(conn: asyncpg.Connection, channel: str, token: str) -> Conversation | None:
+    """The open conversation a subject token like RD-1A2B3C4D names (its id's first 8 hex digits), locked."""
+    prefix = token.removeprefix("RD-").lower()
+    if len(prefix) != 8 or any(c not in "0123456789abcdef" for c in prefix):
+        return None
+    row = await conn.fetchrow(
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id BETWEEN $1 AND $2"
+        " AND channel = $3 AND status <> 'resolved' ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+        uuid.UUID(f"{prefix}-0000-0000-0000-000000000000"),
+        uuid.UUID(f"{prefix}-ffff-ffff-ffff-ffffffffffff"),
+        channel,
+    )
+    return _conversation(row) if row else None
+
+
 async def create_conversation(
     conn: asyncpg.Connection, channel: str, address: str, opening: Opening
 ) -> Conversation | None:

@@ -1,0 +1,43 @@
+"""Wires the email adapter: the SMTP door on its own port, the reply sender, health over HTTP."""
+
+import asyncio
+from functools import partial
+
+from aiohttp import web
+from aiosmtpd.smtp import SMTP
+
+from contracts import OutboundMessage
+from contracts.topology import EMAIL_OUTBOUND
+from services.email_adapter.outbound import Sender
+from services.email_adapter.smtp import InboundDoor
+from shared.broker import make_broker, subscribe, work_queue
+from shared.config import Settings
+from shared.http import BROKER, POOL, base_app
+
+SERVICE = "email_adapter"
+SENDER = web.AppKey("email_sender", Sender)
+
+
+def build(settings: Settings) -> web.Application:
+    broker = make_broker(settings)
+    app = base_app(SERVICE, settings, broker, database=True)
+
+    async def smtp_door(app: web.Application):
+        app[SENDER] = Sender(app[BROKER], app[POOL], settings)
+        door = InboundDoor(app[BROKER], app[POOL], settings.email_addresses)
+        server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk"),
+            settings.host,
+            settings.email_smtp_port,
+        )
+        yield
+        server.close()
+        await server.wait_closed()
+
+    app.cleanup_ctx.append(smtp_door)  # after the base lifecycle: broker and pool are up
+    subscribe(SERVICE, broker, work_queue(EMAIL_OUTBOUND, settings), OutboundMessage, partial(_send, app))
+    return app
+
+
+async def _send(app: web.Application, message: OutboundMessage, raw) -> None:
+    await app[SENDER].on_message(message, raw)

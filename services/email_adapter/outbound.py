@@ -1,0 +1,78 @@
+"""Consumes `outbound.email`: replies to a configured relay over SMTP, threaded, once each.
+
+4xx answers and network trouble are retried by redelivery with back-off; a 5xx is final:
+dead-lettered with the relay's answer, and the conversation's agent sees the failure.
+"""
+
+import logging
+from datetime import UTC, datetime
+
+import aiosmtplib
+import asyncpg
+from faststream.rabbit import RabbitBroker, RabbitMessage
+
+from contracts import Channel, DeliveryReported, DeliveryStatus, OutboundMessage
+from contracts.topology import delivery_key
+from services.email_adapter.compose import Thread, compose, smtp_message_id
+from shared.broker import DeadLetter, publish
+from shared.config import Settings
+from shared.db import exclusive
+
+log = logging.getLogger("relaydesk.email")
+SMTP_TIMEOUT = 30.0
+
+
+class Sender:
+    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, settings: Settings):
+        self.broker, self.pool, self.settings = broker, pool, settings
+
+    async def on_message(self, message: OutboundMessage, _: RabbitMessage) -> None:
+        # Serialized per reply: a duplicate delivery waits here, then finds it sent.
+        async with exclusive(self.pool, f"email:{message.message_id}") as conn:
+            if await conn.fetchval("SELECT true FROM email_sends WHERE message_id = $1", message.message_id):
+                await self._report(message, DeliveryStatus.SENT)
+                return
+            mail = compose(self.settings.email_from, message.customer_address, message.text,
+                           message.conversation_id, message.message_id, await self._thread(conn, message))
+            await self._send(message, mail)
+            await conn.execute(
+                "INSERT INTO email_sends (message_id, smtp_message_id, to_address) VALUES ($1, $2, $3)",
+                message.message_id, smtp_message_id(mail), message.customer_address,
+            )
+        await self._report(message, DeliveryStatus.SENT)
+
+    @staticmethod
+    async def _thread(conn: asyncpg.Connection, message: OutboundMessage) -> Thread | None:
+        row = await conn.fetchrow(
+            "SELECT message_id, subject, references_ids FROM email_messages WHERE from_address = $1"
+            " ORDER BY received_at DESC LIMIT 1",
+            message.customer_address.lower(),
+        )
+        return Thread(row["message_id"], row["subject"], tuple(row["references_ids"])) if row else None
+
+    async def _send(self, message: OutboundMessage, mail) -> None:
+        settings = self.settings
+        try:
+            await aiosmtplib.send(
+                mail,
+                hostname=settings.email_relay_host,
+                port=settings.email_relay_port,
+                start_tls=settings.email_relay_starttls,
+                username=settings.email_relay_username or None,
+                password=settings.email_relay_password or None,
+                timeout=SMTP_TIMEOUT,
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code >= 500:
+                await self._report(message, DeliveryStatus.FAILED, "relay_refused", f"{exc.code} {exc.message}")
+                raise DeadLetter(f"relay refused with {exc.code}: {exc.message}") from None
+            raise ConnectionError(f"relay deferred with {exc.code}: {exc.message}") from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise ConnectionError(f"relay unreachable: {type(exc).__name__}") from None
+
+    async def _report(self, message: OutboundMessage, status: DeliveryStatus, reason: str = "", detail: str = ""):
+        report = DeliveryReported(
+            message_id=message.message_id, channel=Channel.EMAIL, status=status, occurred_at=datetime.now(UTC),
+            conversation_id=message.conversation_id, reason=reason, detail=detail[:500],
+        )
+        await publish(self.broker, report, delivery_key(Channel.EMAIL), message_id=f"{message.message_id}:{status}")

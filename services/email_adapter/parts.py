@@ -1,0 +1,135 @@
+"""A mail's readable text and its attachments (pure), from a MIME tree walked at most MAX_DEPTH deep."""
+
+import binascii
+import re
+from email import policy
+from email.message import Message
+from email.feedparser import FeedParser
+
+import msgspec
+
+from services.email_adapter.charsets import decode_bytes
+from services.email_adapter.headers import header_param, header_text, message_ids, raw_header, safe_filename
+from services.email_adapter.html_text import html_to_text
+
+MAX_DEPTH = 20
+"""Real mail nests three or four levels; anything deeper is left unread rather than refused."""
+BODY_TYPES = ("text/plain", "text/html")
+MESSAGE_TYPES = ("message/rfc822", "message/global")
+AS_SENT = policy.compat32.clone(linesep="\r\n", max_line_length=0)
+"""Writes an attached message back byte for byte: compat32 keeps raw headers, no refolding at 78 columns."""
+SIGNATURE_TYPES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
+_DELIMITER = re.compile(r"--[0-9A-Za-z'()+_,./:=?-]{1,70}")
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.I)
+
+
+class MailAttachment(msgspec.Struct, frozen=True):
+    """A file that came with a mail, decoded; inline images carry the `content_id` the HTML cites."""
+
+    filename: str
+    content_type: str
+    size: int
+    content_id: str | None
+    data: bytes
+
+
+def read_parts(msg: Message) -> tuple[str, tuple[MailAttachment, ...]]:
+    """The mail's readable text (plain preferred, else HTML as text) and its attachments, in order."""
+    texts: list[str] = []
+    files: list[MailAttachment] = []
+    _walk(msg, 0, True, texts, files)
+    return "\n\n".join(text for text in texts if text.strip()).strip(), tuple(files)
+
+
+def _walk(part: Message, depth: int, readable: bool, texts: list[str], files: list[MailAttachment]) -> None:
+    if depth > MAX_DEPTH:
+        return
+    content_type = part.get_content_type()
+    if content_type in MESSAGE_TYPES and isinstance(part.get_payload(), list):
+        files.extend(_attached_message(part))
+        return
+    if content_type.startswith("message/") and isinstance(part.get_payload(), list):
+        return  # delivery-status and disposition-notification fields: read by dsn.py, nothing to show
+    if part.is_multipart():
+        children = [child for child in part.get_payload() if isinstance(child, Message)]
+        if content_type == "multipart/report":
+            children = children[:1]  # the human-readable part; the rest is the report itself
+        chosen = _preferred(children) if content_type == "multipart/alternative" else None
+        for child in children:
+            _walk(child, depth + 1, readable and (chosen is None or child is chosen), texts, files)
+        return
+    if content_type.startswith("multipart/"):
+        if (recovered := _with_guessed_boundary(part)) is not None:
+            _walk(recovered, depth + 1, readable, texts, files)
+            return
+        content_type = "text/plain"  # no boundary to be found: show what the parser kept whole as text
+    filename = _filename(part)
+    if content_type in BODY_TYPES and not filename and part.get_content_disposition() != "attachment":
+        if readable:
+            texts.append(body_text(part, content_type))
+    elif content_type not in SIGNATURE_TYPES:
+        data = payload_bytes(part)
+        content_id = message_ids(raw_header(part, "Content-ID"))
+        files.append(MailAttachment(filename, content_type, len(data), content_id[0] if content_id else None, data))
+
+
+def _preferred(children: list[Message]) -> Message | None:
+    """The alternative to read: the first non-empty text/plain, else the last (richest) one."""
+    for child in children:
+        if child.get_content_type() == "text/plain" and body_text(child, "text/plain").strip():
+            return child
+    return children[-1] if children else None
+
+
+def body_text(part: Message, content_type: str) -> str:
+    """A text/plain or text/html part as text with "\\n" line ends; HTML labelled by <meta> when MIME is silent."""
+    data = payload_bytes(part)
+    charset = header_param(part, "content-type", "charset") or None
+    if content_type == "text/html":
+        if not charset and (meta := _META_CHARSET.search(data, 0, 4096)):
+            charset = meta[1].decode("ascii")
+        return html_to_text(decode_bytes(data, charset))
+    return decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def payload_bytes(part: Message) -> bytes:
+    """The decoded payload; base64 straight from the parsed text, without get_payload's extra copies."""
+    payload = part.get_payload()
+    if isinstance(payload, str) and str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        try:
+            return binascii.a2b_base64(payload)
+        except (binascii.Error, ValueError):  # bad padding or 8-bit bytes: the stdlib's lenient decoder
+            pass
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _with_guessed_boundary(part: Message) -> Message | None:
+    """A multipart sent without its boundary parameter, read again with the delimiter its body opens with."""
+    payload = part.get_payload()
+    first = payload.lstrip("\r\n").split("\n", 1)[0].strip() if isinstance(payload, str) else ""
+    if not _DELIMITER.fullmatch(first):
+        return None
+    parser = FeedParser(policy=policy.default)
+    try:
+        parser.feed(f'Content-Type: {part.get_content_type()}; boundary="{first[2:]}"\n\n')
+        parser.feed(payload)
+        guessed = parser.close()
+    except RecursionError:  # attached messages nested a thousand deep inside the unsplit part
+        return None
+    return guessed if guessed.is_multipart() else None
+
+
+def _filename(part: Message) -> str:
+    name = header_param(part, "content-disposition", "filename") or header_param(part, "content-type", "name")
+    return safe_filename(name)
+
+
+def _attached_message(part: Message) -> list[MailAttachment]:
+    inner = part.get_payload(0)
+    try:
+        data = inner.as_bytes(policy=AS_SENT)
+    except RecursionError:  # messages nested hundreds deep inside it: too deep to write back out
+        return []
+    name = _filename(part) or safe_filename(f"{header_text(inner, 'Subject') or 'message'}.eml")
+    return [MailAttachment(name, part.get_content_type(), len(data), None, data)]

@@ -1,0 +1,97 @@
+"""The SMTP door: mail for our support addresses in, 250 only once the broker has it.
+
+aiosmtpd runs on the service's own event loop. Recipients outside the support addresses
+get 550 (no relaying), mail over the size limit 552 (aiosmtpd's `data_size_limit`), a mail
+refused by the parser its code; a broker or database that is down answers 451 so the
+sending MTA retries, and a retry stores and publishes nothing twice (ids are the Message-ID).
+"""
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from faststream.rabbit import RabbitBroker
+
+from contracts import Channel, DeliveryReported, DeliveryStatus
+from contracts.topology import delivery_key, inbound_key
+from services.email_adapter.normalize import accepts, normalize
+from services.email_adapter.parse import MailRefused, ParsedMail, parse_mail
+from shared.broker import publish
+from shared.db import UNAVAILABLE
+
+log = logging.getLogger("relaydesk.email")
+
+
+class InboundDoor:
+    """aiosmtpd handler: RCPT checks the address, DATA stores, publishes and answers."""
+
+    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, addresses: str):
+        self.broker, self.pool, self.addresses = broker, pool, addresses
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options) -> str:
+        if not accepts(address, self.addresses):
+            return "550 5.7.1 Relaying denied: not a support address here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        try:
+            mail = parse_mail(envelope.original_content or envelope.content)
+        except MailRefused as exc:
+            log.warning("mail refused: %s", exc.reason)
+            return exc.reply
+        try:
+            await self.take(mail, envelope.original_content or envelope.content)
+        except (*UNAVAILABLE, ConnectionError) as exc:
+            log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
+            return "451 4.3.0 Temporarily unable to accept the message; try again later"
+        return "250 2.0.0 OK: queued"
+
+    async def take(self, mail: ParsedMail, raw: bytes) -> None:
+        """Keep the original and its files, then publish the message (or the bounce it reports)."""
+        attachment_ids = await self._store(mail, raw)
+        if mail.dsn is not None:
+            await self._bounce(mail)
+            return
+        message = normalize(mail, attachment_ids, datetime.now(UTC))
+        await publish(self.broker, message, inbound_key(Channel.EMAIL), message_id=message.message_id)
+
+    async def _store(self, mail: ParsedMail, raw: bytes) -> list[str]:
+        """Store once per Message-ID; a retried mail gets the attachment ids it got the first time."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                "INSERT INTO email_messages (message_id, from_address, subject, references_ids, raw)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+                mail.message_id, mail.from_address, mail.subject, [*mail.references, *mail.in_reply_to[:1]], raw,
+            )
+            if not inserted:
+                rows = await conn.fetch(
+                    "SELECT id FROM email_attachments WHERE message_id = $1 ORDER BY position", mail.message_id
+                )
+                return [str(r["id"]) for r in rows]
+            ids = [uuid.uuid4() for _ in mail.attachments]
+            if ids:
+                await conn.executemany(
+                    "INSERT INTO email_attachments (id, message_id, position, filename, content_type, size, content_id,"
+                    " data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    [(i, mail.message_id, n, a.filename, a.content_type, a.size, a.content_id, a.data)
+                     for n, (i, a) in enumerate(zip(ids, mail.attachments, strict=True))],
+                )
+            return [str(i) for i in ids]
+
+    async def _bounce(self, mail: ParsedMail) -> None:
+        """A DSN about a mail we sent: the reply it names is marked failed (nothing else happens)."""
+        dsn = mail.dsn
+        sent = await self.pool.fetchval(
+            "SELECT message_id FROM email_sends WHERE smtp_message_id = $1", dsn.original_message_id or ""
+        )
+        if sent is None or dsn.action not in ("failed", ""):
+            log.info("DSN (%s) for a mail we do not know or that did not fail", dsn.action)
+            return
+        report = DeliveryReported(
+            message_id=sent, channel=Channel.EMAIL, status=DeliveryStatus.FAILED, occurred_at=datetime.now(UTC),
+            reason="bounced", detail=f"{dsn.status} {dsn.diagnostic}"[:500],
+        )
+        await publish(self.broker, report, delivery_key(Channel.EMAIL), message_id=f"{sent}:bounced")
