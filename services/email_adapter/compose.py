@@ -39,8 +39,20 @@ def references(thread: Thread) -> list[str]:
     return ids
 
 
+class File(msgspec.Struct, frozen=True):
+    filename: str
+    content_type: str
+    data: bytes
+
+
 def compose(
-    sender: str, to: str, text: str, conversation_id: str, message_id: str, thread: Thread | None
+    sender: str,
+    to: str,
+    text: str,
+    conversation_id: str,
+    message_id: str,
+    thread: Thread | None,
+    files: tuple[File, ...] = (),
 ) -> EmailMessage:
     """The reply: From and Reply-To the support address, Message-ID stable per reply (a resend
     is the same mail), In-Reply-To and References to the customer's mail, text and HTML parts."""
@@ -61,6 +73,9 @@ def compose(
     paragraphs = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
     mail.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html",
                          cte="quoted-printable")
+    for file in files:
+        maintype, _, subtype = (file.content_type or "application/octet-stream").partition("/")
+        mail.add_attachment(file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.filename)
     return mail
 
 

@@ -4,7 +4,9 @@
 dead-lettered with the relay's answer, and the conversation's agent sees the failure.
 """
 
+import contextlib
 import logging
+import uuid
 from datetime import UTC, datetime
 
 import aiosmtplib
@@ -13,7 +15,8 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from contracts import Channel, DeliveryReported, DeliveryStatus, OutboundMessage
 from contracts.topology import delivery_key
-from services.email_adapter.compose import Thread, compose, smtp_message_id
+from services.email_adapter.compose import File, Thread, compose, smtp_message_id
+from services.email_adapter.normalize import ATTACHMENT_PREFIX
 from shared.broker import DeadLetter, publish
 from shared.config import Settings
 from shared.db import exclusive
@@ -32,14 +35,33 @@ class Sender:
             if await conn.fetchval("SELECT true FROM email_sends WHERE message_id = $1", message.message_id):
                 await self._report(message, DeliveryStatus.SENT)
                 return
-            mail = compose(self.settings.email_from, message.customer_address, message.text,
-                           message.conversation_id, message.message_id, await self._thread(conn, message))
+            files, links = await self._files(conn, message)
+            text = "\n".join([message.text, *links])
+            mail = compose(self.settings.email_from, message.customer_address, text, message.conversation_id,
+                           message.message_id, await self._thread(conn, message), files)
             await self._send(message, mail)
             await conn.execute(
                 "INSERT INTO email_sends (message_id, smtp_message_id, to_address) VALUES ($1, $2, $3)",
                 message.message_id, smtp_message_id(mail), message.customer_address,
             )
         await self._report(message, DeliveryStatus.SENT)
+
+    @staticmethod
+    async def _files(conn: asyncpg.Connection, message: OutboundMessage) -> tuple[tuple[File, ...], list[str]]:
+        """Attachments we hold (by `email-attachment:` id) go along; anything else goes as a link."""
+        files, links = [], []
+        for attachment in message.attachments:
+            ref = attachment.ref.removeprefix(ATTACHMENT_PREFIX)
+            row = None
+            if ref != attachment.ref:
+                with contextlib.suppress(ValueError):
+                    row = await conn.fetchrow("SELECT filename, content_type, data FROM email_attachments"
+                                              " WHERE id = $1", uuid.UUID(ref))
+            if row:
+                files.append(File(attachment.name or row["filename"], row["content_type"], row["data"]))
+            else:
+                links.append(attachment.ref)
+        return tuple(files), links
 
     @staticmethod
     async def _thread(conn: asyncpg.Connection, message: OutboundMessage) -> Thread | None:

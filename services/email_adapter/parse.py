@@ -69,7 +69,13 @@ def parse_mail(raw: bytes, max_header_bytes: int = MAX_HEADER_BYTES, max_headers
     """`raw` parsed; raises only `MailRefused`, for header bombs and MIME structures too costly to parse."""
     _check_headers(raw, max_header_bytes, max_headers)
     _check_structure(raw)
-    msg = _message(raw)
+    try:
+        return _read(raw, _message(raw))
+    except RecursionError:  # message/* parts nested hundreds deep, in parsing or in writing one back out
+        raise MailRefused(554, "5.6.0 Message parts nested too deep") from None
+
+
+def _read(raw: bytes, msg: EmailMessage) -> ParsedMail:
     subject = header_text(msg, "Subject")
     sender = addresses(raw_headers(msg, "From") or raw_headers(msg, "Sender"))
     text, attachments = read_parts(msg)
@@ -118,10 +124,7 @@ def _count_any_case(raw: bytes, word: bytes, chunk: int = 1 << 20) -> int:
 
 def _message(raw: bytes) -> EmailMessage:
     parser = BytesFeedParser(policy=policy.default)
-    try:
-        for start in range(0, len(raw), FEED_CHUNK):
-            # In slices: parsebytes() would first decode the whole mail into a full-size string and a StringIO.
-            parser.feed(raw[start:start + FEED_CHUNK])
-        return parser.close()
-    except RecursionError:  # message/rfc822 parts nested about a thousand deep
-        raise MailRefused(554, "5.6.0 Message parts nested too deep") from None
+    for start in range(0, len(raw), FEED_CHUNK):
+        # In slices: parsebytes() would first decode the whole mail into a full-size string and a StringIO.
+        parser.feed(raw[start:start + FEED_CHUNK])
+    return parser.close()

@@ -46,7 +46,7 @@ def _walk(part: Message, depth: int, readable: bool, texts: list[str], files: li
         return
     content_type = part.get_content_type()
     if content_type in MESSAGE_TYPES and isinstance(part.get_payload(), list):
-        files.extend(_attached_message(part))
+        files.append(_attached_message(part))
         return
     if content_type.startswith("message/") and isinstance(part.get_payload(), list):
         return  # delivery-status and disposition-notification fields: read by dsn.py, nothing to show
@@ -111,12 +111,9 @@ def _with_guessed_boundary(part: Message) -> Message | None:
     if not _DELIMITER.fullmatch(first):
         return None
     parser = FeedParser(policy=policy.default)
-    try:
-        parser.feed(f'Content-Type: {part.get_content_type()}; boundary="{first[2:]}"\n\n')
-        parser.feed(payload)
-        guessed = parser.close()
-    except RecursionError:  # attached messages nested a thousand deep inside the unsplit part
-        return None
+    parser.feed(f'Content-Type: {part.get_content_type()}; boundary="{first[2:]}"\n\n')
+    parser.feed(payload)
+    guessed = parser.close()
     return guessed if guessed.is_multipart() else None
 
 
@@ -125,11 +122,8 @@ def _filename(part: Message) -> str:
     return safe_filename(name)
 
 
-def _attached_message(part: Message) -> list[MailAttachment]:
+def _attached_message(part: Message) -> MailAttachment:
     inner = part.get_payload(0)
-    try:
-        data = inner.as_bytes(policy=AS_SENT)
-    except RecursionError:  # messages nested hundreds deep inside it: too deep to write back out
-        return []
+    data = inner.as_bytes(policy=AS_SENT)
     name = _filename(part) or safe_filename(f"{header_text(inner, 'Subject') or 'message'}.eml")
-    return [MailAttachment(name, part.get_content_type(), len(data), None, data)]
+    return MailAttachment(name, part.get_content_type(), len(data), None, data)

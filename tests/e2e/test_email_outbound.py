@@ -1,14 +1,17 @@
 """Replies by email: threaded in the customer's client, retried on 4xx, dead-lettered on 5xx."""
 
+import uuid
+from datetime import UTC, datetime
+
 import msgspec
 import pytest
 
-from contracts import DeliveryReported
-from contracts.topology import DEAD_LETTER_QUEUE, DELIVERY_PATTERN
+from contracts import Attachment, Channel, DeliveryReported, OutboundMessage
+from contracts.topology import DEAD_LETTER_QUEUE, DELIVERY_PATTERN, outbound_key
 from shared.broker import ERROR_HEADER
 from tests.e2e.test_email_smtp import email_settings, mail, send
 from tests.smtp_sink import SmtpSink
-from tests.support import BusTap, System, take_messages
+from tests.support import BusTap, System, publish_keyed, take_messages, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -93,5 +96,30 @@ async def test_a_reply_from_another_address_with_the_subject_token_joins_its_con
         joined = await agent.next_event("message")
         assert (joined["conversation_id"], joined["text"]) == (assignment["conversation_id"],
                                                                "这是我的工作邮箱，补充一下合同号。")
+    finally:
+        system.stop()
+
+
+async def test_files_we_hold_go_along_and_others_as_links(env, relay):
+    system = await System(env, ["email_adapter"], **relayed(relay)).start()
+    try:
+        first = mail("对账单", "见附件")
+        first.add_attachment(b"%PDF-1.4 bill", maintype="application", subtype="pdf", filename="账单.pdf")
+        await send(system, first)
+        conn = await env.db()
+        try:
+            file_id = await wait_until(lambda: conn.fetchval("SELECT id::text FROM email_attachments"),
+                                       what="the attachment stored")
+        finally:
+            await conn.close()
+        reply = OutboundMessage(str(uuid.uuid4()), str(uuid.uuid4()), Channel.EMAIL, "li.lei@example.cn", "已核对",
+                                1, datetime.now(UTC), attachments=(
+                                    Attachment(f"email-attachment:{file_id}", "application/pdf", "您的账单.pdf"),
+                                    Attachment("https://files.wallet.example/guide.pdf", "application/pdf")))
+        await publish_keyed(env.settings, [(outbound_key(Channel.EMAIL), reply, reply.message_id)])
+        [sent] = await relay.wait_for(1)
+        [attached] = list(sent.iter_attachments())
+        assert (attached.get_filename(), attached.get_content()) == ("您的账单.pdf", b"%PDF-1.4 bill")
+        assert "https://files.wallet.example/guide.pdf" in sent.get_body(("plain",)).get_content()
     finally:
         system.stop()
