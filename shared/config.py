@@ -14,7 +14,7 @@ PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
 SENSITIVE = frozenset({
     "amqp_url", "database_url", "webchat_secret", "wechat_accounts", "sms_auth_token", "sms_webhook_secret",
-    "email_relay_password",
+    "email_relay_password", "email_smtp_auth",
 })
 """Fields whose values may hold credentials: never echoed in an error."""
 JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets"})
@@ -90,6 +90,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     email_addresses: str = "support@localhost"
     """Comma-separated support addresses mail is accepted for; `@domain` accepts a whole domain."""
     email_max_size: Annotated[int, msgspec.Meta(ge=1024, le=100 * 1024 * 1024)] = 25 * 1024 * 1024
+    email_smtp_tls_cert: str = ""
+    email_smtp_tls_key: str = ""
+    """PEM files: with both set, the SMTP door offers STARTTLS and requires it."""
+    email_smtp_auth: str = ""
+    """`user:password` the upstream MTA must AUTH with (over TLS); empty = no AUTH."""
     email_from: str = "Relaydesk Support <support@localhost>"
     email_relay_host: str = "localhost"
     email_relay_port: Port = 25

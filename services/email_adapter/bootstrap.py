@@ -9,7 +9,7 @@ from aiosmtpd.smtp import SMTP
 from contracts import OutboundMessage
 from contracts.topology import EMAIL_OUTBOUND
 from services.email_adapter.outbound import Sender
-from services.email_adapter.smtp import InboundDoor
+from services.email_adapter.smtp import InboundDoor, door_options
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
 from shared.http import BROKER, POOL, base_app
@@ -25,8 +25,10 @@ def build(settings: Settings) -> web.Application:
     async def smtp_door(app: web.Application):
         app[SENDER] = Sender(app[BROKER], app[POOL], settings)
         door = InboundDoor(app[BROKER], app[POOL], settings.email_addresses)
+        options = door_options(settings)
         server = await asyncio.get_running_loop().create_server(
-            lambda: SMTP(door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk"),
+            lambda: SMTP(door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk",
+                         **options),
             settings.host,
             settings.email_smtp_port,
         )

@@ -6,12 +6,14 @@ refused by the parser its code; a broker or database that is down answers 451 so
 sending MTA retries, and a retry stores and publishes nothing twice (ids are the Message-ID).
 """
 
+import hmac
 import logging
+import ssl
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from faststream.rabbit import RabbitBroker
 
 from contracts import Channel, DeliveryReported, DeliveryStatus
@@ -19,6 +21,7 @@ from contracts.topology import delivery_key, inbound_key
 from services.email_adapter.normalize import accepts, normalize
 from services.email_adapter.parse import MailRefused, ParsedMail, parse_mail
 from shared.broker import publish
+from shared.config import Settings
 from shared.db import UNAVAILABLE
 
 log = logging.getLogger("relaydesk.email")
@@ -95,3 +98,29 @@ class InboundDoor:
             reason="bounced", detail=f"{dsn.status} {dsn.diagnostic}"[:500],
         )
         await publish(self.broker, report, delivery_key(Channel.EMAIL), message_id=f"{sent}:bounced")
+
+
+class SharedSecret:
+    """aiosmtpd authenticator: the one `user:password` the upstream MTA was given."""
+
+    def __init__(self, credentials: str):
+        user, _, password = credentials.partition(":")
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and hmac.compare_digest(auth_data.login, self.user) \
+            and hmac.compare_digest(auth_data.password, self.password)
+        return AuthResult(success=ok, handled=False)
+
+
+def door_options(settings: Settings) -> dict:
+    """aiosmtpd's TLS and AUTH options from the settings: STARTTLS required when a certificate is set."""
+    options: dict = {}
+    if settings.email_smtp_tls_cert and settings.email_smtp_tls_key:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(settings.email_smtp_tls_cert, settings.email_smtp_tls_key)
+        options |= {"tls_context": context, "require_starttls": True}
+    if settings.email_smtp_auth:
+        options |= {"authenticator": SharedSecret(settings.email_smtp_auth), "auth_required": True,
+                    "auth_require_tls": bool(options)}
+    return options

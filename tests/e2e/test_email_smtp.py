@@ -182,3 +182,64 @@ def _dsn(original_id: str, recipient: str) -> bytes:
 async def _status(http: aiohttp.ClientSession, url: str, expected: int) -> bool:
     async with http.get(url) as response:
         return response.status == expected
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A throwaway certificate for 127.0.0.1, made with `cryptography` (no network, no openssl CLI)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relaydesk-test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "door.crt", tmp_path / "door.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+async def test_starttls_and_auth_for_the_upstream_mta(env, tmp_path):
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    settings = email_settings(email_smtp_tls_cert=cert, email_smtp_tls_key=key, email_smtp_auth="mx-relay:s3cret-pass")
+    system = await System(env, ["email_adapter"], **settings).start()
+    context = ssl.create_default_context(cafile=cert)
+    context.check_hostname = False
+    message = mail("带 TLS 的邮件", "hello over TLS").as_bytes()
+    try:
+        with smtplib.SMTP("127.0.0.1", settings["email_smtp_port"], timeout=10) as client:
+            client.ehlo()
+            code, _ = client.docmd("MAIL FROM:<a@example.com>")
+            assert code == 530  # STARTTLS first
+        with smtplib.SMTP("127.0.0.1", settings["email_smtp_port"], timeout=10) as client:
+            client.starttls(context=context)
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                client.login("mx-relay", "wrong")
+        with smtplib.SMTP("127.0.0.1", settings["email_smtp_port"], timeout=10) as client:
+            client.starttls(context=context)
+            client.ehlo()
+            code, _ = client.docmd("MAIL FROM:<a@example.com>")
+            assert code == 530  # authentication required
+        with smtplib.SMTP("127.0.0.1", settings["email_smtp_port"], timeout=10) as client:
+            client.starttls(context=context)
+            client.login("mx-relay", "s3cret-pass")
+            assert client.sendmail("li.lei@example.cn", [SUPPORT], message) == {}
+        conn = await env.db()
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM email_messages") == 1
+        finally:
+            await conn.close()
+    finally:
+        system.stop()
