@@ -1,5 +1,6 @@
 """Putting conversations in agents' hands: drain the queue, assign, hand back (router edge)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -13,6 +14,15 @@ from services.router.outbox import Outbox
 from services.router.policy import Policy, uses_offers
 
 PREVIEW_CHARS = 200
+_CUT_NUMBER = re.compile(r"[\d\s-]+$")
+
+
+def preview(text: str) -> str:
+    """The start of the customer's latest words. A cut never ends inside a number: a card or ID
+    cut in half no longer looks like one, so the agent API's masking would let its digits show."""
+    if len(text) <= PREVIEW_CHARS:
+        return text
+    return _CUT_NUMBER.sub("", text[:PREVIEW_CHARS]) + "…"
 
 
 def now() -> datetime:
@@ -53,7 +63,7 @@ def _shown(row) -> dict:
         "customer_name": row["display_name"],
         "priority": row["priority"],
         "category": row["category"],
-        "preview": (row["preview"] or "")[:PREVIEW_CHARS],
+        "preview": preview(row["preview"] or ""),
     }
 
 

@@ -51,3 +51,15 @@ def test_menu_intents():
     assert menu_intent({"intent": "human"}) == (True, None)
     assert menu_intent({"intent": "faq:card-bind"}) == (False, "card-bind")
     assert menu_intent({"event": "click"}) == (False, None)
+
+
+def test_a_preview_is_never_cut_inside_a_number():
+    from services.router.dispatch import PREVIEW_CHARS, preview
+    from shared.pii import mask
+
+    card = "4111 1111 1111 1111"
+    text = "我的卡" + "很" * (PREVIEW_CHARS - 10) + card  # the cut would fall inside the card number
+    shown = preview(text)
+    assert len(shown) <= PREVIEW_CHARS + 1 and shown.endswith("…") and "4111" not in shown
+    assert "1111" not in mask(shown)
+    assert preview("短消息 4111 1111 1111 1111") == "短消息 4111 1111 1111 1111"  # whole: masked downstream
