@@ -14,7 +14,7 @@ help:
 	@echo "make run            setup, then run all services (SERVICES=\"router ...\" for some)"
 	@echo "make test           setup --test, then the whole pytest suite"
 	@echo "make test-unit      unit tests only (needs only the venv)"
-	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS ingest, triage and routing benchmarks"
+	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS/email ingest, triage and routing benchmarks"
 	@echo "make schemas        regenerate the JSON schemas of the message contracts"
 	@echo "make compose-check  validate docker-compose.yml with the real Compose parser"
 	@echo "make clean          remove caches and build artefacts (distclean: also .venv)"
@@ -40,6 +40,7 @@ bench: setup
 	$(PY) bench/webchat_e2e.py
 	$(PY) bench/wechat_ingest.py
 	$(PY) bench/sms_ingest.py
+	$(PY) bench/email_ingest.py
 	$(PY) bench/classify.py
 	$(PY) bench/routing_sim.py
 
