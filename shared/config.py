@@ -14,7 +14,7 @@ PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
 SENSITIVE = frozenset({
     "amqp_url", "database_url", "webchat_secret", "wechat_accounts", "sms_auth_token", "sms_webhook_secret",
-    "email_relay_password", "email_smtp_auth",
+    "email_relay_password", "email_smtp_auth", "email_imap_url",
 })
 """Fields whose values may hold credentials: never echoed in an error."""
 JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets"})
@@ -95,6 +95,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """PEM files: with both set, the SMTP door offers STARTTLS and requires it."""
     email_smtp_auth: str = ""
     """`user:password` the upstream MTA must AUTH with (over TLS); empty = no AUTH."""
+    email_imap_url: Annotated[str, msgspec.Meta(pattern="^(imaps?://.+)?$")] = ""
+    """imap[s]://user:password@host[:port]/MAILBOX to poll; empty = no polling."""
+    email_imap_interval: PositiveFloat = 30.0
     email_from: str = "Relaydesk Support <support@localhost>"
     email_relay_host: str = "localhost"
     email_relay_port: Port = 25

@@ -1,6 +1,7 @@
-"""Wires the email adapter: the SMTP door on its own port, the reply sender, health over HTTP."""
+"""Wires the email adapter: the SMTP door, mailbox polling, the reply sender, health over HTTP."""
 
 import asyncio
+import contextlib
 from functools import partial
 
 from aiohttp import web
@@ -8,6 +9,7 @@ from aiosmtpd.smtp import SMTP
 
 from contracts import OutboundMessage
 from contracts.topology import EMAIL_OUTBOUND
+from services.email_adapter.mailbox import MailboxPoller
 from services.email_adapter.outbound import Sender
 from services.email_adapter.smtp import InboundDoor, door_options
 from shared.broker import make_broker, subscribe, work_queue
@@ -32,7 +34,14 @@ def build(settings: Settings) -> web.Application:
             settings.host,
             settings.email_smtp_port,
         )
+        poller = None
+        if settings.email_imap_url:
+            poller = asyncio.create_task(MailboxPoller(door, settings.email_imap_url, settings.email_imap_interval).run())
         yield
+        if poller:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
         server.close()
         await server.wait_closed()
 
