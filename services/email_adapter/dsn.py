@@ -1,13 +1,12 @@
 """Delivery status notifications (RFC 3464) read from a multipart/report (pure)."""
 
-from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
 
 import msgspec
 
 from services.email_adapter.headers import header_text, message_ids, raw_header
-from services.email_adapter.parts import AS_SENT, payload_bytes
+from services.email_adapter.parts import PARSE_POLICY, as_sent, payload_bytes
 
 STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers")
@@ -35,7 +34,7 @@ def parse_dsn(msg: Message) -> Dsn | None:
     recipients = [block for block in blocks if raw_header(block, "Final-Recipient") or
                   raw_header(block, "Original-Recipient")]
     # The first recipient that failed says most about the bounce; others may only be delayed.
-    main = next((block for block in recipients if _field(block, "Action") == "failed"), None)
+    main = next((block for block in recipients if _field(block, "Action").lower() == "failed"), None)
     main = main or (recipients[0] if recipients else Message())
     original = next((child for child in children if child.get_content_type() in ORIGINAL_TYPES), None)
     return Dsn(
@@ -49,15 +48,14 @@ def parse_dsn(msg: Message) -> Dsn | None:
 
 def _field_blocks(status: Message) -> list[Message]:
     """The per-message and per-recipient field groups of a delivery-status part."""
-    payload = status.get_payload()
-    if status.get_content_type() == "message/delivery-status" and isinstance(payload, list):
-        return [block for block in payload if isinstance(block, Message)]  # the parser split the groups itself
+    if status.get_content_type() == "message/delivery-status" and status.is_multipart():
+        return [block for block in status.get_payload() if isinstance(block, Message)]  # split by the parser
     # message/global-delivery-status (UTF-8 fields) is parsed as if it were a mail: read its text again.
-    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        text = payload[0].as_bytes(policy=AS_SENT)
+    if status.is_multipart() and isinstance(inner := status.get_payload(0), Message):
+        text = as_sent(inner) or b""
     else:
         text = payload_bytes(status)
-    parser = BytesHeaderParser(policy=policy.default)
+    parser = BytesHeaderParser(policy=PARSE_POLICY)
     text = text.replace(b"\r\n", b"\n")
     return [parser.parsebytes(block.strip() + b"\n") for block in text.split(b"\n\n") if block.strip()]
 
@@ -74,9 +72,9 @@ def _recipient(block: Message) -> str:
 
 
 def _original_id(original: Message) -> str | None:
-    if isinstance(payload := original.get_payload(), list) and payload and isinstance(payload[0], Message):
-        headers = payload[0]
+    if original.is_multipart() and isinstance(inner := original.get_payload(0), Message):
+        headers = inner
     else:  # text/rfc822-headers: the original's header section as the body
-        headers = BytesHeaderParser(policy=policy.default).parsebytes(payload_bytes(original))
+        headers = BytesHeaderParser(policy=PARSE_POLICY).parsebytes(payload_bytes(original))
     ids = message_ids(raw_header(headers, "Message-ID"))
     return ids[0] if ids else None

@@ -3,7 +3,7 @@
 import hashlib
 import re
 from datetime import datetime
-from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesFeedParser
 
@@ -12,7 +12,7 @@ import msgspec
 from services.email_adapter.classify_mail import is_auto_generated
 from services.email_adapter.dsn import Dsn, parse_dsn
 from services.email_adapter.headers import addresses, header_date, header_text, message_ids, raw_header, raw_headers
-from services.email_adapter.parts import MailAttachment, read_parts
+from services.email_adapter.parts import PARSE_POLICY, MailAttachment, read_parts
 from services.email_adapter.quotes import strip_quoted
 
 __all__ = ["Dsn", "MailAttachment", "MailRefused", "ParsedMail", "parse_mail"]
@@ -34,7 +34,7 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|转发|轉寄|转寄)\s*[:：]", re.
 
 
 class MailRefused(Exception):
-    """A mail refused before parsing; `code` and `reason` make the SMTP reply."""
+    """A mail not taken (header bomb, MIME too costly or impossible to read); `code` and `reason` make the reply."""
 
     def __init__(self, code: int, reason: str):
         super().__init__(reason)
@@ -66,13 +66,16 @@ class ParsedMail(msgspec.Struct, frozen=True):
 
 
 def parse_mail(raw: bytes, max_header_bytes: int = MAX_HEADER_BYTES, max_headers: int = MAX_HEADERS) -> ParsedMail:
-    """`raw` parsed; raises only `MailRefused`, for header bombs and MIME structures too costly to parse."""
+    """`raw` parsed; raises only `MailRefused`: header bombs, MIME too costly to parse or that the stdlib cannot."""
     _check_headers(raw, max_header_bytes, max_headers)
     _check_structure(raw)
     try:
         return _read(raw, _message(raw))
     except RecursionError:  # message/* parts nested hundreds deep, in parsing or in writing one back out
         raise MailRefused(554, "5.6.0 Message parts nested too deep") from None
+    except (IndexError, TypeError, ValueError, LookupError, MessageError) as exc:
+        # The email package's own header parser fails on some hostile parameters ("charset*" alone).
+        raise MailRefused(554, f"5.6.0 Unreadable MIME structure ({type(exc).__name__})") from exc
 
 
 def _read(raw: bytes, msg: EmailMessage) -> ParsedMail:
@@ -123,7 +126,7 @@ def _count_any_case(raw: bytes, word: bytes, chunk: int = 1 << 20) -> int:
 
 
 def _message(raw: bytes) -> EmailMessage:
-    parser = BytesFeedParser(policy=policy.default)
+    parser = BytesFeedParser(policy=PARSE_POLICY)
     for start in range(0, len(raw), FEED_CHUNK):
         # In slices: parsebytes() would first decode the whole mail into a full-size string and a StringIO.
         parser.feed(raw[start:start + FEED_CHUNK])

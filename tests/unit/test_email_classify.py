@@ -83,7 +83,8 @@ def test_a_read_receipt_is_a_machine_report_but_not_a_bounce():
 
 
 def test_a_global_dsn_with_utf8_fields_and_no_original_message():
-    status = ("Reporting-MTA: dns; mx.example\r\n\r\nFinal-Recipient: utf-8; 用户@例子.中国\r\nAction: failed\r\n"
+    status = ("Reporting-MTA: dns; mx.example\r\n\r\nFinal-Recipient: rfc822; slow@example.com\r\nAction: delayed\r\n"
+              "Status: 4.4.7\r\n\r\nFinal-Recipient: utf-8; 用户@例子.中国\r\nAction: FAILED\r\n"
               "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 找不到该用户\r\n")
     raw = ("From: MAILER-DAEMON@mx.example\r\nSubject: failure\r\nContent-Type: multipart/report; "
            "report-type=delivery-status; boundary=r\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--r\r\n"
@@ -91,4 +92,4 @@ def test_a_global_dsn_with_utf8_fields_and_no_original_message():
     dsn = parse_mail(raw).dsn
     assert dsn is not None
     assert (dsn.original_message_id, dsn.recipients, dsn.action, dsn.status, dsn.diagnostic) == \
-        (None, ("用户@例子.中国",), "failed", "5.1.1", "550 找不到该用户")
+        (None, ("slow@example.com", "用户@例子.中国"), "failed", "5.1.1", "550 找不到该用户")

@@ -178,16 +178,18 @@ def test_attachment_names_are_decoded_and_made_safe(disposition: str, expected: 
 
 
 def test_html_is_read_when_the_plain_alternative_is_empty_and_signatures_are_no_files():
-    body = ("--a\r\nContent-Type: text/plain\r\n\r\n \r\n--a\r\nContent-Type: text/html\r\n\r\n<p>only &lt;here&gt;</p>\r\n"
-            "--a--\r\n")
+    body = ("--a\r\nContent-Type: text/plain\r\n\r\n \r\n--a\r\nContent-Type: text/html\r\n\r\n"
+            "<p>only &lt;here&gt;</p>\r\n--a--\r\n")
     signed = (f"--s\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n{body}--s\r\n"
-              "Content-Type: application/pgp-signature; name=signature.asc\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n--s--\r\n")
-    got = parse_mail(mail(body=signed, content_type='multipart/signed; protocol="application/pgp-signature"; boundary=s'))
+              "Content-Type: application/pgp-signature; name=signature.asc\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n"
+              "--s--\r\n")
+    got = parse_mail(mail(body=signed, content_type="multipart/signed; protocol=application/pgp-signature; boundary=s"))
     assert (got.text, got.attachments) == ("only <here>", ())
 
 
 def test_html_quotes_are_stripped_like_plain_ones():
-    html = ('<div dir="ltr">New answer</div><div class="gmail_quote"><div class="gmail_attr">On Mon, 3 Jun 2024 at 10:00, '
-            'S &lt;s@x.example&gt; wrote:<br></div><blockquote class="gmail_quote"><p>Old question</p></blockquote></div>')
+    html = ('<div dir="ltr">New answer</div><div class="gmail_quote"><div class="gmail_attr">On Mon, 3 Jun 2024 at '
+            '10:00, S &lt;s@x.example&gt; wrote:<br></div><blockquote class="gmail_quote"><p>Old question</p>'
+            "</blockquote></div>")
     got = parse_mail(mail(body=html, content_type="text/html; charset=utf-8"))
     assert (got.new_text, "> Old question" in got.text) == ("New answer", True)

@@ -24,7 +24,8 @@ NEW = "我的提现还没到账，订单号 W20240602。"
     # Outlook: separator line, a rule over a header block, a bare header block
     "-----Original Message-----\nFrom: Relaydesk Support\nSent: Monday, June 3, 2024 10:00 AM\nSubject: x\n\nold",
     "-----邮件原件-----\n发件人: Relaydesk 客服\n发送时间: 2024年6月3日 10:00\n主题: x\n\nold",
-    "________________________________\nFrom: Relaydesk Support <support@relaydesk.example>\nSent: Monday\nTo: me\n\nold",
+    "________________________________\nFrom: Relaydesk Support <support@relaydesk.example>\nSent: Monday\nTo: me\n\n"
+    "old",
     "________________________________\n发件人: Relaydesk 客服 <support@relaydesk.example>\n发送时间: 2024年6月3日 16:05\n"
     "收件人: 黄丽\n主题: 提现失败\n\n您好，请确认银行卡",
     "From: Relaydesk Support <support@relaydesk.example>\nSent: Monday, June 3, 2024 10:00\nTo: me\nSubject: x\nold",
@@ -106,7 +107,8 @@ def test_a_signature_before_a_forward_is_dropped_but_the_forward_kept():
 
 
 def test_a_forward_subject_turns_outlook_and_qq_separators_into_forwards():
-    outlook = "see below\n\n________________________________\nFrom: Bank <b@bank.example>\nSent: Monday\nSubject: FW\n\nfrozen"
+    outlook = ("see below\n\n________________________________\nFrom: Bank <b@bank.example>\nSent: Monday\n"
+               "Subject: FW\n\nfrozen")
     qq = "看看\n\n------------------ 原始邮件 ------------------\n发件人: 银行\n发送时间: 6月3日\n主题: 通知\n\n已冻结"
     assert (strip_quoted(outlook), strip_quoted(outlook, forwarded=True)) == ("see below", "see below\n\nfrozen")
     assert strip_quoted(qq, forwarded=True) == "看看\n\n------------------ 原始邮件 ------------------\n\n已冻结"
