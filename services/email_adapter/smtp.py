@@ -40,13 +40,15 @@ class InboundDoor:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
+        raw = b"Return-Path: <%s>\r\n" % (envelope.mail_from or "").encode() + (envelope.original_content or b"")
         try:
-            mail = parse_mail(envelope.original_content or envelope.content)
+            mail = parse_mail(raw)
         except MailRefused as exc:
             log.warning("mail refused: %s", exc.reason)
             return exc.reply
         try:
-            await self.take(mail, envelope.original_content or envelope.content)
+            await self.take(mail, raw)
         except (*UNAVAILABLE, ConnectionError) as exc:
             log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
             return "451 4.3.0 Temporarily unable to accept the message; try again later"
