@@ -1,9 +1,10 @@
-"""The `relaydesk` command: run services, migrate, write schemas, manage agents, classify messages."""
+"""The `relaydesk` command: run services, migrate, write schemas, manage agents and tokens, classify messages."""
 
 import argparse
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 
 from shared.config import ConfigError, load_settings
 from shared.logs import setup_logging
@@ -32,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--teams", default="", help="comma-separated, e.g. complaints")
     add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
 
+    tokens = commands.add_parser("tokens", help="manage agents' bearer tokens").add_subparsers(
+        dest="action", required=True)
+    create = tokens.add_parser("create", help="make a token for an agent and print its secret once")
+    create.add_argument("agent", metavar="AGENT_NAME")
+    create.add_argument("--name", default="cli", help="what the token is for (default: cli)")
+    create.add_argument("--expires-in-days", metavar="D", help="whole days it stays valid; default: until revoked")
+    listing = tokens.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("agent", metavar="AGENT_NAME", nargs="?")
+    tokens.add_parser("rotate", help="revoke a token and print its successor's secret once").add_argument("token_id")
+    tokens.add_parser("revoke", help="revoke a token at once").add_argument("token_id")
+
     classify = commands.add_parser(
         "classify", help="triage customer messages, one a line on stdin, into JSON lines on stdout")
     classify.add_argument("--kb", metavar="FILE", help="FAQ knowledge base (default: RELAYDESK_FAQ_KB, else shipped)")
@@ -42,6 +54,67 @@ def _parser() -> argparse.ArgumentParser:
 
 def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _tokens(settings, args: argparse.Namespace) -> int:
+    """`relaydesk tokens …`: a secret alone on stdout, so a script can capture it; notes on stderr."""
+    from services.agent_api import accounts
+    from shared.db import UNAVAILABLE
+
+    async def work(conn) -> str:
+        match args.action:
+            case "create":
+                agent_id = await accounts.agent_id_named(conn, args.agent)
+                token_id, secret = await accounts.create_token(conn, agent_id, args.name, expires_at)
+                print(f"token {token_id} for {args.agent}; its secret is shown once", file=sys.stderr)
+                return secret
+            case "list":
+                agent_id = None if args.agent is None else await accounts.agent_id_named(conn, args.agent)
+                rows = [[_shown(t[c]) for c in TOKEN_COLUMNS] for t in await accounts.list_tokens(conn, agent_id)]
+                return "\n".join("\t".join(row) for row in [TOKEN_COLUMNS, *rows])
+            case "rotate":
+                token_id, secret = await accounts.rotate_token(conn, args.token_id)
+                print(f"token {args.token_id} revoked; its successor is {token_id}", file=sys.stderr)
+                return secret
+            case "revoke":
+                await accounts.revoke_token(conn, args.token_id)
+                return f"revoked {args.token_id}"
+
+    try:
+        expires_at = _expiry(getattr(args, "expires_in_days", None))
+        print(asyncio.run(accounts.on_database(settings, work)))
+    except accounts.AccountError as exc:
+        print(f"relaydesk: {exc}", file=sys.stderr)
+        return 1
+    except UNAVAILABLE as exc:
+        print(f"relaydesk: the database is unavailable: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+TOKEN_COLUMNS = ("id", "agent_name", "name", "status", "created_at", "last_used_at", "expires_at")
+MAX_EXPIRY_DAYS = 3650
+
+
+def _expiry(days: str | None) -> datetime | None:
+    """`--expires-in-days` as a moment, checked before anything touches the database."""
+    from services.agent_api.accounts import AccountError
+
+    if days is None:
+        return None
+    try:
+        count = int(days, 10)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_EXPIRY_DAYS:
+        raise AccountError(f"--expires-in-days must be a whole number from 1 to {MAX_EXPIRY_DAYS}, not {days!r}")
+    return datetime.now(UTC) + timedelta(days=count)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "-"
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
 
 
 def _classify(rules_path: str, kb_path: str) -> int:
@@ -124,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"relaydesk: {exc}", file=sys.stderr)
                 return 1
             print(token)
+        case "tokens":
+            return _tokens(settings, args)
         case "classify":
             rules = settings.router_rules if args.rules is None else args.rules
             return _classify(rules, settings.faq_kb if args.kb is None else args.kb)

@@ -21,7 +21,7 @@ from contracts import (
     TransferConversation,
 )
 from contracts.topology import AGENT_COMMAND_KEY
-from services.agent_api import queries
+from services.agent_api import audit, queries
 from services.agent_api.auth import AGENT, Agent
 from shared.broker import publish
 from shared.http import BROKER, POOL, ApiError, json_response
@@ -87,12 +87,16 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 
 async def get_conversation(request: web.Request) -> web.Response:
-    pool = request.app[POOL]
-    conversation = await queries.visible_conversation(pool, request[AGENT], request.match_info["id"])
+    """The conversation and its messages, masked; the view is audited before anything is shown."""
+
+    pool, agent = request.app[POOL], request[AGENT]
+    conversation = await queries.visible_conversation(pool, agent, request.match_info["id"])
     messages = await queries.messages(pool, conversation["id"])
     for message in messages:
         message["attachments"] = msgspec.json.decode(message["attachments"])
         message["text"] = mask(message["text"])
+    await audit.record(pool, agent, audit.VIEW_CONVERSATION, conversation_id=conversation["id"],
+                       detail=audit.token_detail(request, messages=len(messages)))
     return json_response({**conversation, "messages": messages})
 
 
