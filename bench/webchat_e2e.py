@@ -637,7 +637,7 @@ class Topology:
             webchat_secret="bench-secret-" + uuid.uuid4().hex,
             # The per-session flood limit is raised so that it never refuses benchmark traffic
             # (the token bucket is still checked on every message).
-            webchat_rate=1_000_000.0, webchat_burst=1_000_000,
+            webchat_rate=1_000_000.0, webchat_burst=1_000_000, agent_api_rate=1_000_000.0, agent_api_burst=1_000_000,
         )
         self.processes = [ServiceProcess(settings, services) for services in TOPOLOGIES[self.name]]
         self.resources.processes += self.processes
