@@ -18,7 +18,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from services.sms_adapter.providers import Generic
-from tests.support import free_port
+from tests.support import free_port, serve_app
 
 ACCOUNT_SID, AUTH_TOKEN = "AC0123456789abcdef0123456789abcdef", "twilio-test-auth-token"
 GENERIC_SECRET = "generic-provider-secret-1234"
@@ -52,9 +52,7 @@ class SmsProviderStandIn:
         app = web.Application()
         app.router.add_post(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json", self.twilio_send)
         app.router.add_post("/messages", self.generic_send)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        self.runner = await serve_app(app, self.port)
         return self
 
     async def stop(self) -> None:

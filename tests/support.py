@@ -26,6 +26,16 @@ READY_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
 
 
+async def serve_app(app: "aiohttp.web.Application", port: int) -> "aiohttp.web.AppRunner":
+    """Run a stand-in's aiohttp app on 127.0.0.1:`port` in this test's loop; clean up the runner."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import msgspec
 from aiohttp import web
 
-from tests.support import free_port
+from tests.support import free_port, serve_app
 
 WINDOW = 48 * 3600
 
@@ -63,9 +63,7 @@ class WeChatStandIn:
         app.router.add_post("/cgi-bin/message/template/send", self.template_send)
         app.router.add_post("/cgi-bin/media/upload", self.upload)
         app.router.add_get("/files/{name}", self.file)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        self.runner = await serve_app(app, self.port)
         return self
 
     async def stop(self) -> None:

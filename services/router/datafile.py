@@ -1,5 +1,6 @@
 """The router's YAML data files (rules, FAQ, business hours): read once at start, defaults shipped."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -7,6 +8,7 @@ import msgspec
 import yaml
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -38,4 +40,14 @@ def convert(where: str, document: object, kind: type[T]) -> T:
     try:
         return msgspec.convert(document, kind)
     except msgspec.ValidationError as exc:
+        raise DataFileError(f"{where}: {exc}") from None
+
+
+def load(path: str | None, default_name: str, kind: type[T], build: Callable[[T], R]) -> R:
+    """Read, validate as `kind` and build a data file; every error names the file."""
+    where, document = read_yaml(path, default_name)
+    raw = convert(where, document, kind)
+    try:
+        return build(raw)
+    except DataFileError as exc:
         raise DataFileError(f"{where}: {exc}") from None

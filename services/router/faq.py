@@ -32,7 +32,7 @@ from collections import Counter
 
 import msgspec
 
-from services.router.datafile import DataFileError, convert, read_yaml
+from services.router.datafile import DataFileError, load
 from services.router.rulebook import Category
 from services.router.text import Speller, analyze, fold, latin_words, make_speller
 
@@ -182,9 +182,4 @@ def build_kb(entries: tuple[FaqEntry, ...], threshold: float = THRESHOLD) -> Kno
 
 def load_kb(path: str | None = None, threshold: float = THRESHOLD) -> KnowledgeBase:
     """The knowledge base from a YAML list of entries; None or "" loads the shipped data/faq.yaml."""
-    where, document = read_yaml(path, "faq.yaml")
-    entries = convert(where, document, tuple[FaqEntry, ...])
-    try:
-        return build_kb(entries, threshold)
-    except DataFileError as exc:
-        raise DataFileError(f"{where}: {exc}") from None
+    return load(path, "faq.yaml", tuple[FaqEntry, ...], lambda entries: build_kb(entries, threshold))

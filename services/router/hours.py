@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from services.router.datafile import DataFileError, convert, read_yaml
+from services.router.datafile import DataFileError, load
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
@@ -132,9 +132,4 @@ def build_hours(raw: HoursFile) -> BusinessHours:
 
 def load_hours(path: str | None = None) -> BusinessHours:
     """Business hours from a YAML file; None or "" loads the shipped data/hours.yaml."""
-    where, document = read_yaml(path, "hours.yaml")
-    raw = convert(where, document, HoursFile)
-    try:
-        return build_hours(raw)
-    except DataFileError as exc:
-        raise DataFileError(f"{where}: {exc}") from None
+    return load(path, "hours.yaml", HoursFile, build_hours)

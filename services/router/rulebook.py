@@ -5,7 +5,7 @@ from typing import Literal
 
 import msgspec
 
-from services.router.datafile import DataFileError, convert, read_yaml
+from services.router.datafile import DataFileError, load
 from services.router.text import Speller, Text, fold, latin_words, make_speller
 
 Category = Literal["account", "transaction", "payment", "loan", "security", "feature", "complaint", "other"]
@@ -129,9 +129,4 @@ def compile_rules(rules: RulesFile) -> Rules:
 
 def load_rules(path: str | None = None) -> Rules:
     """Rules from a YAML file; None or "" loads the shipped data/rules.yaml."""
-    where, document = read_yaml(path, "rules.yaml")
-    rules = convert(where, document, RulesFile)
-    try:
-        return compile_rules(rules)
-    except DataFileError as exc:
-        raise DataFileError(f"{where}: {exc}") from None
+    return load(path, "rules.yaml", RulesFile, compile_rules)
