@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 from functools import partial
 
 from aiohttp import web
@@ -17,6 +18,8 @@ from shared.config import Settings
 from shared.http import BROKER, POOL, base_app
 
 SERVICE = "email_adapter"
+# aiosmtpd logs every peer and envelope at INFO: addresses are customer data, keep them out.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 SENDER = web.AppKey("email_sender", Sender)
 
 
