@@ -83,12 +83,13 @@ async def set_status(request: web.Request) -> web.Response:
 
 async def list_conversations(request: web.Request) -> web.Response:
     rows = await queries.open_conversations(request.app[POOL], request[AGENT].id)
+    for row in rows:
+        row["customer_address"] = mask(row["customer_address"])  # an SMS number, an email address
     return json_response({"conversations": rows})
 
 
 async def get_conversation(request: web.Request) -> web.Response:
     """The conversation and its messages, masked; the view is audited before anything is shown."""
-
     pool, agent = request.app[POOL], request[AGENT]
     conversation = await queries.visible_conversation(pool, agent, request.match_info["id"])
     messages = await queries.messages(pool, conversation["id"])
@@ -97,6 +98,7 @@ async def get_conversation(request: web.Request) -> web.Response:
         message["text"] = mask(message["text"])
     await audit.record(pool, agent, audit.VIEW_CONVERSATION, conversation_id=conversation["id"],
                        detail=audit.token_detail(request, messages=len(messages)))
+    conversation["customer_address"] = mask(conversation["customer_address"])
     return json_response({**conversation, "messages": messages})
 
 

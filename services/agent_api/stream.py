@@ -28,7 +28,8 @@ _decoder = msgspec.json.Decoder(AgentEvent)
 _encoder = msgspec.json.Encoder()
 
 
-MASKED_FIELDS = ("text", "preview")
+MASKED_FIELDS = ("text", "preview", "customer_address")
+"""Customer words, and the address itself where it is a phone number or an email address."""
 
 
 def frame(event_id: int, event: AgentEvent) -> str:

@@ -48,7 +48,8 @@ async def test_a_mail_reaches_an_agent_with_only_what_is_new(env, people):
         errors, reply = await send(system, message)
         assert errors == {} and reply.startswith("2.0.0")
         assignment = await agent.next_event("assignment")
-        assert (assignment["channel"], assignment["customer_address"]) == ("email", "li.lei@example.cn")
+        # Agents see the address masked, like every email address and phone number they read.
+        assert (assignment["channel"], assignment["customer_address"]) == ("email", "l***@example.cn")
         assert assignment["preview"].startswith("我的提现三天了还没到账") and "写道" not in assignment["preview"]
         conn = await env.db()
         try:

@@ -23,6 +23,8 @@ from tests.support import BusTap, System, free_port, publish_keyed, queue_depth,
 pytestmark = pytest.mark.e2e
 
 CUSTOMER = "+8613800138000"
+SHOWN = "+*********8000"
+"""How agents see the number: masked, the last four digits kept."""
 
 
 @pytest.fixture
@@ -58,7 +60,10 @@ async def test_an_sms_reaches_an_agent_and_the_reply_reaches_the_right_number(en
         agent = await people.agent()
         assert await texted(system, "我的转账还没到账，麻烦查一下", "SM100", sender="+86 138 0013 8000") == 200
         assignment = await agent.next_event("assignment")
-        assert (assignment["channel"], assignment["customer_address"]) == ("sms", CUSTOMER)
+        assert (assignment["channel"], assignment["customer_address"]) == ("sms", SHOWN)
+        listed = (await agent.request("GET", "/v1/conversations"))[1]["conversations"]
+        detail = (await agent.request("GET", f"/v1/conversations/{assignment['conversation_id']}"))[1]
+        assert [c["customer_address"] for c in listed] == [SHOWN] and detail["customer_address"] == SHOWN
         await agent.reply(assignment["conversation_id"], "您好，已为您查询，款项预计今天到账。")
         [sent] = await provider.wait_for(1)
         assert (sent.to, sent.sender, sent.text) == (CUSTOMER, "+8610690000", "您好，已为您查询，款项预计今天到账。")
@@ -130,7 +135,7 @@ async def test_stop_and_start_keep_consent_with_one_confirmation_and_no_agent(en
         assert [e["event"] for e in events] == ["opt_out", "opt_in"]
 
         await texted(system, "你好，我想问一下转账限额", "SM302")
-        assert (await agent.next_event("assignment"))["customer_address"] == CUSTOMER
+        assert (await agent.next_event("assignment"))["customer_address"] == SHOWN
         assert [s.text for s in provider.sent] == [confirmation.text, resubscribed.text]  # the notice never went
     finally:
         await conn.close()
@@ -175,7 +180,7 @@ async def test_the_generic_provider_signs_assembles_parts_and_refuses_replays(en
         assert await post(url, *generic_webhook(second)) == 200
         assert await post(url, *generic_webhook(first)) == 200
         assignment = await agent.next_event("assignment")
-        assert (assignment["customer_address"], assignment["preview"]) == (CUSTOMER, "我的贷款申请审核到哪一步了？")
+        assert (assignment["customer_address"], assignment["preview"]) == (SHOWN, "我的贷款申请审核到哪一步了？")
         assert await post(url, *generic_webhook(first, timestamp=1_700_000_000)) == 403  # an old capture
         assert await post(url, *generic_webhook(first, secret="a-guess-of-the-secret!")) == 403
 
