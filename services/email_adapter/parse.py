@@ -65,12 +65,21 @@ class ParsedMail(msgspec.Struct, frozen=True):
     conversation_token: str | None
 
 
-def parse_mail(raw: bytes, max_header_bytes: int = MAX_HEADER_BYTES, max_headers: int = MAX_HEADERS) -> ParsedMail:
-    """`raw` parsed; raises only `MailRefused`: header bombs, MIME too costly to parse or that the stdlib cannot."""
+def parse_mail(
+    raw: bytes,
+    max_header_bytes: int = MAX_HEADER_BYTES,
+    max_headers: int = MAX_HEADERS,
+    return_path: str | None = None,
+) -> ParsedMail:
+    """`raw` parsed; raises only `MailRefused`: header bombs, MIME too costly to parse or that the stdlib cannot.
+
+    `return_path` is the envelope sender a final MTA records as Return-Path (`""` for bounces and
+    auto-replies); it is read as the first header without copying `raw` to prepend it.
+    """
     _check_headers(raw, max_header_bytes, max_headers)
     _check_structure(raw)
     try:
-        return _read(raw, _message(raw))
+        return _read(raw, _message(raw, return_path))
     except RecursionError:  # message/* parts nested hundreds deep, in parsing or in writing one back out
         raise MailRefused(554, "5.6.0 Message parts nested too deep") from None
     except (IndexError, TypeError, ValueError, LookupError, MessageError) as exc:
@@ -125,8 +134,10 @@ def _count_any_case(raw: bytes, word: bytes, chunk: int = 1 << 20) -> int:
     return sum(raw[start:start + chunk + overlap].lower().count(word) for start in range(0, len(raw), chunk))
 
 
-def _message(raw: bytes) -> EmailMessage:
+def _message(raw: bytes, return_path: str | None = None) -> EmailMessage:
     parser = BytesFeedParser(policy=PARSE_POLICY)
+    if return_path is not None:
+        parser.feed(b"Return-Path: <%s>\r\n" % return_path.encode("utf-8", "replace"))
     for start in range(0, len(raw), FEED_CHUNK):
         # In slices: parsebytes() would first decode the whole mail into a full-size string and a StringIO.
         parser.feed(raw[start:start + FEED_CHUNK])

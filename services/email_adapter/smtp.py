@@ -40,10 +40,10 @@ class InboundDoor:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
-        raw = b"Return-Path: <%s>\r\n" % (envelope.mail_from or "").encode() + (envelope.original_content or b"")
+        raw = envelope.original_content or b""
         try:
-            mail = parse_mail(raw)
+            # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
+            mail = parse_mail(raw, return_path=envelope.mail_from or "")
         except MailRefused as exc:
             log.warning("mail refused: %s", exc.reason)
             return exc.reply

@@ -63,7 +63,7 @@ class Sender:
             await conn.execute(
                 "INSERT INTO sms_sends (message_id, conversation_id, provider, provider_id, to_number, encoding,"
                 " segments, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'sent')",
-                message.message_id, message.conversation_id, type(self.provider).__name__.lower(), provider_id, to,
+                message.message_id, message.conversation_id, self.provider.name, provider_id, to,
                 cost.encoding, cost.count,
             )
         await self._report(message, DeliveryStatus.SENT)

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 import msgspec
@@ -67,6 +68,8 @@ def _same(expected: str, given: str) -> bool:
 
 
 class Twilio(msgspec.Struct, frozen=True):
+    name: ClassVar[str] = "twilio"
+    """How sms_sends records this provider's message ids."""
     account_sid: str
     auth_token: str
     api_base: str
@@ -121,6 +124,7 @@ class Twilio(msgspec.Struct, frozen=True):
 
 
 class Generic(msgspec.Struct, frozen=True):
+    name: ClassVar[str] = "generic"
     secret: str
     api_base: str
     max_age: float = MAX_AGE

@@ -104,7 +104,7 @@ async def status(request: web.Request) -> web.Response:
     row = await request.app[POOL].fetchrow(
         "UPDATE sms_sends SET status = $3, error = $4, updated_at = now() WHERE provider = $1 AND provider_id = $2"
         " RETURNING message_id, conversation_id",
-        type(provider).__name__.lower(), update.provider_id, update.status, update.error,
+        provider.name, update.provider_id, update.status, update.error,
     )
     if row is None:
         log.info("status %s for unknown provider message", update.status)

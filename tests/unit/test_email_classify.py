@@ -93,3 +93,12 @@ def test_a_global_dsn_with_utf8_fields_and_no_original_message():
     assert dsn is not None
     assert (dsn.original_message_id, dsn.recipients, dsn.action, dsn.status, dsn.diagnostic) == \
         (None, ("slow@example.com", "用户@例子.中国"), "failed", "5.1.1", "550 找不到该用户")
+
+
+def test_an_empty_envelope_sender_marks_a_plain_mail_as_auto_generated():
+    from services.email_adapter.parse import parse_mail
+
+    raw = b"From: someone@example.cn\r\nTo: support@wallet.example\r\nSubject: hello\r\nMessage-ID: <x@y>\r\n\r\nhi\r\n"
+    assert parse_mail(raw, return_path="").auto_submitted
+    assert not parse_mail(raw, return_path="someone@example.cn").auto_submitted
+    assert not parse_mail(raw).auto_submitted
