@@ -5,13 +5,19 @@ from contracts.commands import (
     AgentCommand,
     AgentStatus,
     DeclineOffer,
+    ReopenConversation,
     ResolveConversation,
     SendReply,
     SetAgentStatus,
+    SetContactConsent,
     TransferConversation,
 )
 from contracts.events import (
     AgentEvent,
+    CallbackAssigned,
+    CallbackDue,
+    CallbackOverdue,
+    CallbackUpdated,
     CommandRejected,
     ConversationAssigned,
     ConversationOffered,
@@ -32,8 +38,20 @@ from contracts.messages import (
     WeChatTemplateMessage,
     message_uuid,
 )
+from contracts.notifier import (
+    ApplicationPreapproved,
+    CallbackCommand,
+    CallbackOutcome,
+    ClaimCallback,
+    ConversationClosed,
+    CreateCallback,
+    RecordCallbackOutcome,
+)
 
-BUS_TYPES = (InboundMessage, OutboundMessage, WeChatTemplateMessage, DeliveryReported, AgentCommand, AgentEvent)
+BUS_TYPES = (
+    InboundMessage, OutboundMessage, WeChatTemplateMessage, DeliveryReported, AgentCommand, AgentEvent,
+    ConversationClosed, ApplicationPreapproved, CallbackCommand,
+)
 """Every payload type that crosses the bus, in the order the schema file lists them."""
 
 __all__ = [
@@ -42,13 +60,23 @@ __all__ = [
     "AgentCommand",
     "AgentEvent",
     "AgentStatus",
+    "ApplicationPreapproved",
     "Attachment",
+    "CallbackAssigned",
+    "CallbackCommand",
+    "CallbackDue",
+    "CallbackOutcome",
+    "CallbackOverdue",
+    "CallbackUpdated",
     "Channel",
+    "ClaimCallback",
     "CommandRejected",
     "ConversationAssigned",
+    "ConversationClosed",
     "ConversationOffered",
     "ConversationResolved",
     "ConversationUnassigned",
+    "CreateCallback",
     "CustomerMessageReceived",
     "DeclineOffer",
     "DeliveryReported",
@@ -57,8 +85,11 @@ __all__ = [
     "InboundMessage",
     "MessageKind",
     "OutboundMessage",
+    "RecordCallbackOutcome",
     "ResolveConversation",
+    "ReopenConversation",
     "SendReply",
+    "SetContactConsent",
     "SetAgentStatus",
     "SlaBreached",
     "TransferConversation",

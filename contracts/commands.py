@@ -5,6 +5,8 @@ from enum import StrEnum
 
 import msgspec
 
+from contracts.messages import Attachment
+
 
 class AgentStatus(StrEnum):
     ONLINE = "online"
@@ -19,10 +21,11 @@ class _Command(msgspec.Struct, frozen=True, tag_field="type"):
 
 
 class SendReply(_Command, tag="send_reply"):
-    """Send `text` to the customer; `command_id` becomes the stored message's id."""
+    """Send `text` (and files) to the customer; `command_id` becomes the stored message's id."""
 
     conversation_id: str
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class ResolveConversation(_Command, tag="resolve_conversation"):
@@ -36,6 +39,21 @@ class TransferConversation(_Command, tag="transfer_conversation"):
     to_agent_id: str | None = None
     note: str = ""
     to_team: str | None = None
+
+
+class ReopenConversation(_Command, tag="reopen_conversation"):
+    """Put a resolved conversation back in the queue, preferring the agent who reopens it."""
+
+    conversation_id: str
+
+
+class SetContactConsent(_Command, tag="set_contact_consent"):
+    """Record what the customer told an agent: stop (or resume) messages on this channel address."""
+
+    channel: str
+    customer_address: str
+    allowed: bool
+    reason: str = ""
 
 
 class AcceptOffer(_Command, tag="accept_offer"):
@@ -55,5 +73,12 @@ class SetAgentStatus(_Command, tag="set_agent_status"):
 
 
 AgentCommand = (
-    SendReply | ResolveConversation | TransferConversation | SetAgentStatus | AcceptOffer | DeclineOffer
+    SendReply
+    | ResolveConversation
+    | TransferConversation
+    | SetAgentStatus
+    | AcceptOffer
+    | DeclineOffer
+    | ReopenConversation
+    | SetContactConsent
 )

@@ -17,7 +17,7 @@ SENSITIVE = frozenset({
     "email_relay_password", "email_smtp_auth", "email_imap_url",
 })
 """Fields whose values may hold credentials: never echoed in an error."""
-JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets"})
+JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets", "callback_rules"})
 """Fields given as a JSON document in their variable."""
 
 
@@ -57,10 +57,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_port: Port = 8000
     agent_api_rate: PositiveFloat = 20.0
     agent_api_burst: Positive = 60
+    agent_api_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8000"
+    """Where adapters and customers fetch files agents send (`<url>/files/...`); no trailing slash."""
+    agent_api_max_upload: Annotated[int, msgspec.Meta(ge=1024, le=50 * 1024 * 1024)] = 10 * 1024 * 1024
     webchat_port: Port = 8001
     router_port: Port = 8005
     wechat_port: Port = 8002
     sms_port: Port = 8003
+    notifier_port: Port = 8004
     email_port: Port = 8006
     webchat_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_WEBCHAT_SECRET
     webchat_session_ttl: Positive = 7 * 24 * 3600
@@ -104,6 +108,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     email_relay_starttls: bool = False
     email_relay_username: str = ""
     email_relay_password: str = ""
+    callback_rules: dict[str, str | float] = msgspec.field(
+        default_factory=lambda: {"transaction": "24h", "loan": "24h", "complaint": "24h"}
+    )
+    """Category -> how long after a resolution its follow-up call is due; `{}` turns the rule off."""
+    callback_preapproval_due: str = "2h"
+    """A pre-approved application's call is due within this much business time (RELAYDESK_BUSINESS_HOURS)."""
+    callback_retry_schedule: str = "2h,1d"
+    """Comma-separated waits before calling again after each no-answer; the last one repeats."""
+    callback_no_answer_limit: Annotated[int, msgspec.Meta(ge=1, le=20)] = 3
+    """No-answer calls before a callback closes as unreachable."""
+    callback_overdue_grace: str = "1h"
+    """How long past its due time an open callback waits before supervisors are told."""
+    scheduler_interval: PositiveFloat = 1.0
+    """Seconds between the notifier's looks for due jobs."""
 
 
 def env_name(field: str) -> str:

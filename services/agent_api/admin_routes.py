@@ -11,7 +11,7 @@ from aiohttp import web
 
 from services.agent_api import accounts
 from services.agent_api.auth import AGENT
-from services.agent_api.routes import read_body
+from services.agent_api.requests import read_body
 from shared.http import POOL, ApiError, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -4,7 +4,15 @@ from aiohttp import web
 
 from contracts import AgentEvent
 from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
-from services.agent_api import admin_routes, privacy_routes, stats_routes
+from services.agent_api import (
+    admin_routes,
+    canned_routes,
+    customer_routes,
+    files,
+    privacy_routes,
+    stats_routes,
+    workspace_routes,
+)
 from services.agent_api.auth import authenticate, install_rate_limits
 from services.agent_api.routes import add_routes
 from services.agent_api.stream import StreamHub
@@ -24,6 +32,10 @@ def build(settings: Settings) -> web.Application:
     admin_routes.register(app)
     privacy_routes.register(app)
     stats_routes.register(app)
+    workspace_routes.register(app)
+    canned_routes.register(app)
+    customer_routes.register(app)
+    files.register(app)
     hub = StreamHub()
     app.router.add_get("/v1/stream", hub.handle)
     app.on_shutdown.append(hub.close_all)

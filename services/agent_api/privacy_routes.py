@@ -13,7 +13,7 @@ from aiohttp import web
 
 from services.agent_api import audit
 from services.agent_api.auth import AGENT
-from services.agent_api.routes import read_body
+from services.agent_api.requests import read_body, read_query
 from shared.db import in_transaction
 from shared.http import POOL, ApiError, json_response
 
@@ -63,10 +63,7 @@ def _audit_query(params) -> audit.AuditQuery:
     for name in ("from", "to"):
         if name in fields:  # a '+' sent unencoded in an offset arrives as a space
             fields[name] = fields[name].replace(" ", "+")
-    try:
-        return msgspec.convert(fields, audit.AuditQuery, strict=False)
-    except msgspec.ValidationError as exc:
-        raise ApiError(422, "invalid_request", str(exc)) from None
+    return read_query(fields, audit.AuditQuery)
 
 
 async def audit_log(request: web.Request) -> web.Response:

@@ -5,12 +5,19 @@ import uuid
 import asyncpg
 
 from services.agent_api.auth import Agent
+from services.agent_api.listing import ListQuery, encode_cursor, where
 from shared.http import ApiError
 
 CONVERSATION_FIELDS = (
-    "c.id::text AS id, c.channel, c.customer_address, k.display_name AS customer_name, c.status,"
-    " c.agent_id::text AS agent_id, c.priority, c.category, c.created_at, c.assigned_at,"
-    " c.first_response_at, c.resolved_at, c.updated_at"
+    "c.id::text AS id, c.channel, c.customer_address, COALESCE(NULLIF(p.name, ''), k.display_name) AS customer_name,"
+    " p.id::text AS customer_id, c.status, c.agent_id::text AS agent_id, c.priority, c.category, c.language,"
+    " c.team, c.created_at, c.assigned_at, c.first_response_at, c.resolved_at, c.updated_at,"
+    " ARRAY(SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id ORDER BY t.tag) AS tags"
+)
+CONVERSATION_SOURCE = (
+    "conversations c JOIN contacts k ON k.channel = c.channel AND k.address = c.customer_address"
+    " LEFT JOIN customer_identities i ON i.channel = c.channel AND i.address = c.customer_address"
+    " LEFT JOIN customers p ON p.id = i.customer_id"
 )
 
 
@@ -23,40 +30,47 @@ async def agent_status(pool: asyncpg.Pool, agent_id: str) -> tuple[str, int]:
     return row["status"], row["open"]
 
 
-async def open_conversations(pool: asyncpg.Pool, agent_id: str) -> list[dict]:
+async def list_conversations(pool: asyncpg.Pool, query: ListQuery, agent: Agent) -> tuple[list[dict], str | None]:
+    """One page of the conversations the caller may see, newest first, and the next page's cursor."""
+    condition, args = where(query, uuid.UUID(agent.id), agent.is_supervisor)
     rows = await pool.fetch(
-        f"SELECT {CONVERSATION_FIELDS} FROM conversations c"
-        " JOIN contacts k ON k.channel = c.channel AND k.address = c.customer_address"
-        " WHERE c.agent_id = $1 AND c.status = 'assigned' ORDER BY c.assigned_at",
-        uuid.UUID(agent_id),
+        f"SELECT {CONVERSATION_FIELDS} FROM {CONVERSATION_SOURCE} WHERE {condition}"
+        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {query.limit + 1}",
+        *args,
     )
-    return [dict(row) for row in rows]
+    page = [dict(row) for row in rows[: query.limit]]
+    more = len(rows) > query.limit
+    return page, encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None
 
 
-def parse_id(value: str) -> uuid.UUID:
+def parse_id(value: str, what: str = "conversation") -> uuid.UUID:
+    """A path id as a UUID; 404 when it cannot be one, like an id that names nothing."""
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ApiError(404, "not_found", "No such conversation.") from None
+        raise ApiError(404, "not_found", f"No such {what}.") from None
 
 
 async def visible_conversation(pool: asyncpg.Pool, agent: Agent, conversation_id: str) -> dict:
-    """The conversation if the caller may see it: their own, or any for supervisors. Else 404."""
+    """The conversation if the caller may see it: one assigned to them now or before, or any for
+    supervisors. Else 404, so others' conversations are not even confirmed to exist."""
     row = await pool.fetchrow(
-        f"SELECT {CONVERSATION_FIELDS} FROM conversations c"
-        " JOIN contacts k ON k.channel = c.channel AND k.address = c.customer_address"
-        " WHERE c.id = $1",
-        parse_id(conversation_id),
+        f"SELECT {CONVERSATION_FIELDS}, EXISTS (SELECT 1 FROM conversation_agents s"
+        "  WHERE s.conversation_id = c.id AND s.agent_id = $2) AS worked_on"
+        f" FROM {CONVERSATION_SOURCE} WHERE c.id = $1",
+        parse_id(conversation_id), uuid.UUID(agent.id),
     )
-    if row is None or (row["agent_id"] != agent.id and not agent.is_supervisor):
+    if row is None or not (row["worked_on"] or agent.is_supervisor):
         raise ApiError(404, "not_found", "No such conversation.")
-    return dict(row)
+    found = dict(row)
+    del found["worked_on"]
+    return found
 
 
 async def messages(pool: asyncpg.Pool, conversation_id: str) -> list[dict]:
     rows = await pool.fetch(
         "SELECT id::text AS id, direction, kind, text, attachments::text AS attachments,"
-        " agent_id::text AS agent_id, seq, created_at FROM messages"
+        " agent_id::text AS agent_id, seq, created_at, delivery_status, delivery_reason, delivery_at FROM messages"
         " WHERE conversation_id = $1 ORDER BY created_at, seq NULLS FIRST",
         uuid.UUID(conversation_id),
     )
@@ -78,3 +92,13 @@ async def offered_to(pool: asyncpg.Pool, agent_id: str, conversation_id: str) ->
         uuid.UUID(agent_id),
     )
     return found
+
+
+async def open_conversation_of(pool: asyncpg.Pool, channel: str, conversation_id: str) -> str | None:
+    """The id of another open conversation of this conversation's customer on `channel`, if any."""
+    return await pool.fetchval(
+        "SELECT o.id::text FROM conversations c JOIN conversations o"
+        " ON o.channel = c.channel AND o.customer_address = c.customer_address AND o.status <> 'resolved'"
+        " WHERE c.id = $1 AND c.channel = $2 AND o.id <> c.id",
+        uuid.UUID(conversation_id), channel,
+    )

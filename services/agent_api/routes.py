@@ -5,8 +5,7 @@ bus, answered 202 once the broker has confirmed it.
 """
 
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import msgspec
 from aiohttp import web
@@ -20,15 +19,14 @@ from contracts import (
     SetAgentStatus,
     TransferConversation,
 )
-from contracts.topology import AGENT_COMMAND_KEY
-from services.agent_api import audit, queries
+from services.agent_api import audit, canned_routes, files, listing, notes, queries
 from services.agent_api.auth import AGENT, Agent
-from shared.broker import publish
-from shared.http import BROKER, POOL, ApiError, json_response
+from services.agent_api.requests import command_fields, read_body, read_query, send_command
+from shared.http import POOL, SETTINGS, ApiError, json_response
 from shared.pii import mask
 
 MAX_REPLY_CHARS = 4000
-T = TypeVar("T")
+MAX_ATTACHMENTS = 10
 
 
 class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,7 +34,17 @@ class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReplyRequest(msgspec.Struct, forbid_unknown_fields=True):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_REPLY_CHARS)]
+    """Text, or a canned response filled in for the customer, and files uploaded with `POST /v1/files`."""
+
+    text: Annotated[str, msgspec.Meta(max_length=MAX_REPLY_CHARS)] = ""
+    canned_response_id: uuid.UUID | None = None
+    attachments: Annotated[list[uuid.UUID], msgspec.Meta(max_length=MAX_ATTACHMENTS)] = []
+
+    def __post_init__(self) -> None:
+        if self.canned_response_id is not None and self.text:
+            raise ValueError("send either 'text' or 'canned_response_id', not both")
+        if self.canned_response_id is None and not self.text.strip() and not self.attachments:
+            raise ValueError("a reply needs 'text', 'canned_response_id' or 'attachments'")
 
 
 class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,25 +59,6 @@ class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("name an agent or a team, not both")
 
 
-async def read_body(request: web.Request, kind: type[T]) -> T:
-    """The JSON body as `kind`: 400 when it is not JSON, 422 when it does not fit."""
-    try:
-        return msgspec.json.decode(await request.read(), type=kind)
-    except msgspec.ValidationError as exc:
-        raise ApiError(422, "invalid_request", str(exc)) from None
-    except msgspec.DecodeError:
-        raise ApiError(400, "invalid_json", "The body must be a JSON object.") from None
-
-
-async def send_command(request: web.Request, command) -> web.Response:
-    await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
-    return json_response({"id": command.command_id, "status": "accepted"}, 202)
-
-
-def _command_fields(agent: Agent) -> dict:
-    return {"command_id": str(uuid.uuid4()), "agent_id": agent.id, "issued_at": datetime.now(UTC)}
-
-
 async def me(request: web.Request) -> web.Response:
     agent = request[AGENT]
     status, open_count = await queries.agent_status(request.app[POOL], agent.id)
@@ -78,18 +67,27 @@ async def me(request: web.Request) -> web.Response:
 
 async def set_status(request: web.Request) -> web.Response:
     body = await read_body(request, StatusRequest)
-    return await send_command(request, SetAgentStatus(**_command_fields(request[AGENT]), status=body.status))
+    return await send_command(request, SetAgentStatus(**command_fields(request[AGENT]), status=body.status))
 
 
 async def list_conversations(request: web.Request) -> web.Response:
-    rows = await queries.open_conversations(request.app[POOL], request[AGENT].id)
+    """`GET /v1/conversations`: a page of what the caller may see, filtered; `next_cursor` for more."""
+    agent = request[AGENT]
+    query = read_query(listing.query_fields(request.query), listing.ListQuery)
+    if query.agent_id not in (None, "me") and uuid.UUID(query.agent_id) != uuid.UUID(agent.id) and not agent.is_supervisor:
+        raise ApiError(403, "forbidden", "Agents can only filter by their own id ('me').")
+    try:
+        rows, next_cursor = await queries.list_conversations(request.app[POOL], query, agent)
+    except listing.BadCursor as exc:
+        raise ApiError(400, "invalid_cursor", str(exc)) from None
     for row in rows:
         row["customer_address"] = mask(row["customer_address"])  # an SMS number, an email address
-    return json_response({"conversations": rows})
+    return json_response({"conversations": rows, "next_cursor": next_cursor})
 
 
 async def get_conversation(request: web.Request) -> web.Response:
-    """The conversation and its messages, masked; the view is audited before anything is shown."""
+    """The conversation, its messages (with delivery states) and internal notes, masked; the view
+    is audited before anything is shown."""
     pool, agent = request.app[POOL], request[AGENT]
     conversation = await queries.visible_conversation(pool, agent, request.match_info["id"])
     messages = await queries.messages(pool, conversation["id"])
@@ -99,7 +97,7 @@ async def get_conversation(request: web.Request) -> web.Response:
     await audit.record(pool, agent, audit.VIEW_CONVERSATION, conversation_id=conversation["id"],
                        detail=audit.token_detail(request, messages=len(messages)))
     conversation["customer_address"] = mask(conversation["customer_address"])
-    return json_response({**conversation, "messages": messages})
+    return json_response({**conversation, "messages": messages, "notes": await notes.of(pool, conversation["id"])})
 
 
 async def _own_open_conversation(request: web.Request) -> dict:
@@ -115,28 +113,36 @@ async def _own_open_conversation(request: web.Request) -> dict:
 
 async def reply(request: web.Request) -> web.Response:
     body = await read_body(request, ReplyRequest)
+    pool, agent = request.app[POOL], request[AGENT]
     conversation = await _own_open_conversation(request)
-    command = SendReply(**_command_fields(request[AGENT]), conversation_id=conversation["id"], text=body.text)
+    text = body.text
+    if body.canned_response_id is not None:
+        text = await canned_routes.render_for(pool, agent, str(body.canned_response_id), conversation)
+    sent = await files.attachments(pool, request.app[SETTINGS].agent_api_public_url, agent.id, body.attachments)
+    command = SendReply(**command_fields(agent), conversation_id=conversation["id"], text=text, attachments=sent)
     return await send_command(request, command)
 
 
 async def resolve(request: web.Request) -> web.Response:
     conversation = await _own_open_conversation(request)
     return await send_command(
-        request, ResolveConversation(**_command_fields(request[AGENT]), conversation_id=conversation["id"])
+        request, ResolveConversation(**command_fields(request[AGENT]), conversation_id=conversation["id"])
     )
 
 
 async def transfer(request: web.Request) -> web.Response:
+    """Hand over; the note is kept with the conversation so whoever takes it reads why."""
     body = await read_body(request, TransferRequest)
     conversation = await _own_open_conversation(request)
     command = TransferConversation(
-        **_command_fields(request[AGENT]),
+        **command_fields(request[AGENT]),
         conversation_id=conversation["id"],
         to_agent_id=str(body.to_agent_id) if body.to_agent_id else None,
         note=body.note,
         to_team=body.to_team,
     )
+    if body.note.strip():
+        await notes.add(request.app[POOL], request[AGENT], conversation["id"], body.note, "transfer")
     return await send_command(request, command)
 
 
@@ -150,12 +156,12 @@ async def _offered_to_me(request: web.Request) -> str:
 
 async def accept_offer(request: web.Request) -> web.Response:
     conversation_id = await _offered_to_me(request)
-    return await send_command(request, AcceptOffer(**_command_fields(request[AGENT]), conversation_id=conversation_id))
+    return await send_command(request, AcceptOffer(**command_fields(request[AGENT]), conversation_id=conversation_id))
 
 
 async def decline_offer(request: web.Request) -> web.Response:
     conversation_id = await _offered_to_me(request)
-    return await send_command(request, DeclineOffer(**_command_fields(request[AGENT]), conversation_id=conversation_id))
+    return await send_command(request, DeclineOffer(**command_fields(request[AGENT]), conversation_id=conversation_id))
 
 
 def add_routes(app: web.Application) -> None:

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from msgspec.structs import replace
 
-from contracts import ConversationAssigned, ConversationOffered, ConversationUnassigned, OutboundMessage
+from contracts import Attachment, ConversationAssigned, ConversationOffered, ConversationUnassigned, OutboundMessage
 from contracts.topology import agent_event_key, outbound_key
 from services.router import staffing, store
 from services.router.assign import free_capacity, next_offer, plan_assignments, queue_order, target_team
-from services.router.outbox import Outbox
 from services.router.policy import Policy, uses_offers
+from shared.outbox import Outbox
 
 PREVIEW_CHARS = 200
 _CUT_NUMBER = re.compile(r"[\d\s-]+$")
@@ -97,9 +97,10 @@ async def send_to_customer(
     outbox: Outbox,
     agent_id: str | None = None,
     details: dict[str, str] | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> None:
     """Store a reply (an agent's, or the bot's when `agent_id` is None) and send it on the customer's channel."""
-    stored = await store.insert_reply(conn, conversation, message_id, agent_id, text, details)
+    stored = await store.insert_reply(conn, conversation, message_id, agent_id, text, details, attachments)
     reply = OutboundMessage(
         message_id=message_id,
         conversation_id=conversation.id,
@@ -109,6 +110,7 @@ async def send_to_customer(
         seq=stored.seq,
         created_at=stored.created_at,
         agent_id=agent_id,
+        attachments=attachments,
         account=stored.account,
     )
     outbox.add(outbound_key(conversation.channel), reply)

@@ -15,23 +15,27 @@ from contracts import (
     AcceptOffer,
     AgentCommand,
     CommandRejected,
+    ConversationClosed,
     ConversationResolved,
     DeclineOffer,
     DeliveryReported,
     DeliveryUpdated,
+    ReopenConversation,
     ResolveConversation,
     SendReply,
     SetAgentStatus,
+    SetContactConsent,
     TransferConversation,
 )
-from contracts.topology import agent_event_key
-from services.router import staffing, store
+from contracts.topology import CONVERSATION_RESOLVED_KEY, agent_event_key
+from services.router import aftercare, staffing, store
 from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on, send_to_customer
-from services.router.inbound import MARKS, ROUTING
-from services.router.outbox import Outbox, publish_events
+from services.router.inbound import MARKS, OUTBOX, ROUTING
 from services.router.policy import Policy
+from services.router.routing import Routing
 from services.router.rules import command_refusal
 from shared.db import in_transaction
+from shared.outbox import Outbox, publish_events
 from shared.http import BROKER, POOL
 
 log = logging.getLogger("relaydesk.router")
@@ -41,7 +45,7 @@ async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitM
     """Record what the channel said about a reply and show it to the conversation's agent."""
 
     async def work(conn: asyncpg.Connection):
-        outbox = Outbox()
+        outbox = Outbox(OUTBOX)
         changed = await store.record_delivery(
             conn, report.message_id, report.status.value, report.reason, report.occurred_at
         )
@@ -62,21 +66,30 @@ async def on_command(app: web.Application, command: AgentCommand, _: RabbitMessa
     """Apply an agent command once; a refused one tells the agent why on their stream."""
 
     async def work(conn: asyncpg.Connection):
-        outbox = Outbox()
+        outbox = Outbox(OUTBOX)
         if await store.claim_command(conn, command.command_id):
-            await apply_command(conn, command, outbox, app[ROUTING].policy)
+            await apply_command(conn, command, outbox, app[ROUTING])
         return await outbox.write(conn)
 
     events = await in_transaction(app[POOL], work)
     await publish_events(app[BROKER], app[MARKS], events)
 
 
-async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox: Outbox, policy: Policy) -> None:
+async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox: Outbox, routing: Routing) -> None:
+    policy = routing.policy
     match command:
         case SetAgentStatus():
             await apply_status(conn, command, outbox, policy)
         case AcceptOffer() | DeclineOffer():
             await answer_offer(conn, command, outbox, policy)
+        case ReopenConversation():
+            if refusal := await aftercare.reopen(conn, command, routing.targets):
+                reject(command, command.conversation_id, refusal, outbox)
+            else:
+                await drain_queue(conn, outbox, policy)
+        case SetContactConsent():
+            if not await aftercare.record_consent(conn, command):
+                reject(command, "", "contact_not_found", outbox)
         case SendReply() | ResolveConversation() | TransferConversation():
             conversation = await store.lock_conversation(conn, command.conversation_id)
             refusal = command_refusal(
@@ -106,15 +119,23 @@ async def apply_conversation_command(
     conn: asyncpg.Connection, command: AgentCommand, conversation: store.Conversation, outbox: Outbox, policy: Policy
 ) -> None:
     match command:
-        case SendReply(text=text):
+        case SendReply(text=text, attachments=attachments):
             if not await store.contact_reachable(conn, conversation.channel, conversation.customer_address):
                 reject(command, conversation.id, "customer_unreachable", outbox)
                 return
-            await send_to_customer(conn, conversation, command.command_id, text, outbox, command.agent_id)
+            await send_to_customer(
+                conn, conversation, command.command_id, text, outbox, command.agent_id, attachments=attachments
+            )
         case ResolveConversation():
-            await store.resolve(conn, conversation.id)
+            resolved_at = await store.resolve(conn, conversation.id)
             event = ConversationResolved(conversation.id, command.agent_id, now())
             outbox.add(agent_event_key(command.agent_id), event, command.agent_id)
+            closed = ConversationClosed(  # for the notifier: follow-up calls and surveys start here
+                conversation_id=conversation.id, channel=conversation.channel,
+                customer_address=conversation.customer_address, resolved_at=resolved_at,
+                category=conversation.category, language=conversation.language, agent_id=command.agent_id,
+            )
+            outbox.add(CONVERSATION_RESOLVED_KEY, closed)
             await drain_queue(conn, outbox, policy)
         case TransferConversation():
             await transfer(conn, command, conversation, outbox, policy)

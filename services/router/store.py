@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import asyncpg
 import msgspec
 
-from contracts import InboundMessage
+from contracts import Attachment, InboundMessage
 
 _encoder = msgspec.json.Encoder()
 
@@ -252,6 +252,7 @@ async def insert_reply(
     agent_id: str | None,
     text: str,
     details: dict[str, str] | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Reply:
     """Store a reply with the customer's next reply seq; an agent's counts as the first response."""
     seq, account = await conn.fetchrow(
@@ -261,7 +262,8 @@ async def insert_reply(
     )
     created_at = await conn.fetchval(
         "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
-        " agent_id, text, seq, details) VALUES ($1, $2, 'out', $3, $4, $5, $6, $7, $8::jsonb) RETURNING created_at",
+        " agent_id, text, seq, details, attachments)"
+        " VALUES ($1, $2, 'out', $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb) RETURNING created_at",
         uuid.UUID(message_id),
         uuid.UUID(conversation.id),
         conversation.channel,
@@ -270,6 +272,7 @@ async def insert_reply(
         text,
         seq,
         _encoder.encode(details or {}).decode(),
+        _encoder.encode(attachments).decode(),
     )
     if agent_id:
         await conn.execute(
@@ -319,9 +322,10 @@ async def claim_command(conn: asyncpg.Connection, command_id: str) -> bool:
     )
 
 
-async def resolve(conn: asyncpg.Connection, conversation_id: str) -> None:
-    await conn.execute(
+async def resolve(conn: asyncpg.Connection, conversation_id: str) -> datetime:
+    """Resolve the conversation; return when."""
+    return await conn.fetchval(
         "UPDATE conversations SET status = 'resolved', resolved_at = now(), updated_at = now()"
-        " WHERE id = $1",
+        " WHERE id = $1 RETURNING resolved_at",
         uuid.UUID(conversation_id),
     )

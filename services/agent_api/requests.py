@@ -1,0 +1,45 @@
+"""Reading a request (JSON body, query string) into a Struct, and sending a command to the router."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import msgspec
+from aiohttp import web
+
+from contracts.topology import AGENT_COMMAND_KEY
+from services.agent_api.auth import Agent
+from shared.broker import publish
+from shared.http import BROKER, ApiError, json_response
+
+T = TypeVar("T")
+
+
+async def read_body(request: web.Request, kind: type[T]) -> T:
+    """The JSON body as `kind`: 400 when it is not JSON, 422 when it does not fit."""
+    try:
+        return msgspec.json.decode(await request.read(), type=kind)
+    except msgspec.ValidationError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    except msgspec.DecodeError:
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.") from None
+
+
+def read_query(fields: Mapping[str, object], kind: type[T]) -> T:
+    """Query parameters as `kind` (strings converted to its field types); 422 when they do not fit."""
+    try:
+        return msgspec.convert(dict(fields), kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+
+
+def command_fields(agent: Agent) -> dict:
+    """The fields every command carries: a fresh id (the router applies each once), who, when."""
+    return {"command_id": str(uuid.uuid4()), "agent_id": agent.id, "issued_at": datetime.now(UTC)}
+
+
+async def send_command(request: web.Request, command) -> web.Response:
+    """Publish a command to the router; 202 once the broker has confirmed it."""
+    await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
+    return json_response({"id": command.command_id, "status": "accepted"}, 202)
