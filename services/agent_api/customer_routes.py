@@ -105,7 +105,8 @@ async def conversation_customer(request: web.Request) -> web.Response:
 
     async def read(conn: asyncpg.Connection) -> dict:
         customer_id = await conn.fetchval(
-            "SELECT customer_id FROM customer_identities WHERE channel = $1 AND address = $2", *identity)
+            "SELECT customer_id FROM customer_identities WHERE channel = $1 AND address = $2",
+            identity.channel, identity.address)
         if customer_id is None:
             pairs = [(identity.channel, identity.address)]
             return await _view(request, conn, None, pairs, {"id": None})
@@ -130,6 +131,7 @@ def _profile(fields: ProfileFields, current: dict, region: str) -> customers.Pro
     try:
         merged["phone"] = customers.normalized_phone(merged["phone"], region)
         merged["email"] = customers.normalized_email(merged["email"])
+        customers.check_timezone(merged["timezone"])
     except ValueError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
     defaults = {"name": "", "timezone": "", "language": "", "tags": [], "notes": ""}

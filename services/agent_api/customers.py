@@ -6,6 +6,7 @@ by linking one of their conversations. A contact nobody linked is a profile of o
 """
 
 import uuid
+import zoneinfo
 from typing import Annotated, Literal
 
 import asyncpg
@@ -60,6 +61,12 @@ def normalized_email(email: str | None) -> str | None:
     if not (local and at and "." in domain):
         raise ValueError(f"{mask(email)!r} is not an email address")
     return f"{local}@{domain}"
+
+
+def check_timezone(name: str | None) -> None:
+    """Quiet hours are kept in the customer's zone: it must be one the tz database knows."""
+    if name and name not in zoneinfo.available_timezones():
+        raise ValueError(f"{name!r} is not a time zone (use an IANA name such as Asia/Shanghai)")
 
 
 def profile_identities(profile: Profile) -> list[Identity]:

@@ -16,7 +16,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
-from contracts import Channel, OutboundMessage
+from contracts import Attachment, Channel, OutboundMessage
 from contracts.topology import inbound_key
 from services.webchat_adapter import session as sessions
 from services.webchat_adapter.frames import FrameError, Ping, Resume, SendMessage, decode_frame, reply_frame, to_inbound
@@ -27,6 +27,7 @@ from shared.db import UNAVAILABLE
 from shared.http import BROKER, POOL, SETTINGS, WS_CLOSE_TIMEOUT, ApiError, close_websockets, json_response
 from shared.metrics import CONNECTIONS
 
+_attachments = msgspec.json.Decoder(tuple[Attachment, ...])
 log = logging.getLogger("relaydesk.webchat")
 CLOSE_UNAUTHORIZED = 4401
 REPLAY_LIMIT = 500
@@ -131,7 +132,8 @@ class VisitorHub:
     async def _replay(self, request: web.Request, ws, session_id: str, after: int) -> None:
         try:
             rows = await request.app[POOL].fetch(
-                "SELECT id::text AS id, conversation_id::text AS conversation_id, text, seq, created_at"
+                "SELECT id::text AS id, conversation_id::text AS conversation_id, text, seq, created_at,"
+                " attachments::text AS attachments"
                 " FROM messages WHERE channel = 'webchat' AND customer_address = $1 AND direction = 'out'"
                 " AND seq > $2 ORDER BY seq LIMIT $3",
                 session_id, after, REPLAY_LIMIT,
@@ -143,6 +145,7 @@ class VisitorHub:
             reply = OutboundMessage(
                 message_id=row["id"], conversation_id=row["conversation_id"], channel=Channel.WEBCHAT,
                 customer_address=session_id, text=row["text"], seq=row["seq"], created_at=row["created_at"],
+                attachments=_attachments.decode(row["attachments"]),
             )
             await self._send(ws, reply_frame(reply))
 

@@ -77,4 +77,7 @@ def reply_frame(message: OutboundMessage) -> dict:
         "text": message.text,
         "from": "agent" if message.agent_id else "bot",
         "sent_at": message.created_at.isoformat(),
+        "attachments": [
+            {"url": a.ref, "name": a.name, "content_type": a.content_type, "size": a.size} for a in message.attachments
+        ],
     }

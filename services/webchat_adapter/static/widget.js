@@ -176,6 +176,14 @@
 
   function render(entry) {
     const node = el("div", { className: `rd-msg rd-${entry.who}`, textContent: entry.text });
+    for (const file of entry.attachments || []) {
+      // Only http(s) links, opened apart from this page; the name is shown as text, never as HTML.
+      if (!/^https?:\/\//.test(String(file.url))) continue;
+      const link = el("a", { className: "rd-file", href: String(file.url), textContent: String(file.name || "file"),
+                             target: "_blank", rel: "noopener noreferrer" });
+      node.appendChild(document.createElement("br"));
+      node.appendChild(link);
+    }
     if (entry.who === "visitor") {
       node.setAttribute("data-client-id", entry.client_id);
       node.classList.toggle("rd-acked", !!entry.acked);
@@ -315,7 +323,8 @@
     if (!session || !(frame.seq > (session.last_seq || 0))) return;
     session.last_seq = frame.seq;
     save(SESSION_KEY, session);
-    addEntry({ who: "agent", seq: frame.seq, text: frame.text == null ? "" : String(frame.text) });
+    addEntry({ who: "agent", seq: frame.seq, text: frame.text == null ? "" : String(frame.text),
+               attachments: Array.isArray(frame.attachments) ? frame.attachments : [] });
     if (ui.panel.hidden) ui.launcher.classList.add("rd-unread");
   }
 
