@@ -11,13 +11,25 @@ from contracts import (
     BUS_TYPES,
     AgentCommand,
     AgentEvent,
+    ApplicationPreapproved,
+    CallbackCommand,
     Channel,
+    ConversationClosed,
     DeliveryReported,
     InboundMessage,
     OutboundMessage,
     WeChatTemplateMessage,
 )
-from contracts.topology import AGENT_COMMAND_KEY, AGENT_EVENT_PATTERN, DELIVERY_PATTERN, INBOUND_PATTERN, outbound_key
+from contracts.topology import (
+    AGENT_COMMAND_KEY,
+    AGENT_EVENT_PATTERN,
+    APPLICATION_PREAPPROVED_KEY,
+    CONVERSATION_RESOLVED_KEY,
+    DELIVERY_PATTERN,
+    INBOUND_PATTERN,
+    NOTIFY_COMMAND_KEY,
+    outbound_key,
+)
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 PAYLOADS = {
@@ -29,6 +41,9 @@ PAYLOADS = {
     outbound_key(Channel.WECHAT): OutboundMessage | WeChatTemplateMessage,
     outbound_key(Channel.SMS): OutboundMessage,
     outbound_key(Channel.EMAIL): OutboundMessage,
+    CONVERSATION_RESOLVED_KEY: ConversationClosed,
+    APPLICATION_PREAPPROVED_KEY: ApplicationPreapproved,
+    NOTIFY_COMMAND_KEY: CallbackCommand,
 }
 """What each consumed routing key carries; FastStream cannot see it through our raw decoder."""
 REPLICA_QUEUE = re.compile(r"(\.live\.)[0-9a-f]{32}")
@@ -68,13 +83,18 @@ def asyncapi() -> dict:
     return json.loads(REPLICA_QUEUE.sub(r"\1{replica}", json.dumps(document)))
 
 
+OPENAPI_FILE = "agent_api.openapi.json"
+"""Built by services.agent_api.apidoc (contracts imports no service code); `relaydesk schemas` writes it."""
+
+
 def render(document: dict) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_schemas(check: bool = False) -> list[str]:
-    """Write (or with `check`, compare) the generated files; return the stale ones' names."""
-    files = {"bus.schema.json": bus_schema(), "asyncapi.json": asyncapi()}
+def write_schemas(check: bool = False, extra: dict[str, dict] | None = None) -> list[str]:
+    """Write (or with `check`, compare) the generated files, and `extra` documents built elsewhere
+    (the agent API's OpenAPI); return the stale ones' names."""
+    files = {"bus.schema.json": bus_schema(), "asyncapi.json": asyncapi(), **(extra or {})}
     stale = []
     for name, document in files.items():
         path, text = SCHEMA_DIR / name, render(document)

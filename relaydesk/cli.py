@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create the database if needed and apply migrations")
 
-    schemas = commands.add_parser("schemas", help="write JSON Schema and AsyncAPI into contracts/schemas")
+    schemas = commands.add_parser("schemas", help="write JSON Schema, AsyncAPI and the agent API's OpenAPI into contracts/schemas")
     schemas.add_argument("--check", action="store_true", help="fail if the checked-in files are stale")
 
     agents = commands.add_parser("agents", help="manage agents").add_subparsers(dest="action", required=True)
@@ -177,9 +177,10 @@ def main(argv: list[str] | None = None) -> int:
             applied = asyncio.run(migrate(settings.database_url))
             print(f"migrations applied: {applied or 'none (up to date)'}")
         case "schemas":
-            from contracts.generate import write_schemas
+            from contracts.generate import OPENAPI_FILE, write_schemas
+            from services.agent_api.apidoc import document
 
-            stale = write_schemas(check=args.check)
+            stale = write_schemas(check=args.check, extra={OPENAPI_FILE: document()})
             if stale and args.check:
                 print("stale schema files (run `relaydesk schemas`):", *stale, sep="\n  ", file=sys.stderr)
                 return 1

@@ -26,6 +26,8 @@ READINESS_TIMEOUT = 2.0
 WS_CLOSE_TIMEOUT = 2.0
 """How long a closing WebSocket waits for the peer's close frame."""
 _encoder = msgspec.json.Encoder()
+OUTAGES = (OSError, asyncio.TimeoutError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError)
+"""The database or broker gone or going away (ConnectionError is an OSError): retry, not a bug."""
 
 
 class ApiError(Exception):
@@ -60,6 +62,12 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(exc.status, code, exc.text or exc.reason)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
+    except asyncpg.DataError as exc:  # a value PostgreSQL cannot take: a NUL in text, a number out of range
+        response = error_response(422, "invalid_request", f"A value in the request cannot be used: {exc}")
+    except OUTAGES:
+        log.warning("dependency unavailable on %s %s", request.method, route, exc_info=True)
+        response = error_response(503, "unavailable", "A service this needs is unavailable; retry shortly.")
+        response.headers["Retry-After"] = "1"
     except Exception:
         log.exception("unhandled error on %s %s", request.method, route)
         response = error_response(500, "internal_error", "Internal error; it has been logged.")

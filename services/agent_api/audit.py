@@ -39,7 +39,7 @@ class AuditQuery(msgspec.Struct, forbid_unknown_fields=True):
     start: Annotated[datetime, msgspec.Meta(tz=True)] | None = msgspec.field(default=None, name="from")
     end: Annotated[datetime, msgspec.Meta(tz=True)] | None = msgspec.field(default=None, name="to")
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)] = 100
-    after: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    after: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)] | None = None
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.start >= self.end:

@@ -26,6 +26,8 @@ class Agent(msgspec.Struct, frozen=True):
         return self.role == "admin"
 
 
+PUBLIC = frozenset({"/v1/openapi.json"})
+"""Paths under /v1 anyone may read: the API's own description."""
 AGENT = web.RequestKey("agent", Agent)
 TOKEN_ID = web.RequestKey("token_id", str)
 """The token the caller authenticated with: what rate limits count and audit records name."""
@@ -57,7 +59,7 @@ def install_rate_limits(app: web.Application) -> None:
 async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     """Resolve the caller from `Authorization: Bearer` (or `?access_token=` on WebSockets), then
     spend one request from the token's budget (a stream handshake is one request)."""
-    if not request.path.startswith("/v1/"):
+    if not request.path.startswith("/v1/") or request.path in PUBLIC:
         return await handler(request)
     token = bearer_token(request.headers.get("Authorization"))
     if token is None and request.headers.get("Upgrade", "").lower() == "websocket":

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import asyncpg
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from contracts import Attachment
 from services.agent_api.auth import AGENT
@@ -75,11 +76,14 @@ async def _read_capped(read, limit: int) -> bytes:
 async def _incoming(request: web.Request, limit: int) -> tuple[str, str, bytes]:
     """(name, declared content type, bytes) from a raw or multipart upload."""
     if request.content_type == "multipart/form-data":
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.filename:
-                kind = part.headers.get("Content-Type", "application/octet-stream")
-                return part.filename, kind, await _read_capped(part.read_chunk, limit)
+        try:
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if isinstance(part, BodyPartReader) and part.filename:
+                    kind = part.headers.get("Content-Type", "application/octet-stream")
+                    return part.filename, kind, await _read_capped(part.read_chunk, limit)
+        except (ValueError, LookupError, HttpProcessingError) as exc:  # aiohttp's reader refusing a broken form
+            raise ApiError(400, "invalid_form", f"The multipart form cannot be read: {exc}") from None
         raise ApiError(422, "invalid_request", "The form has no file part.")
     body = await _read_capped(request.content.read, limit)
     return request.query.get("name", ""), request.headers.get("Content-Type", ""), body

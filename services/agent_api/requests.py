@@ -39,7 +39,7 @@ def command_fields(agent: Agent) -> dict:
     return {"command_id": str(uuid.uuid4()), "agent_id": agent.id, "issued_at": datetime.now(UTC)}
 
 
-async def send_command(request: web.Request, command) -> web.Response:
-    """Publish a command to the router; 202 once the broker has confirmed it."""
-    await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
+async def send_command(request: web.Request, command, routing_key: str = AGENT_COMMAND_KEY) -> web.Response:
+    """Publish a command (to the router, unless another key is named); 202 once the broker has confirmed it."""
+    await publish(request.app[BROKER], command, routing_key, message_id=command.command_id)
     return json_response({"id": command.command_id, "status": "accepted"}, 202)

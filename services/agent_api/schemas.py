@@ -1,0 +1,288 @@
+"""The shapes of the agent API's answers, for the OpenAPI document (requests are typed where read)."""
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+
+class Error(msgspec.Struct):
+    class Detail(msgspec.Struct):
+        code: str
+        message: str
+
+    error: Detail
+
+
+class Accepted(msgspec.Struct):
+    """A command the broker has confirmed; its effect shows on the stream."""
+
+    id: str
+    status: Literal["accepted"]
+
+
+class AcceptedMany(msgspec.Struct):
+    ids: list[str]
+    status: Literal["accepted"]
+
+
+class Me(msgspec.Struct):
+    id: str
+    name: str
+    role: Literal["agent", "supervisor", "admin"]
+    capacity: int
+    skills: list[str]
+    languages: list[str]
+    status: Literal["online", "away", "offline"]
+    open_conversations: int
+
+
+class Conversation(msgspec.Struct):
+    id: str
+    channel: str
+    customer_address: str
+    """Masked where it is a phone number or an email address."""
+    customer_name: str
+    customer_id: str | None
+    status: Literal["bot", "queued", "assigned", "resolved"]
+    agent_id: str | None
+    priority: str
+    category: str
+    language: str
+    team: str | None
+    created_at: datetime
+    assigned_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    updated_at: datetime
+    tags: list[str]
+
+
+class ConversationPage(msgspec.Struct):
+    conversations: list[Conversation]
+    next_cursor: str | None
+
+
+class AttachmentOut(msgspec.Struct):
+    ref: str
+    content_type: str = ""
+    name: str = ""
+    size: int | None = None
+
+
+class Message(msgspec.Struct):
+    id: str
+    direction: Literal["in", "out"]
+    kind: str
+    text: str
+    attachments: list[AttachmentOut]
+    agent_id: str | None
+    seq: int | None
+    created_at: datetime
+    delivery_status: Literal["sent", "delivered", "failed"] | None
+    delivery_reason: str | None
+    delivery_at: datetime | None
+
+
+class Note(msgspec.Struct):
+    id: str
+    kind: Literal["note", "transfer", "reopen"]
+    text: str
+    author_id: str
+    author_name: str
+    created_at: datetime
+
+
+class ConversationDetail(Conversation):
+    messages: list[Message]
+    notes: list[Note]
+
+
+class Notes(msgspec.Struct):
+    notes: list[Note]
+
+
+class Tags(msgspec.Struct):
+    tags: list[str]
+
+
+class CannedResponse(msgspec.Struct):
+    id: str
+    shortcut: str
+    title: str
+    text: str
+    language: str
+    category: str
+    shared: bool
+    owner_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CannedResponses(msgspec.Struct):
+    canned_responses: list[CannedResponse]
+
+
+class Rendered(msgspec.Struct):
+    text: str
+
+
+class File(msgspec.Struct):
+    id: str
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class Created(msgspec.Struct):
+    id: str
+
+
+class Linked(msgspec.Struct):
+    class Channel(msgspec.Struct):
+        channel: str
+
+    id: str
+    linked: Channel
+
+
+class Identity(msgspec.Struct):
+    channel: str
+    address: str
+    display_name: str
+    reachable: bool | None
+    first_seen_at: datetime | None
+    last_inbound_at: datetime | None
+    consent_changed_at: datetime | None
+
+
+class Consent(msgspec.Struct):
+    sms_opted_out: bool
+    email_unsubscribed: bool
+    wechat_unfollowed: bool
+
+
+class PastConversation(msgspec.Struct):
+    id: str
+    channel: str
+    status: str
+    category: str
+    priority: str
+    created_at: datetime
+    resolved_at: datetime | None
+    agent_name: str | None
+    worked_on: bool
+    """Whether the caller worked on it (and so may open it)."""
+
+
+class Profile(msgspec.Struct):
+    id: str
+    external_id: str | None
+    name: str
+    phone: str | None
+    email: str | None
+    timezone: str
+    language: str
+    tags: list[str]
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerView(msgspec.Struct):
+    """A profile (all fields) or, for a contact nobody linked, `id: null` and the contact alone."""
+
+    id: str | None
+    identities: list[Identity]
+    consent: Consent
+    conversations: list[PastConversation]
+    external_id: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+    tags: list[str] | None = None
+    notes: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class CustomerPage(msgspec.Struct):
+    customers: list[Profile]
+    next_cursor: str | None
+
+
+class AgentAccount(msgspec.Struct):
+    id: str
+    name: str
+    role: Literal["agent", "supervisor", "admin"]
+    capacity: int
+    skills: list[str]
+    languages: list[str]
+    channels: list[str]
+    teams: list[str]
+    created_at: datetime
+
+
+class Agents(msgspec.Struct):
+    agents: list[AgentAccount]
+
+
+class Token(msgspec.Struct):
+    id: str
+    agent_id: str
+    agent_name: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    status: Literal["active", "expired", "revoked"]
+
+
+class Tokens(msgspec.Struct):
+    tokens: list[Token]
+
+
+class TokenWithSecret(Token):
+    secret: str
+    """Shown once, in this answer only."""
+    replaces: str | None = None
+
+
+class NewAccount(msgspec.Struct):
+    agent: AgentAccount
+    token: TokenWithSecret
+
+
+class Unmasked(msgspec.Struct):
+    id: str
+    conversation_id: str
+    text: str
+    audit_id: int
+
+
+class AuditEntry(msgspec.Struct):
+    id: int
+    at: datetime
+    actor_id: str | None
+    actor_name: str | None
+    actor_role: str
+    action: str
+    conversation_id: str | None
+    message_id: str | None
+    reason: str
+    detail: dict
+
+
+class AuditPage(msgspec.Struct):
+    entries: list[AuditEntry]
+    next_after: int | None
+
+
+class Statistic(msgspec.Struct, forbid_unknown_fields=False):
+    """One statistic's figures; the fields after `stat` depend on the statistic (see README)."""
+
+    stat: str
