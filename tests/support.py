@@ -159,6 +159,11 @@ class AgentClient:
         query = "" if after is None else f"?after={after}"
         self.ws = await self.http.ws_connect(self.env.url("agent_api", f"/v1/stream{query}"))
 
+    async def open_stream(self, base_url: str, after: int | None = None) -> aiohttp.ClientWebSocketResponse:
+        """Another stream of this agent's, on the agent API at `base_url` (another replica, say)."""
+        query = "" if after is None else f"?after={after}"
+        return await self.http.ws_connect(f"{base_url}/v1/stream{query}")
+
     async def next_event(self, kind: str | None = None, timeout: float = EVENT_TIMEOUT) -> dict:
         """The next stream event (of `kind`, skipping others)."""
         while True:

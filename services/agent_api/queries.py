@@ -77,13 +77,6 @@ async def messages(pool: asyncpg.Pool, conversation_id: str) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-async def events_after(pool: asyncpg.Pool, agent_id: str, after: int, limit: int) -> list[asyncpg.Record]:
-    return await pool.fetch(
-        "SELECT id, payload FROM outbox WHERE agent_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        uuid.UUID(agent_id), after, limit,
-    )
-
-
 async def offered_to(pool: asyncpg.Pool, agent_id: str, conversation_id: str) -> str | None:
     """The conversation's id when it is offered to this agent right now."""
     found = await pool.fetchval(

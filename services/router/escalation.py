@@ -1,10 +1,12 @@
-"""The router's clock: SLA breaches, unanswered assignments and departed agents, swept in PostgreSQL.
+"""The router's clock: SLA warnings and breaches, unanswered assignments, departed agents, swept in PostgreSQL.
 
 The schedule is the conversations table itself (due times set when a conversation enters
 the queue); every router sweeps it, and `FOR UPDATE SKIP LOCKED` gives each overdue
 conversation to exactly one of them. A breach is recorded once (for statistics) and told
 to supervisors (and the agent, if any); an agent who has not answered within the
-first-response target loses the conversation to the next eligible agent.
+first-response target loses the conversation to the next eligible agent. A warning goes out
+once per deadline, when `sla_warning_ratio` of the target has passed, to the same people.
+Agents whose streams are gone past the presence grace go offline here too (presence.py).
 """
 
 import asyncio
@@ -14,19 +16,21 @@ from datetime import timedelta
 import asyncpg
 from aiohttp import web
 
-from contracts import SlaBreached
+from contracts import SlaBreached, SlaWarning
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
-from services.router import staffing
+from services.router import presence, staffing
 from services.router.dispatch import drain_queue, hand_back, now, pass_on
-from services.router.inbound import MARKS, ROUTING
-from services.router.outbox import Outbox, publish_events
+from services.router.inbound import MARKS, OUTBOX, ROUTING
+from services.router.policy import warning_lead
 from services.router.routing import Routing
 from shared.db import UNAVAILABLE, in_transaction
 from shared.http import BROKER, POOL
+from shared.outbox import Outbox, publish_events
 
 log = logging.getLogger("relaydesk.router.sla")
 BATCH = 100
 PRIORITIES = ["urgent", "high", "normal", "low"]
+BROKER_CHECK_TIMEOUT = 0.1
 
 OVERDUE = {
     "first_response": (
@@ -40,6 +44,24 @@ OVERDUE = {
         " AND resolution_due < now() ORDER BY resolution_due LIMIT $1 FOR UPDATE SKIP LOCKED"
     ),
 }
+
+
+def _warning_query(kind: str) -> str:
+    """Open conversations whose `kind` deadline is near (its lead per priority: $2, $3; the
+    longest: $4) and not warned for yet."""
+    unanswered = "c.first_response_at IS NULL AND " if kind == "first_response" else ""
+    due = f"c.{kind}_due"
+    return (
+        f"SELECT c.id, c.priority, c.category, c.agent_id, {due} AS due FROM conversations c"
+        " JOIN unnest($2::text[], $3::interval[]) AS t(priority, lead) ON t.priority = c.priority"
+        f" WHERE {unanswered}NOT c.{kind}_breached AND c.status IN ('queued', 'assigned')"
+        f" AND {due} > now() AND {due} <= now() + $4::interval AND {due} - t.lead <= now()"
+        f" AND c.{kind}_warned_for IS DISTINCT FROM {due}"
+        f" ORDER BY {due} LIMIT $1 FOR UPDATE OF c SKIP LOCKED"
+    )
+
+
+WARNINGS = {kind: _warning_query(kind) for kind in ("first_response", "resolution")}
 UNANSWERED = (
     "SELECT c.id, c.agent_id FROM conversations c"
     " JOIN unnest($2::text[], $3::interval[]) AS t(priority, target) ON t.priority = c.priority"
@@ -52,21 +74,38 @@ async def _breaches(conn: asyncpg.Connection, outbox: Outbox) -> int:
     count = 0
     for kind, query in OVERDUE.items():
         for row in await conn.fetch(query, BATCH):
-            agent_id = str(row["agent_id"]) if row["agent_id"] else None
             await conn.execute(
                 "INSERT INTO sla_breaches (conversation_id, kind, priority, category, agent_id, due_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 row["id"], kind, row["priority"], row["category"], row["agent_id"], row["due"],
             )
             await conn.execute(f"UPDATE conversations SET {kind}_breached = true WHERE id = $1", row["id"])
-            event = SlaBreached(str(row["id"]), agent_id or "", now(), kind=kind, priority=row["priority"],
-                                category=row["category"], due_at=row["due"])
-            outbox.add(SUPERVISORS_KEY, event)
-            if agent_id:
-                outbox.add(agent_event_key(agent_id), event, agent_id)
+            _tell(outbox, SlaBreached, kind, row)
             log.warning("SLA %s breached on conversation %s (%s)", kind, row["id"], row["priority"])
             count += 1
     return count
+
+
+async def _warnings(conn: asyncpg.Connection, routing: Routing, outbox: Outbox) -> int:
+    """Warn of deadlines about to pass; the warned-for due time makes it once per deadline."""
+    count = 0
+    for kind, query in WARNINGS.items():
+        leads = [warning_lead(routing.targets.target(kind, p), routing.policy) for p in PRIORITIES]
+        for row in await conn.fetch(query, BATCH, PRIORITIES, leads, max(leads)):
+            await conn.execute(f"UPDATE conversations SET {kind}_warned_for = {kind}_due WHERE id = $1", row["id"])
+            _tell(outbox, SlaWarning, kind, row)
+            count += 1
+    return count
+
+
+def _tell(outbox: Outbox, event_type: type[SlaBreached | SlaWarning], kind: str, row: asyncpg.Record) -> None:
+    """Every supervisor hears of it, and the conversation's agent if it has one."""
+    agent_id = str(row["agent_id"]) if row["agent_id"] else ""
+    event = event_type(str(row["id"]), agent_id, now(), kind=kind, priority=row["priority"],
+                       category=row["category"], due_at=row["due"])
+    outbox.add(SUPERVISORS_KEY, event)
+    if agent_id:
+        outbox.add(agent_event_key(agent_id), event, agent_id)
 
 
 async def _reassign(conn: asyncpg.Connection, routing: Routing, outbox: Outbox, grace: timedelta) -> int:
@@ -93,10 +132,14 @@ async def sweep_once(app: web.Application) -> int:
     """One pass over the schedule; returns how many conversations it acted on."""
     routing = app[ROUTING]
     grace = timedelta(seconds=routing.policy.offline_grace_s)
+    # Replicas' stream reports travel on the bus: while it is down their silence means nothing.
+    replicas_can_report = await app[BROKER].ping(BROKER_CHECK_TIMEOUT)
 
     async def work(conn: asyncpg.Connection):
-        outbox = Outbox()
-        acted = await _breaches(conn, outbox) + await _reassign(conn, routing, outbox, grace)
+        outbox = Outbox(OUTBOX)
+        acted = await presence.expire(conn, routing.policy, replicas_can_report)  # first: hand back at once
+        acted += await _breaches(conn, outbox) + await _warnings(conn, routing, outbox)
+        acted += await _reassign(conn, routing, outbox, grace)
         return acted, await outbox.write(conn)
 
     acted, events = await in_transaction(app[POOL], work)

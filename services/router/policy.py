@@ -31,6 +31,12 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     """An offer not accepted within this long moves on to the next eligible agent."""
     offline_grace_s: Seconds = 60.0
     """An agent offline this long has their conversations re-queued; shorter drops are network blips."""
+    presence_grace_s: Seconds = 20.0
+    """An agent whose last stream closed goes offline after this long without another one: a page
+    reload, a network blip or an agent API replica restarting changes nothing. Keep it above the
+    replicas' heartbeat interval (`RELAYDESK_AGENT_API_PRESENCE_INTERVAL`)."""
+    sla_warning_ratio: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.8
+    """Warn the agent and supervisors once this share of an SLA target has passed (1 = no warnings)."""
 
 
 DEFAULT_POLICY = Policy()
@@ -86,3 +92,27 @@ def needs_reassignment(
     gets its full target with the agent before being taken away again.
     """
     return first_response_at is None and now - assigned_at >= sla
+
+
+def warning_lead(target: timedelta, policy: Policy = DEFAULT_POLICY) -> timedelta:
+    """How long before a due time its SLA warning goes out."""
+    return target * (1 - policy.sla_warning_ratio)
+
+
+def presence_change(before: str, connected: bool) -> str | None:
+    """What a change in an agent's open streams means, from their presence `before`
+    ("absent", "connected" or "lingering": gone but within the grace):
+
+    "arrived" starts a session (online), "returned" within the grace changes nothing the agent
+    sees, "left" starts the grace; None when nothing changed.
+    """
+    if connected and before != "connected":
+        return "returned" if before == "lingering" else "arrived"
+    if not connected and before == "connected":
+        return "left"
+    return None
+
+
+def arrival_sets_online(chosen_at: datetime | None, stream_opened_at: datetime) -> bool:
+    """A new session makes the agent online, unless they chose a status after opening its stream."""
+    return chosen_at is None or chosen_at < stream_opened_at

@@ -92,9 +92,10 @@ async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) 
     await conn.execute("UPDATE agent_state SET last_assigned_at = now() WHERE agent_id = $1", uuid.UUID(agent_id))
     return await conn.fetchrow(
         "UPDATE conversations c SET status = 'assigned', agent_id = $2, assigned_at = now(),"
-        " team = NULL, offered_to = NULL, offered_at = NULL, declined_by = '{}', updated_at = now()"
-        " FROM contacts k WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
-        + SUMMARY,
+        " team = NULL, offered_to = NULL, offered_at = NULL, declined_by = '{}', transfer_note = NULL,"
+        " updated_at = now() FROM contacts k, conversations was"
+        " WHERE c.id = $1 AND was.id = c.id AND k.channel = c.channel AND k.address = c.customer_address"
+        + SUMMARY + ", was.transfer_note AS note",  # the note is the taker's, then done with
         uuid.UUID(conversation_id),
         uuid.UUID(agent_id),
     )
@@ -104,7 +105,8 @@ async def offer(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -
     """Offer the queued conversation to the agent; return what the offer event needs."""
     return await conn.fetchrow(
         "UPDATE conversations c SET offered_to = $2, offered_at = now() FROM contacts k"
-        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address" + SUMMARY,
+        " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
+        + SUMMARY + ", c.transfer_note AS note",
         uuid.UUID(conversation_id),
         uuid.UUID(agent_id),
     )
@@ -137,6 +139,13 @@ async def requeue(conn: asyncpg.Connection, conversation_id: str, team: str | No
         " updated_at = now() WHERE id = $1",
         uuid.UUID(conversation_id),
         team,
+    )
+
+
+async def leave_transfer_note(conn: asyncpg.Connection, conversation_id: str, note: str) -> None:
+    """Keep a transfer's note for whoever is given or offered the conversation next."""
+    await conn.execute(
+        "UPDATE conversations SET transfer_note = NULLIF($2, '') WHERE id = $1", uuid.UUID(conversation_id), note
     )
 
 

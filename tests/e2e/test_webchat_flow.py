@@ -24,7 +24,7 @@ async def test_visitor_reaches_agent_and_gets_the_reply(env, system, people):
     reply = await visitor.next_frame("message")
     assert reply == {
         "type": "message", "id": reply_id, "seq": 1, "from": "agent",
-        "text": "您好，我们正在核查 / we are checking", "sent_at": reply["sent_at"],
+        "text": "您好，我们正在核查 / we are checking", "sent_at": reply["sent_at"], "attachments": [],
     }
 
     conn = await env.db()

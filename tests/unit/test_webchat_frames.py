@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from contracts import Channel, OutboundMessage
+from contracts import Attachment, Channel, OutboundMessage
 from services.webchat_adapter.frames import (
     FrameError,
     Ping,
@@ -129,9 +129,12 @@ def test_to_inbound_carries_session_details_onto_the_bus_message():
 
 
 def test_reply_frame_shape():
-    message = OutboundMessage("msg-1", "conv-1", Channel.WEBCHAT, SESSION.session_id, "已退款", 4, AT, "agent-1")
+    receipt = Attachment(ref="https://files.example/f/k/r.png", content_type="image/png", name="r.png", size=9)
+    message = OutboundMessage("msg-1", "conv-1", Channel.WEBCHAT, SESSION.session_id, "已退款", 4, AT, "agent-1",
+                              attachments=(receipt,))
     frame = reply_frame(message)
     assert frame == {"type": "message", "id": "msg-1", "seq": 4, "text": "已退款", "from": "agent",
-                     "sent_at": frame["sent_at"]}
+                     "sent_at": frame["sent_at"], "attachments": [
+                         {"url": receipt.ref, "name": "r.png", "content_type": "image/png", "size": 9}]}
     assert datetime.fromisoformat(frame["sent_at"]) == AT
     assert msgspec.json.decode(msgspec.json.encode(frame)) == frame
