@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 import msgspec
 
@@ -72,6 +73,46 @@ class SetAgentStatus(_Command, tag="set_agent_status"):
     status: AgentStatus
 
 
+class ReportStreams(msgspec.Struct, frozen=True, tag="report_streams", tag_field="type"):
+    """Record the agent streams one agent API replica holds: sent when an agent's first stream
+    there opens or their last one closes, and as the replica's heartbeat.
+
+    Absolute and numbered: the router applies the highest `seq` per replica and ignores older
+    ones; a replica not heard from within `expires_in_s` counts as gone with its streams.
+    """
+
+    command_id: str
+    replica_id: str
+    seq: int
+    issued_at: datetime
+    streams: dict[str, datetime] = {}
+    """Agent id -> since when this replica has held a stream of theirs."""
+    expires_in_s: float = 15.0
+
+
+class SendSurvey(msgspec.Struct, frozen=True, tag="send_survey", tag_field="type"):
+    """From the notifier: ask the customer of a resolved conversation to rate it, on their channel.
+
+    The router sends it as the conversation's last message, so web chat shows it in order and a
+    1-5 reply is recognised as the answer. `command_id` becomes the message's id.
+    """
+
+    command_id: str
+    issued_at: datetime
+    conversation_id: str
+    text: str
+
+
+class RecordSurveyAnswer(msgspec.Struct, frozen=True, tag="record_survey_answer", tag_field="type"):
+    """From the notifier's survey page: the customer's rating of a resolved conversation."""
+
+    command_id: str
+    issued_at: datetime
+    conversation_id: str
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
 AgentCommand = (
     SendReply
     | ResolveConversation
@@ -81,4 +122,7 @@ AgentCommand = (
     | DeclineOffer
     | ReopenConversation
     | SetContactConsent
+    | ReportStreams
+    | SendSurvey
+    | RecordSurveyAnswer
 )

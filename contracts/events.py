@@ -21,6 +21,8 @@ class ConversationAssigned(_AgentEvent, tag="assignment"):
     category: str = "other"
     reason: str = "new"
     preview: str = ""
+    note: str = ""
+    """What the transferring agent wrote for whoever takes the conversation next."""
 
 
 class ConversationOffered(_AgentEvent, tag="offer"):
@@ -33,6 +35,8 @@ class ConversationOffered(_AgentEvent, tag="offer"):
     priority: str = "normal"
     category: str = "other"
     preview: str = ""
+    note: str = ""
+    """What the transferring agent wrote for whoever takes the conversation next."""
 
 
 class CustomerMessageReceived(_AgentEvent, tag="message"):
@@ -54,6 +58,8 @@ class ConversationResolved(_AgentEvent, tag="resolved"):
 class CommandRejected(_AgentEvent, tag="command_rejected"):
     command_id: str
     reason: str
+    callback_id: str = ""
+    """Set when the refused command was about a callback (then `conversation_id` may be "")."""
 
 
 class DeliveryUpdated(_AgentEvent, tag="delivery"):
@@ -71,6 +77,59 @@ class SlaBreached(_AgentEvent, tag="sla_breached"):
     due_at: datetime
 
 
+class SlaWarning(_AgentEvent, tag="sla_warning"):
+    """A target is close: most of it has passed and `due_at` is near; `agent_id` as for breaches."""
+
+    kind: str
+    priority: str
+    category: str
+    due_at: datetime
+
+
+class _CallbackEvent(_AgentEvent):
+    """About a callback task; `conversation_id` is the conversation it follows up ("" if none)."""
+
+    callback_id: str
+    due_at: datetime
+    reason: str
+
+
+class _CallbackToMake(_CallbackEvent):
+    """About a callback, with whom to call."""
+
+    channel: str
+    customer_address: str
+    customer_name: str = ""
+    category: str = "other"
+
+
+class CallbackAssigned(_CallbackToMake, tag="callback_assigned"):
+    """The callback is now the agent's: given at due time, claimed, or created by them (`how`)."""
+
+    how: str = "due"
+
+
+class CallbackDue(_CallbackToMake, tag="callback_due"):
+    """Time to call the customer."""
+
+    attempts: int = 0
+    """No-answer calls so far."""
+
+
+class CallbackOverdue(_CallbackEvent, tag="callback_overdue"):
+    """Past its due time and grace without an outcome; `agent_id` is its agent's ("" if unassigned)."""
+
+    overdue_since: datetime
+
+
+class CallbackUpdated(_CallbackEvent, tag="callback_updated"):
+    """An outcome was recorded: the task is closed (`outcome` says how) or scheduled again."""
+
+    state: str
+    outcome: str
+    attempts: int = 0
+
+
 AgentEvent = (
     ConversationAssigned
     | ConversationOffered
@@ -80,4 +139,9 @@ AgentEvent = (
     | CommandRejected
     | DeliveryUpdated
     | SlaBreached
+    | SlaWarning
+    | CallbackAssigned
+    | CallbackDue
+    | CallbackOverdue
+    | CallbackUpdated
 )

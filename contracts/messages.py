@@ -60,6 +60,10 @@ class InboundMessage(msgspec.Struct, frozen=True, tag="inbound_message", tag_fie
         return message_uuid(self.channel, self.channel_message_id)
 
 
+BROADCAST_PURPOSE = "broadcast"
+SURVEY_PURPOSE = "survey"
+
+
 class OutboundMessage(msgspec.Struct, frozen=True, tag="outbound_message", tag_field="type"):
     """A message to deliver to a customer; `seq` orders it among that customer's replies."""
 
@@ -74,7 +78,14 @@ class OutboundMessage(msgspec.Struct, frozen=True, tag="outbound_message", tag_f
     attachments: tuple[Attachment, ...] = ()
     account: str = ""
     purpose: str = ""
-    """Why it is sent when not a reply: "consent" (an opt-out confirmation goes out regardless)."""
+    """Why it is sent when not a reply: "consent" (an opt-out confirmation goes out regardless),
+    "broadcast", "survey"."""
+    subject: str = ""
+    """Email: the subject of a message that starts no thread (a broadcast)."""
+    html: str = ""
+    """Email: an HTML alternative to `text`."""
+    unsubscribe_url: str = ""
+    """Email: where List-Unsubscribe points (RFC 8058 one-click)."""
 
 
 def message_uuid(channel: str, channel_message_id: str) -> str:

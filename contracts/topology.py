@@ -39,6 +39,13 @@ AGENT_EVENT_PATTERN = "assignment.*"
 SUPERVISORS_KEY = "assignment.supervisors"
 """Events every connected supervisor sees (SLA breaches), on the agent streams' pattern."""
 
+CONVERSATION_RESOLVED_KEY = "conversation.resolved"
+"""The router's `ConversationClosed`, published with every resolve (follow-ups, surveys)."""
+APPLICATION_PREAPPROVED_KEY = "application.preapproved"
+"""`ApplicationPreapproved`, published by the wallet's own systems."""
+NOTIFY_COMMAND_KEY = "notify.command"
+"""Callback commands from the agent API to the notifier."""
+
 
 class QueueSpec(NamedTuple):
     """A durable quorum work queue and the routing key bound to it."""
@@ -53,9 +60,13 @@ ROUTER_DELIVERY = QueueSpec("router.delivery", DELIVERY_PATTERN)
 WECHAT_OUTBOUND = QueueSpec("wechat_adapter.outbound", outbound_key("wechat"))
 SMS_OUTBOUND = QueueSpec("sms_adapter.outbound", outbound_key("sms"))
 EMAIL_OUTBOUND = QueueSpec("email_adapter.outbound", outbound_key("email"))
+NOTIFIER_RESOLUTIONS = QueueSpec("notifier.resolutions", CONVERSATION_RESOLVED_KEY)
+NOTIFIER_APPLICATIONS = QueueSpec("notifier.applications", APPLICATION_PREAPPROVED_KEY)
+NOTIFIER_COMMANDS = QueueSpec("notifier.commands", NOTIFY_COMMAND_KEY)
 
 DURABLE_QUEUES: tuple[QueueSpec, ...] = (
     ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND, SMS_OUTBOUND, EMAIL_OUTBOUND,
+    NOTIFIER_RESOLUTIONS, NOTIFIER_APPLICATIONS, NOTIFIER_COMMANDS,
 )
 """Declared by every service at start, so no persistent publish is ever unroutable."""
 

@@ -17,7 +17,7 @@ SENSITIVE = frozenset({
     "email_relay_password", "email_smtp_auth", "email_imap_url",
 })
 """Fields whose values may hold credentials: never echoed in an error."""
-JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets", "callback_rules"})
+JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets", "callback_rules", "broadcast_rates"})
 """Fields given as a JSON document in their variable."""
 
 
@@ -57,6 +57,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_port: Port = 8000
     agent_api_rate: PositiveFloat = 20.0
     agent_api_burst: Positive = 60
+    agent_api_presence_interval: PositiveFloat = 5.0
+    """How often each agent API replica tells the router whose streams it holds; a replica silent
+    for three intervals counts as gone (crashed) and its agents' presence grace starts."""
     agent_api_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8000"
     """Where adapters and customers fetch files agents send (`<url>/files/...`); no trailing slash."""
     agent_api_max_upload: Annotated[int, msgspec.Meta(ge=1024, le=50 * 1024 * 1024)] = 10 * 1024 * 1024
@@ -102,6 +105,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     email_imap_url: Annotated[str, msgspec.Meta(pattern="^(imaps?://.+)?$")] = ""
     """imap[s]://user:password@host[:port]/MAILBOX to poll; empty = no polling."""
     email_imap_interval: PositiveFloat = 30.0
+    email_imap_idle_renewal: Annotated[float, msgspec.Meta(gt=0, le=29 * 60)] = 25 * 60.0
+    """Seconds a mailbox waits in IMAP IDLE before renewing it (RFC 2177: servers may drop it after 30 min)."""
     email_from: str = "Relaydesk Support <support@localhost>"
     email_relay_host: str = "localhost"
     email_relay_port: Port = 25
@@ -122,6 +127,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long past its due time an open callback waits before supervisors are told."""
     scheduler_interval: PositiveFloat = 1.0
     """Seconds between the notifier's looks for due jobs."""
+    notifier_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8004"
+    """Where customers reach the notifier's pages (unsubscribe, surveys); no trailing slash."""
+    broadcast_rates: dict[str, float] = msgspec.field(default_factory=lambda: {"wechat": 20.0, "email": 20.0, "sms": 10.0})
+    """Broadcast messages per second per channel, across all replicas; 0 = unthrottled."""
+    quiet_hours: Annotated[str, msgspec.Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")] = (
+        "21:00-08:00"
+    )
+    """No broadcast SMS in these hours of the customer's own time zone (held until the end)."""
+    default_timezone: str = "Asia/Shanghai"
+    """The time zone of customers whose profile names none."""
+    sms_segment_cost: Annotated[float, msgspec.Meta(ge=0)] = 0.05
+    """What one SMS part costs, for broadcast estimates (in the provider's currency)."""
 
 
 def env_name(field: str) -> str:

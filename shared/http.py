@@ -1,8 +1,9 @@
 """The aiohttp base every service shares: lifecycle, health, readiness, metrics, JSON errors."""
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 
 import asyncpg
 import msgspec
@@ -132,3 +133,17 @@ def base_app(
     app.cleanup_ctx.append(lifecycle)
     app.on_startup.append(start_consumers)
     return app
+
+
+@contextlib.asynccontextmanager
+async def running(*loops: Coroutine) -> AsyncIterator[None]:
+    """Run a service's background loops (sweepers, schedulers) as tasks while the block runs;
+    cancel them, and wait for each to stop, when it ends."""
+    tasks = [asyncio.create_task(loop) for loop in loops]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -20,3 +20,6 @@ PUBLISHED = Counter(
 CONNECTIONS = Gauge(
     "relaydesk_websocket_connections", "Open WebSocket connections", ["service"]
 )
+JOBS_RUN = Counter(
+    "relaydesk_scheduled_jobs_total", "Scheduled jobs run by the notifier", ["kind", "outcome"]
+)

@@ -22,6 +22,7 @@ SERVICES: dict[str, str] = {
     "wechat_adapter": "wechat_port",
     "sms_adapter": "sms_port",
     "email_adapter": "email_port",
+    "notifier": "notifier_port",
 }
 """Each service's package under `services/` and the setting naming its port."""
 

@@ -31,6 +31,7 @@ def env(servers):
         agent_api_port=free_port(),
         webchat_port=free_port(),
         router_port=free_port(),
+        notifier_port=free_port(),
         wechat_port=free_port(),
         webchat_secret="test-secret-" + vhost,
         outbox_sweep_interval=0.5,

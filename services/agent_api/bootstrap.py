@@ -6,6 +6,8 @@ from contracts import AgentEvent
 from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
 from services.agent_api import (
     admin_routes,
+    callback_routes,
+    apidoc,
     canned_routes,
     customer_routes,
     files,
@@ -14,6 +16,7 @@ from services.agent_api import (
     workspace_routes,
 )
 from services.agent_api.auth import authenticate, install_rate_limits
+from services.agent_api.presence import PresenceReporter
 from services.agent_api.routes import add_routes
 from services.agent_api.stream import StreamHub
 from shared.broker import live_queue, make_broker, subscribe
@@ -36,7 +39,11 @@ def build(settings: Settings) -> web.Application:
     canned_routes.register(app)
     customer_routes.register(app)
     files.register(app)
-    hub = StreamHub()
+    callback_routes.register(app)
+    apidoc.register(app)
+    presence = PresenceReporter(broker, settings.agent_api_presence_interval)
+    app.cleanup_ctx.append(presence.context)  # after the broker's: it reports until the broker stops
+    hub = StreamHub(presence)
     app.router.add_get("/v1/stream", hub.handle)
     app.on_shutdown.append(hub.close_all)
     subscribe(SERVICE, broker, live_queue(AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN), AgentEvent, hub.on_event)

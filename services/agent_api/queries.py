@@ -14,11 +14,13 @@ CONVERSATION_FIELDS = (
     " c.team, c.created_at, c.assigned_at, c.first_response_at, c.resolved_at, c.updated_at,"
     " ARRAY(SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id ORDER BY t.tag) AS tags"
 )
-CONVERSATION_SOURCE = (
-    "conversations c JOIN contacts k ON k.channel = c.channel AND k.address = c.customer_address"
+CONVERSATION_JOINS = (
+    " JOIN contacts k ON k.channel = c.channel AND k.address = c.customer_address"
     " LEFT JOIN customer_identities i ON i.channel = c.channel AND i.address = c.customer_address"
     " LEFT JOIN customers p ON p.id = i.customer_id"
 )
+"""What CONVERSATION_FIELDS reads besides `c`, the conversation: its contact and customer profile."""
+CONVERSATION_SOURCE = "conversations c" + CONVERSATION_JOINS
 
 
 async def agent_status(pool: asyncpg.Pool, agent_id: str) -> tuple[str, int]:
@@ -33,9 +35,13 @@ async def agent_status(pool: asyncpg.Pool, agent_id: str) -> tuple[str, int]:
 async def list_conversations(pool: asyncpg.Pool, query: ListQuery, agent: Agent) -> tuple[list[dict], str | None]:
     """One page of the conversations the caller may see, newest first, and the next page's cursor."""
     condition, args = where(query, uuid.UUID(agent.id), agent.is_supervisor)
+    # The page first, then its contacts, profiles and tags: joined over the whole table, the
+    # planner sizes a Memoize cache per join for 100k rows and sets it up on every call (~1 ms).
+    # The inner join drops nothing: every conversation's contact exists (foreign key).
     rows = await pool.fetch(
-        f"SELECT {CONVERSATION_FIELDS} FROM {CONVERSATION_SOURCE} WHERE {condition}"
-        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {query.limit + 1}",
+        f"SELECT {CONVERSATION_FIELDS} FROM (SELECT * FROM conversations c WHERE {condition}"
+        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {query.limit + 1}) c{CONVERSATION_JOINS}"
+        " ORDER BY c.created_at DESC, c.id DESC",
         *args,
     )
     page = [dict(row) for row in rows[: query.limit]]

@@ -64,6 +64,7 @@ def _shown(row) -> dict:
         "priority": row["priority"],
         "category": row["category"],
         "preview": preview(row["preview"] or ""),
+        "note": row["note"] or "",
     }
 
 
@@ -98,6 +99,7 @@ async def send_to_customer(
     agent_id: str | None = None,
     details: dict[str, str] | None = None,
     attachments: tuple[Attachment, ...] = (),
+    purpose: str = "",
 ) -> None:
     """Store a reply (an agent's, or the bot's when `agent_id` is None) and send it on the customer's channel."""
     stored = await store.insert_reply(conn, conversation, message_id, agent_id, text, details, attachments)
@@ -112,6 +114,7 @@ async def send_to_customer(
         agent_id=agent_id,
         attachments=attachments,
         account=stored.account,
+        purpose=purpose,
     )
     outbox.add(outbound_key(conversation.channel), reply)
 

@@ -20,15 +20,18 @@ from contracts import (
     DeclineOffer,
     DeliveryReported,
     DeliveryUpdated,
+    RecordSurveyAnswer,
     ReopenConversation,
+    ReportStreams,
     ResolveConversation,
     SendReply,
     SetAgentStatus,
+    SendSurvey,
     SetContactConsent,
     TransferConversation,
 )
 from contracts.topology import CONVERSATION_RESOLVED_KEY, agent_event_key
-from services.router import aftercare, staffing, store
+from services.router import aftercare, presence, staffing, store, surveys
 from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on, send_to_customer
 from services.router.inbound import MARKS, OUTBOX, ROUTING
 from services.router.policy import Policy
@@ -67,7 +70,8 @@ async def on_command(app: web.Application, command: AgentCommand, _: RabbitMessa
 
     async def work(conn: asyncpg.Connection):
         outbox = Outbox(OUTBOX)
-        if await store.claim_command(conn, command.command_id):
+        # A stream report is absolute and ordered by its seq: applying it twice changes nothing.
+        if isinstance(command, ReportStreams) or await store.claim_command(conn, command.command_id):
             await apply_command(conn, command, outbox, app[ROUTING])
         return await outbox.write(conn)
 
@@ -80,6 +84,8 @@ async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox:
     match command:
         case SetAgentStatus():
             await apply_status(conn, command, outbox, policy)
+        case ReportStreams():
+            await presence.apply_report(conn, command, outbox, policy)
         case AcceptOffer() | DeclineOffer():
             await answer_offer(conn, command, outbox, policy)
         case ReopenConversation():
@@ -87,8 +93,12 @@ async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox:
                 reject(command, command.conversation_id, refusal, outbox)
             else:
                 await drain_queue(conn, outbox, policy)
+        case SendSurvey():
+            await surveys.send(conn, command, outbox)
+        case RecordSurveyAnswer():
+            await surveys.record_answer(conn, command)
         case SetContactConsent():
-            if not await aftercare.record_consent(conn, command):
+            if not await aftercare.record_consent(conn, command) and command.agent_id:  # "" = the notifier
                 reject(command, "", "contact_not_found", outbox)
         case SendReply() | ResolveConversation() | TransferConversation():
             conversation = await store.lock_conversation(conn, command.conversation_id)
@@ -158,6 +168,7 @@ async def transfer(
     elif team is not None and not await staffing.team_has_members(conn, team):
         reject(command, conversation.id, "unknown_team", outbox)
         return
+    await staffing.leave_transfer_note(conn, conversation.id, command.note)
     await hand_back(conn, conversation.id, command.agent_id, "transferred", outbox, team)
     if target is None:
         await drain_queue(conn, outbox, policy, exclude={conversation.id: command.agent_id})
@@ -188,6 +199,7 @@ async def apply_status(conn: asyncpg.Connection, command: SetAgentStatus, outbox
     if previous is None:
         log.warning("status for unknown agent %s ignored", command.agent_id)
         return
+    await presence.record_choice(conn, command.agent_id, command.issued_at)
     if command.status == "offline" and policy.offline_grace_s == 0:
         for conversation_id in held:
             await hand_back(conn, conversation_id, command.agent_id, "agent_offline", outbox)

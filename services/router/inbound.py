@@ -16,19 +16,20 @@ from faststream.rabbit import RabbitMessage
 
 from contracts import CustomerMessageReceived, InboundMessage
 from contracts.topology import agent_event_key
-from services.router import store
+from services.router import store, surveys
 from services.router.dispatch import drain_queue, send_to_customer
 from services.router.intake import Intake, decide, menu_intent, more_urgent, words_of
-from services.router.outbox import Outbox, PublishedMarks, publish_events
 from services.router.policy import sticky_agent
 from services.router.routing import Routing
 from services.router.rules import opens_conversation, reachability
 from services.router.triage import Triage
 from shared.db import in_transaction
 from shared.http import BROKER, POOL
+from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
 
 log = logging.getLogger("relaydesk.router")
 MARKS = web.AppKey("published_marks", PublishedMarks)
+OUTBOX = OutboxTable("outbox", "router", pruned_with=(("applied_commands", "applied_at"),))
 ROUTING = web.AppKey("routing", Routing)
 
 
@@ -63,7 +64,7 @@ async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMes
 
 
 async def _take_in(routing: Routing, message: InboundMessage, verdict: Triage, open_now: bool, conn: asyncpg.Connection):
-    outbox = Outbox()
+    outbox = Outbox(OUTBOX)
     name = await store.upsert_contact(conn, message)
     channel, address = message.channel.value, message.customer_address
     wants_person = verdict.asks_human or verdict.money_lost or verdict.angry
@@ -71,6 +72,8 @@ async def _take_in(routing: Routing, message: InboundMessage, verdict: Triage, o
     if conversation is None and (token := message.details.get("conversation_token")):
         # A reply from another address that names its conversation (an email subject token).
         conversation = await store.find_by_token(conn, channel, token)
+    if conversation is None and await surveys.answer(conn, message, verdict.language, outbox):
+        return await outbox.write(conn)  # a rating for a survey, not a new request
     if conversation is None:
         intake = decide(None, verdict.self_service, wants_person, open_now, notice_sent=False)
         opening = await _opening(conn, routing, message, verdict, intake)

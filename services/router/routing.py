@@ -24,16 +24,21 @@ class Routing(msgspec.Struct, frozen=True):
         return found.en if language == "en" else found.zh
 
 
+def policy_of(settings: Settings) -> Policy:
+    """The assignment policy from RELAYDESK_ROUTING_POLICY; a ConfigError naming it when it is bad."""
+    try:
+        return load_policy(settings.routing_policy)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"RELAYDESK_ROUTING_POLICY is invalid: {exc}") from None
+
+
 def load_routing(settings: Settings) -> Routing:
     """Everything the router decides with; a bad file or value is a ConfigError naming it."""
     try:
         triager = Triager.from_paths(settings.router_rules, settings.faq_kb, settings.business_hours)
     except DataFileError as exc:
         raise ConfigError(str(exc)) from None
-    try:
-        policy = load_policy(settings.routing_policy)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(f"RELAYDESK_ROUTING_POLICY is invalid: {exc}") from None
+    policy = policy_of(settings)
     try:
         targets = load_sla_targets(settings.sla_targets)
     except SlaConfigError as exc:

@@ -45,6 +45,19 @@ def test_a_bad_router_file_or_policy_stops_the_router_with_a_clear_error(env, tm
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("variable, value", [
+    ("RELAYDESK_CALLBACK_RULES", '{"loan": "tomorrow"}'),
+    ("RELAYDESK_CALLBACK_RETRY_SCHEDULE", "2h,,1d"),
+    ("RELAYDESK_CALLBACK_PREAPPROVAL_DUE", "0s"),
+    ("RELAYDESK_CALLBACK_NO_ANSWER_LIMIT", "0"),
+])
+def test_a_bad_callback_setting_stops_the_notifier_naming_the_variable(env, variable, value):
+    result = relaydesk("run", "notifier", env=env.environ() | {variable: value})
+    assert result.returncode == 2, result.stderr
+    assert variable in result.stderr and "configuration error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_unknown_service_is_refused(env):
     result = relaydesk("run", "billing", env=env.environ())
     assert result.returncode == 2 and "unknown service billing" in result.stderr

@@ -41,7 +41,7 @@ def _find_compose_binary() -> Path | None:
 
 COMPOSE_BIN = _find_compose_binary()
 
-RELAYDESK_SERVICES = {"agent_api": 8000, "webchat_adapter": 8001, "router": 8005}
+RELAYDESK_SERVICES = {"agent_api": 8000, "webchat_adapter": 8001, "router": 8005, "notifier": 8004}
 
 
 def _compose(

@@ -5,9 +5,10 @@ from datetime import timedelta
 import aio_pika
 import pytest
 
-from services.router.outbox import prune_once, sweep_once
+from services.router.inbound import OUTBOX
 from shared import db
 from shared.broker import declare_topology, make_broker
+from shared.outbox import prune_once, sweep_once
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,7 @@ async def test_sweeper_publishes_what_was_left_unpublished_and_prune_keeps_recen
         await pool.execute("UPDATE outbox SET published_at = created_at WHERE payload = $1", b'{"old":"published"}')
         await pool.execute(INSERT, "assignment.probe", b'{"old":"unpublished"}', timedelta(days=30), None)
 
-        assert await sweep_once(broker, pool) == 2  # the fresh one is left to its own handler
+        assert await sweep_once(broker, pool, OUTBOX) == 2  # the fresh one is left to its own handler
         received = []
         for _ in range(2):
             message = await wait_until(lambda: probe.get(fail=False), what="a swept event")
@@ -42,7 +43,7 @@ async def test_sweeper_publishes_what_was_left_unpublished_and_prune_keeps_recen
         commands = "INSERT INTO applied_commands (command_id, applied_at) VALUES (gen_random_uuid(), now() - $1::interval)"
         await pool.execute(commands, timedelta(days=30))
         await pool.execute(commands, timedelta(minutes=5))
-        assert await prune_once(pool, retention_days=7) == 2  # both 30-day-old ones, now published
+        assert await prune_once(pool, OUTBOX, retention_days=7) == 2  # both 30-day-old ones, now published
         assert await pool.fetchval("SELECT count(*) FROM applied_commands") == 1
         remaining = await pool.fetch("SELECT payload, published_at IS NOT NULL AS published FROM outbox ORDER BY id")
         assert [(r["payload"], r["published"]) for r in remaining] == [

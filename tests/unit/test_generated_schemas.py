@@ -20,7 +20,7 @@ def test_every_consumed_channel_documents_its_payload():
     assert payloads and all("EmptyPayload" not in json.dumps(p) for p in payloads)
     assert {c["address"] for c in document["channels"].values()} == {
         "inbound.*", "agent.command", "outbound.webchat", "assignment.*", "delivery.*", "outbound.wechat",
-        "outbound.sms", "outbound.email",
+        "outbound.sms", "outbound.email", "conversation.resolved", "application.preapproved", "notify.command",
     }
 
 

@@ -8,8 +8,14 @@ from contracts import Channel
 from contracts.topology import (
     AGENT_COMMAND_KEY,
     AGENT_EVENT_PATTERN,
+    APPLICATION_PREAPPROVED_KEY,
+    CONVERSATION_RESOLVED_KEY,
     DURABLE_QUEUES,
     INBOUND_PATTERN,
+    NOTIFIER_APPLICATIONS,
+    NOTIFIER_COMMANDS,
+    NOTIFIER_RESOLUTIONS,
+    NOTIFY_COMMAND_KEY,
     ROUTER_COMMANDS,
     ROUTER_DELIVERY,
     ROUTER_INBOUND,
@@ -101,3 +107,13 @@ def test_inbound_key_reaches_only_the_router_inbound_queue(channel):
 
 def test_durable_queue_names_are_unique():
     assert len({queue.name for queue in DURABLE_QUEUES}) == len(DURABLE_QUEUES)
+
+
+@pytest.mark.parametrize(("key", "queue"), [
+    (CONVERSATION_RESOLVED_KEY, NOTIFIER_RESOLUTIONS),
+    (APPLICATION_PREAPPROVED_KEY, NOTIFIER_APPLICATIONS),
+    (NOTIFY_COMMAND_KEY, NOTIFIER_COMMANDS),
+])
+def test_what_the_notifier_consumes_reaches_only_its_queue_and_no_agent_stream(key, queue):
+    assert [q for q in DURABLE_QUEUES if topic_matches(q.binding, key)] == [queue]
+    assert not topic_matches(AGENT_EVENT_PATTERN, key)

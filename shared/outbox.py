@@ -1,8 +1,9 @@
 """The transactional outbox: events commit with the state they describe, then get published.
 
-The handler publishes its own rows right after the commit; a sweeper publishes what a
-crash or a broker outage left behind. Publishing is at-least-once, so consumers dedupe
-(agent streams by event id, web chat by reply seq).
+Each writing service has its own outbox table (the router's `outbox`, the notifier's
+`notifier_outbox`). The handler publishes its own rows right after the commit; a sweeper
+publishes what a crash or a broker outage left behind. Publishing is at-least-once, so
+consumers dedupe (agent streams by event id, web chat by reply seq).
 """
 
 import asyncio
@@ -18,12 +19,21 @@ from shared.db import UNAVAILABLE
 from shared.logs import message_id_var
 from shared.metrics import PUBLISHED
 
-log = logging.getLogger("relaydesk.router.outbox")
+log = logging.getLogger("relaydesk.outbox")
 _encoder = msgspec.json.Encoder()
 
 SWEEP_GRACE_SECONDS = 5
 SWEEP_BATCH = 500
 PRUNE_INTERVAL = 60.0
+
+
+class OutboxTable(msgspec.Struct, frozen=True):
+    """One service's outbox: its table, the service named in metrics, and what is pruned with it."""
+
+    name: str
+    service: str
+    pruned_with: tuple[tuple[str, str], ...] = ()
+    """(table, timestamp column) pairs of the service's bookkeeping kept as long as its events."""
 
 
 class PendingEvent(msgspec.Struct, frozen=True):
@@ -42,7 +52,8 @@ class StoredEvent(msgspec.Struct, frozen=True):
 class Outbox:
     """Events gathered while a transaction runs, written by it in one statement."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: OutboxTable) -> None:
+        self.table = table
         self.pending: list[PendingEvent] = []
 
     def add(self, routing_key: str, event: msgspec.Struct, agent_id: str | None = None) -> None:
@@ -54,7 +65,7 @@ class Outbox:
             return []
         correlation_id = message_id_var.get()
         rows = await conn.fetch(
-            "INSERT INTO outbox (routing_key, payload, agent_id, correlation_id)"
+            f"INSERT INTO {self.table.name} (routing_key, payload, agent_id, correlation_id)"
             " SELECT r, p, a, $4 FROM unnest($1::text[], $2::bytea[], $3::uuid[]) AS u(r, p, a) RETURNING id",
             [e.routing_key for e in self.pending],
             [e.payload for e in self.pending],
@@ -77,8 +88,8 @@ class PublishedMarks:
     WINDOW = 0.02
     RETRY_AFTER = 1.0
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool, table: OutboxTable) -> None:
+        self.pool, self.table = pool, table
         self.ids: list[int] = []
         self.pending = asyncio.Event()
 
@@ -93,9 +104,11 @@ class PublishedMarks:
         if not ids:
             return True
         try:
-            await self.pool.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
+            await self.pool.execute(
+                f"UPDATE {self.table.name} SET published_at = now() WHERE id = ANY($1::bigint[])", ids
+            )
         except UNAVAILABLE as exc:
-            log.warning("marking %d outbox events failed, will retry: %s", len(ids), exc)
+            log.warning("marking %d %s events failed, will retry: %s", len(ids), self.table.name, exc)
             self.add(ids)
             return False
         return True
@@ -114,14 +127,14 @@ async def publish_events(broker: RabbitBroker, marks: PublishedMarks, events: li
     if not events:
         return
     try:
-        await asyncio.gather(*(_publish(broker, event) for event in events))
+        await asyncio.gather(*(_publish(broker, marks.table, event) for event in events))
     except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
         log.warning("outbox publish deferred to the sweeper: %s", exc)
         return
     marks.add([event.id for event in events])
 
 
-async def _publish(broker: RabbitBroker, event: StoredEvent) -> None:
+async def _publish(broker: RabbitBroker, table: OutboxTable, event: StoredEvent) -> None:
     await publish_encoded(
         broker,
         event.payload,
@@ -129,14 +142,14 @@ async def _publish(broker: RabbitBroker, event: StoredEvent) -> None:
         message_id=str(event.id),
         correlation_id=event.correlation_id or str(event.id),
     )
-    PUBLISHED.labels("router", event.routing_key.partition(".")[0]).inc()
+    PUBLISHED.labels(table.service, event.routing_key.partition(".")[0]).inc()
 
 
-async def sweep_once(broker: RabbitBroker, pool: asyncpg.Pool) -> int:
+async def sweep_once(broker: RabbitBroker, pool: asyncpg.Pool, table: OutboxTable) -> int:
     """Publish events left unpublished past the grace period; return how many."""
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT id, routing_key, payload, correlation_id FROM outbox WHERE published_at IS NULL"
+            f"SELECT id, routing_key, payload, correlation_id FROM {table.name} WHERE published_at IS NULL"
             " AND created_at < now() - make_interval(secs => $1)"
             " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
             SWEEP_GRACE_SECONDS,
@@ -144,27 +157,28 @@ async def sweep_once(broker: RabbitBroker, pool: asyncpg.Pool) -> int:
         )
         events = [StoredEvent(r["id"], r["routing_key"], r["payload"], r["correlation_id"]) for r in rows]
         for event in events:
-            await _publish(broker, event)
+            await _publish(broker, table, event)
         await conn.execute(
-            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+            f"UPDATE {table.name} SET published_at = now() WHERE id = ANY($1::bigint[])",
             [event.id for event in events],
         )
     if events:
-        log.info("sweeper published %d outbox events", len(events))
+        log.info("sweeper published %d %s events", len(events), table.name)
     return len(events)
 
 
-async def prune_once(pool: asyncpg.Pool, retention_days: int) -> int:
+async def prune_once(pool: asyncpg.Pool, table: OutboxTable, retention_days: int) -> int:
     """Delete a batch of published events older than the retention; return how many.
 
-    Streams resume from the outbox only across short disconnects; history lives in messages.
+    Streams resume from the outbox only across short disconnects; history lives elsewhere.
     Applied-command ids go too: a command is redelivered within minutes, never after days.
     """
-    await pool.execute(
-        "DELETE FROM applied_commands WHERE applied_at < now() - make_interval(days => $1)", retention_days
-    )
+    for other, column in table.pruned_with:
+        await pool.execute(
+            f"DELETE FROM {other} WHERE {column} < now() - make_interval(days => $1)", retention_days
+        )
     status = await pool.execute(
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL"
+        f"DELETE FROM {table.name} WHERE id IN (SELECT id FROM {table.name} WHERE published_at IS NOT NULL"
         " AND created_at < now() - make_interval(days => $1) ORDER BY id LIMIT $2)",
         retention_days,
         SWEEP_BATCH,
@@ -172,15 +186,17 @@ async def prune_once(pool: asyncpg.Pool, retention_days: int) -> int:
     return int(status.rpartition(" ")[2])
 
 
-async def run_sweeper(broker: RabbitBroker, pool: asyncpg.Pool, interval: float, retention_days: int) -> None:
+async def run_sweeper(
+    broker: RabbitBroker, pool: asyncpg.Pool, table: OutboxTable, interval: float, retention_days: int
+) -> None:
     """Sweep and prune forever; a failed round is logged and tried again next interval."""
     pruned_at = 0.0
     while True:
         try:
-            await sweep_once(broker, pool)
+            await sweep_once(broker, pool, table)
             if time.monotonic() - pruned_at > PRUNE_INTERVAL:
-                await prune_once(pool, retention_days)
+                await prune_once(pool, table, retention_days)
                 pruned_at = time.monotonic()
         except UNAVAILABLE as exc:  # a refused publish is a ConnectionError, an OSError
-            log.warning("outbox sweep failed: %s", exc)
+            log.warning("%s sweep failed: %s", table.name, exc)
         await asyncio.sleep(interval)

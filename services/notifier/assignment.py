@@ -1,0 +1,50 @@
+"""Who takes a callback: the router's assignment rules over online agents, callbacks counted as load.
+
+The choice itself is the router's pure `choose_agent` (skills, language, the complaint team,
+the preferred agent first, then the least loaded). An agent's load is their open chats plus
+the callbacks due and assigned to them. One advisory lock serializes the notifier's
+assignments across replicas, so two replicas never both fill an agent's last free slot.
+"""
+
+from datetime import datetime
+
+import asyncpg
+from msgspec.structs import replace
+
+from services.notifier.store import TaskRow
+from services.router.assign import AgentSlot, Ticket, choose_agent
+from services.router.policy import Policy
+
+ASSIGN_LOCK = "notifier.callback_assignment"
+
+ONLINE_AGENTS = """
+SELECT a.id, a.capacity, a.skills, a.languages, a.teams, COALESCE(s.last_assigned_at, s.changed_at) AS idle_since,
+    (SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'assigned')
+    + (SELECT count(*) FROM callback_tasks t WHERE t.assigned_agent_id = a.id AND t.state = 'due') AS load
+FROM agents a JOIN agent_state s ON s.agent_id = a.id WHERE s.status = 'online'
+"""
+
+
+def _slot(row: asyncpg.Record) -> AgentSlot:
+    # Channels are left open: a callback is a call, whatever channel the customer wrote on.
+    return AgentSlot(str(row["id"]), row["capacity"], row["load"], skills=frozenset(row["skills"]),
+                     languages=frozenset(row["languages"]), teams=frozenset(row["teams"]),
+                     idle_since=row["idle_since"])
+
+
+async def choose_for(conn: asyncpg.Connection, task: TaskRow, policy: Policy, now: datetime) -> str | None:
+    """The online agent who should take the callback now; None when nobody eligible has room."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ASSIGN_LOCK)
+    agents = [_slot(row) for row in await conn.fetch(ONLINE_AGENTS)]
+    if not agents:
+        return None
+    if policy.complaint_team and not await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", policy.complaint_team
+    ):
+        policy = replace(policy, complaint_team=None)  # no such team configured: by skill, as the router does
+    ticket = Ticket(
+        conversation_id=task.task.id, priority="normal", queued_at=task.task.due_at, category=task.category,
+        language=task.language, sticky_agent=task.preferred_agent_id,
+    )
+    chosen = choose_agent(ticket, agents, now, policy)
+    return chosen.agent_id if chosen else None

@@ -1,0 +1,85 @@
+"""The notifier's consumers: follow-ups for resolved conversations, calls for pre-approved
+applications, agents' callback commands. Each runs one transaction that stores the effect and
+its events (the outbox), then publishes the events; a redelivery finds its effect stored."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aiohttp import web
+from faststream.rabbit import RabbitMessage
+
+from contracts import ApplicationPreapproved, CallbackCommand, ConversationClosed
+from services.notifier import commands, store
+from services.notifier.callbacks import application_category, follow_up_reason, preapproval_reason
+from services.notifier.config import CallbackConfig
+from services.notifier.store import NewTask
+from services.notifier.tasks import create
+from services.notifier.timing import add_business_time, follow_up_due
+from shared.broker import DeadLetter
+from shared.db import in_transaction
+from shared.http import BROKER, POOL
+from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
+
+OUTBOX = OutboxTable("notifier_outbox", "notifier", pruned_with=(("notifier_commands", "applied_at"),))
+MARKS = web.AppKey("notifier_marks", PublishedMarks)
+CONFIG = web.AppKey("callback_config", CallbackConfig)
+
+
+async def with_outbox(app: web.Application, work: Callable[[asyncpg.Connection, Outbox], Awaitable[None]]) -> None:
+    """Run `work` in one transaction with an outbox, then publish what it wrote."""
+
+    async def transaction(conn: asyncpg.Connection):
+        outbox = Outbox(OUTBOX)
+        await work(conn, outbox)
+        return await outbox.write(conn)
+
+    events = await in_transaction(app[POOL], transaction)
+    await publish_events(app[BROKER], app[MARKS], events)
+
+
+async def on_resolved(app: web.Application, event: ConversationClosed, _: RabbitMessage) -> None:
+    """A resolved conversation in a category with a rule gets its follow-up call, once."""
+    due_at = follow_up_due(app[CONFIG].rules, event.category, event.resolved_at)
+    if due_at is None:
+        return
+
+    async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+        found = await store.customer_at(conn, event.channel.value, event.customer_address)
+        await create(conn, NewTask(
+            id=str(uuid.uuid4()), dedupe_key=f"resolved:{event.conversation_id}:{event.resolved_at.isoformat()}",
+            source="rule", reason=follow_up_reason(event.category), channel=found.channel,
+            customer_address=found.address, customer_name=found.name, customer_id=found.customer_id,
+            conversation_id=event.conversation_id, category=event.category, language=event.language,
+            preferred_agent_id=event.agent_id, due_at=due_at,
+        ), outbox)
+
+    await with_outbox(app, work)
+
+
+async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _: RabbitMessage) -> None:
+    """A pre-approved application gets a call due within the configured business time, once."""
+    config = app[CONFIG]
+
+    async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+        if event.channel and event.customer_address:
+            found = await store.customer_at(conn, event.channel.value, event.customer_address, event.customer_name)
+        elif (found := await store.customer_by_external_id(conn, event.customer_id, event.customer_name)) is None:
+            raise DeadLetter(f"no customer {event.customer_id!r} with an address to call")
+        await create(conn, NewTask(
+            id=str(uuid.uuid4()), dedupe_key=f"preapproval:{event.application_id}", source="preapproval",
+            reason=preapproval_reason(event.application_type, event.application_id), channel=found.channel,
+            customer_address=found.address, customer_name=found.name, customer_id=found.customer_id,
+            category=application_category(event.application_type), application_id=event.application_id,
+            application_type=event.application_type, details=event.details,
+            due_at=add_business_time(config.hours, event.approved_at, config.preapproval_due),
+        ), outbox)
+
+    await with_outbox(app, work)
+
+
+async def on_command(app: web.Application, command: CallbackCommand, _: RabbitMessage) -> None:
+    async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+        await commands.apply(conn, command, outbox, app[CONFIG])
+
+    await with_outbox(app, work)
