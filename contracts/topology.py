@@ -63,10 +63,11 @@ EMAIL_OUTBOUND = QueueSpec("email_adapter.outbound", outbound_key("email"))
 NOTIFIER_RESOLUTIONS = QueueSpec("notifier.resolutions", CONVERSATION_RESOLVED_KEY)
 NOTIFIER_APPLICATIONS = QueueSpec("notifier.applications", APPLICATION_PREAPPROVED_KEY)
 NOTIFIER_COMMANDS = QueueSpec("notifier.commands", NOTIFY_COMMAND_KEY)
+NOTIFIER_DELIVERY = QueueSpec("notifier.delivery", DELIVERY_PATTERN)
 
 DURABLE_QUEUES: tuple[QueueSpec, ...] = (
     ROUTER_INBOUND, ROUTER_COMMANDS, ROUTER_DELIVERY, WECHAT_OUTBOUND, SMS_OUTBOUND, EMAIL_OUTBOUND,
-    NOTIFIER_RESOLUTIONS, NOTIFIER_APPLICATIONS, NOTIFIER_COMMANDS,
+    NOTIFIER_RESOLUTIONS, NOTIFIER_APPLICATIONS, NOTIFIER_COMMANDS, NOTIFIER_DELIVERY,
 )
 """Declared by every service at start, so no persistent publish is ever unroutable."""
 

@@ -139,6 +139,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """The time zone of customers whose profile names none."""
     sms_segment_cost: Annotated[float, msgspec.Meta(ge=0)] = 0.05
     """What one SMS part costs, for broadcast estimates (in the provider's currency)."""
+    survey_delay: str = "2m"
+    """How long after a resolution the satisfaction survey goes out (`30s`, `5m`, `1h`), or `off`."""
 
 
 def env_name(field: str) -> str:

@@ -8,6 +8,7 @@ from services.agent_api import (
     admin_routes,
     callback_routes,
     apidoc,
+    broadcast_routes,
     canned_routes,
     customer_routes,
     files,
@@ -40,6 +41,7 @@ def build(settings: Settings) -> web.Application:
     customer_routes.register(app)
     files.register(app)
     callback_routes.register(app)
+    broadcast_routes.register(app)
     apidoc.register(app)
     presence = PresenceReporter(broker, settings.agent_api_presence_interval)
     app.cleanup_ctx.append(presence.context)  # after the broker's: it reports until the broker stops

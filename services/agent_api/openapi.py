@@ -14,6 +14,7 @@ from aiohttp import web
 from services.agent_api import (
     admin_routes,
     audit,
+    broadcast_routes,
     callback_routes,
     canned_routes,
     customer_routes,
@@ -78,7 +79,7 @@ class StatsQuery(msgspec.Struct):
 
 
 C, W, K, P, A, S = "conversations", "workspace", "canned responses", "customers", "admin", "statistics"
-CB = "callbacks"
+CB, B = "callbacks", "broadcasts"
 ACCEPTED = {"response": schemas.Accepted, "status": 202}
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/me"): Op("Who you are, your status and open conversations", "me", schemas.Me),
@@ -158,5 +159,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/callbacks/{id}/claim"): Op("Claim a callback", CB, errors=(404, 409), **ACCEPTED),
     ("POST", "/v1/callbacks/{id}/outcome"): Op("Record how the call went", CB, body=callback_routes.OutcomeRequest,
                                                errors=(400, 404, 409), **ACCEPTED),
+    ("GET", "/v1/broadcasts"): Op("Broadcasts, newest first (supervisors)", B, schemas.Broadcasts, errors=(403,)),
+    ("POST", "/v1/broadcasts"): Op("Create a broadcast (supervisors)", B, schemas.BroadcastAccepted, 202,
+                                   body=broadcast_routes.NewBroadcast, errors=(400, 403)),
+    ("GET", "/v1/broadcasts/{id}"): Op("A broadcast and its progress (supervisors)", B, schemas.BroadcastView,
+                                       errors=(403, 404)),
+    **{("POST", f"/v1/broadcasts/{{id}}/{action}"): Op(f"{action.capitalize()} a broadcast (supervisors)", B,
+                                                       errors=(403, 404, 409), **ACCEPTED)
+       for action in ("pause", "resume", "cancel")},
     ("GET", PATH): Op("This document", "meta", public=True, content="openapi"),
 }

@@ -286,3 +286,36 @@ class Statistic(msgspec.Struct, forbid_unknown_fields=False):
     """One statistic's figures; the fields after `stat` depend on the statistic (see README)."""
 
     stat: str
+
+
+class BroadcastAccepted(msgspec.Struct):
+    id: str
+    status: Literal["accepted"]
+    estimate: dict
+    """For SMS content: encoding, segments and cost per message."""
+
+
+class BroadcastSummary(msgspec.Struct):
+    id: str
+    name: str
+    created_by: str | None
+    send_at: datetime
+    state: Literal["scheduled", "planning", "sending", "paused", "cancelled", "done"]
+    planned: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class Broadcasts(msgspec.Struct):
+    broadcasts: list[BroadcastSummary]
+
+
+class BroadcastView(BroadcastSummary):
+    """With its audience and content as created, progress per outcome (`queued`, `held`, `sent`,
+    `delivered`, `failed`, `skipped`, `reasons`, `by_channel`) and the SMS cost estimate."""
+
+    audience: dict
+    content: dict
+    progress: dict
+    estimate: dict

@@ -70,13 +70,38 @@ def compose(
         mail["References"] = " ".join(f"<{i}>" for i in references(thread))
     mail["Auto-Submitted"] = "no"
     mail.set_content(text, cte="quoted-printable")
-    paragraphs = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
-    mail.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html",
-                         cte="quoted-printable")
+    mail.add_alternative(_paragraphs(text), subtype="html", cte="quoted-printable")
     for file in files:
         maintype, _, subtype = (file.content_type or "application/octet-stream").partition("/")
         mail.add_attachment(file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.filename)
     return mail
+
+
+def compose_broadcast(
+    sender: str, to: str, subject: str, text: str, html_body: str, message_id: str, unsubscribe_url: str
+) -> EmailMessage:
+    """A broadcast: no thread, marked bulk (so out-of-office replies stay away), with RFC 8058
+    one-click List-Unsubscribe when the notifier gave a link."""
+    name, address = parseaddr(sender)
+    domain = address.rpartition("@")[2] or "localhost"
+    mail = EmailMessage()
+    mail["From"] = Address(name, addr_spec=address) if name else address
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = f"<rd-{message_id}@{domain}>"
+    mail["Precedence"] = "bulk"
+    if unsubscribe_url:
+        mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail.set_content(text, cte="quoted-printable")
+    mail.add_alternative(html_body or _paragraphs(text), subtype="html", cte="quoted-printable")
+    return mail
+
+
+def _paragraphs(text: str) -> str:
+    paragraphs = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
+    return f"<!doctype html><html><body>{paragraphs}</body></html>"
 
 
 def smtp_message_id(mail: EmailMessage) -> str:

@@ -14,8 +14,9 @@ import asyncpg
 from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from contracts import Channel, DeliveryReported, DeliveryStatus, OutboundMessage
+from contracts.messages import BROADCAST_PURPOSE
 from contracts.topology import delivery_key
-from services.email_adapter.compose import File, Thread, compose, smtp_message_id
+from services.email_adapter.compose import File, Thread, compose, compose_broadcast, smtp_message_id
 from services.email_adapter.normalize import ATTACHMENT_PREFIX
 from shared.broker import DeadLetter, publish
 from shared.config import Settings
@@ -37,8 +38,12 @@ class Sender:
                 return
             files, links = await self._files(conn, message)
             text = "\n".join([message.text, *links])
-            mail = compose(self.settings.email_from, message.customer_address, text, message.conversation_id,
-                           message.message_id, await self._thread(conn, message), files)
+            if message.purpose == BROADCAST_PURPOSE:
+                mail = compose_broadcast(self.settings.email_from, message.customer_address, message.subject, text,
+                                         message.html, message.message_id, message.unsubscribe_url)
+            else:
+                mail = compose(self.settings.email_from, message.customer_address, text, message.conversation_id,
+                               message.message_id, await self._thread(conn, message), files)
             await self._send(message, mail)
             await conn.execute(
                 "INSERT INTO email_sends (message_id, smtp_message_id, to_address) VALUES ($1, $2, $3)",

@@ -1,9 +1,12 @@
 """The notifier's callback settings, parsed and checked once at start; errors name the variable."""
 
-from datetime import timedelta
+import zoneinfo
+from datetime import time, timedelta
 
 import msgspec
 
+from contracts.broadcasts import PUSH_CHANNELS
+from services.notifier.reach import QuietHours
 from services.router.datafile import DataFileError
 from services.router.hours import BusinessHours, load_hours
 from services.router.policy import Policy
@@ -51,3 +54,23 @@ def load_callback_config(settings: Settings) -> CallbackConfig:
         hours=hours,
         policy=policy_of(settings),
     )
+
+
+class BroadcastConfig(msgspec.Struct, frozen=True):
+    quiet: QuietHours
+    rates: dict[str, float]
+    survey_delay: timedelta | None
+    """How long after a resolution the survey goes out; None when `RELAYDESK_SURVEY_DELAY=off`."""
+
+
+def load_broadcast_config(settings: Settings) -> BroadcastConfig:
+    """Quiet hours, per-channel rates and the survey delay as values; ConfigError naming the variable."""
+    start, end = (time.fromisoformat(part) for part in settings.quiet_hours.split("-"))
+    if settings.default_timezone not in zoneinfo.available_timezones():
+        raise ConfigError(f"{env_name('default_timezone')} is not a time zone: {settings.default_timezone!r}")
+    unknown = set(settings.broadcast_rates) - set(PUSH_CHANNELS)
+    if unknown or any(rate < 0 for rate in settings.broadcast_rates.values()):
+        raise ConfigError(f"{env_name('broadcast_rates')} takes messages per second (>= 0) for "
+                          f"{', '.join(PUSH_CHANNELS)}; got {sorted(settings.broadcast_rates.items())}")
+    delay = None if settings.survey_delay == "off" else _duration("survey_delay", settings.survey_delay)
+    return BroadcastConfig(QuietHours(start, end, settings.default_timezone), dict(settings.broadcast_rates), delay)

@@ -9,8 +9,9 @@ import asyncpg
 from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
-from contracts import ApplicationPreapproved, CallbackCommand, ConversationClosed
-from services.notifier import commands, store
+from contracts import ApplicationPreapproved, CallbackCommand, ConversationClosed, DeliveryReported
+from contracts.broadcasts import BroadcastCommand, ControlBroadcast, CreateBroadcast
+from services.notifier import broadcasts, commands, store, surveys
 from services.notifier.callbacks import application_category, follow_up_reason, preapproval_reason
 from services.notifier.config import CallbackConfig
 from services.notifier.store import NewTask
@@ -24,6 +25,8 @@ from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
 OUTBOX = OutboxTable("notifier_outbox", "notifier", pruned_with=(("notifier_commands", "applied_at"),))
 MARKS = web.AppKey("notifier_marks", PublishedMarks)
 CONFIG = web.AppKey("callback_config", CallbackConfig)
+SURVEY_DELAY = web.AppKey("survey_delay", object)
+"""How long after a resolution the survey goes out; None when surveys are off."""
 
 
 async def with_outbox(app: web.Application, work: Callable[[asyncpg.Connection, Outbox], Awaitable[None]]) -> None:
@@ -39,12 +42,16 @@ async def with_outbox(app: web.Application, work: Callable[[asyncpg.Connection, 
 
 
 async def on_resolved(app: web.Application, event: ConversationClosed, _: RabbitMessage) -> None:
-    """A resolved conversation in a category with a rule gets its follow-up call, once."""
+    """A resolved conversation gets its satisfaction survey and, in a category with a rule, its
+    follow-up call; each once."""
     due_at = follow_up_due(app[CONFIG].rules, event.category, event.resolved_at)
-    if due_at is None:
-        return
+    delay = app[SURVEY_DELAY]
 
     async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+        if delay is not None:
+            await surveys.plan(conn, event, delay)
+        if due_at is None:
+            return
         found = await store.customer_at(conn, event.channel.value, event.customer_address)
         await create(conn, NewTask(
             id=str(uuid.uuid4()), dedupe_key=f"resolved:{event.conversation_id}:{event.resolved_at.isoformat()}",
@@ -78,8 +85,20 @@ async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _:
     await with_outbox(app, work)
 
 
-async def on_command(app: web.Application, command: CallbackCommand, _: RabbitMessage) -> None:
+async def on_command(app: web.Application, command: CallbackCommand | BroadcastCommand, _: RabbitMessage) -> None:
     async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
-        await commands.apply(conn, command, outbox, app[CONFIG])
+        if not isinstance(command, CreateBroadcast | ControlBroadcast):
+            await commands.apply(conn, command, outbox, app[CONFIG])
+        elif not await store.claim_command(conn, command.command_id):
+            return  # a redelivery: applied already
+        elif isinstance(command, CreateBroadcast):
+            await broadcasts.create(conn, command)
+        elif refusal := await broadcasts.control(conn, command):
+            commands.reject(command, "", None, refusal, outbox)
 
     await with_outbox(app, work)
+
+
+async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
+    """Delivery reports of broadcast messages (replies' reports are the router's)."""
+    await broadcasts.record_delivery(app[POOL], report)

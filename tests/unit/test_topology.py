@@ -17,6 +17,7 @@ from contracts.topology import (
     NOTIFIER_RESOLUTIONS,
     NOTIFY_COMMAND_KEY,
     ROUTER_COMMANDS,
+    NOTIFIER_DELIVERY,
     ROUTER_DELIVERY,
     ROUTER_INBOUND,
     WECHAT_OUTBOUND,
@@ -80,9 +81,9 @@ def test_wechat_replies_have_a_durable_queue_of_their_own():
 
 
 @pytest.mark.parametrize("channel", list(Channel))
-def test_delivery_reports_of_every_channel_reach_only_the_router(channel):
+def test_delivery_reports_of_every_channel_reach_the_router_and_the_notifier(channel):
     matched = [queue for queue in DURABLE_QUEUES if topic_matches(queue.binding, delivery_key(channel))]
-    assert matched == [ROUTER_DELIVERY]
+    assert matched == [ROUTER_DELIVERY, NOTIFIER_DELIVERY]  # replies' reports, and broadcasts' reports
 
 
 def test_outbound_keys_differ_per_channel():
