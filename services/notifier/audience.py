@@ -1,8 +1,8 @@
 """The audience query (pure SQL building): one row per person, in recipient-key order.
 
 A person is a customer profile (all its linked contacts) or a contact no profile joins. Of a
-person's contacts, the one chosen is reachable first, then on a channel the broadcast has
-content for, then the most recently active. Rows come in key order after `$1`, so planning
+person's contacts, the one chosen is one we may reach with content for its channel, else one
+with content (skipped, with its reason), then the most recently active. Rows come in key order after `$1`, so planning
 can stop anywhere and resume from the last key it stored.
 """
 
@@ -16,7 +16,8 @@ LEFT JOIN customer_identities i ON i.channel = k.channel AND i.address = k.addre
 LEFT JOIN customers p ON p.id = i.customer_id
 CROSS JOIN LATERAL (SELECT COALESCE(i.customer_id::text, k.channel || ':' || k.address) AS key) r
 WHERE r.key > $1 AND k.channel = ANY($2::text[]) AND {condition}
-ORDER BY r.key, k.reachable DESC, (k.channel = ANY($3::text[])) DESC, k.last_inbound_at DESC NULLS LAST
+ORDER BY r.key, (k.reachable AND k.channel = ANY($3::text[])) DESC, (k.channel = ANY($3::text[])) DESC,
+         k.last_inbound_at DESC NULLS LAST
 """
 
 CONDITIONS = {

@@ -72,5 +72,11 @@ def load_broadcast_config(settings: Settings) -> BroadcastConfig:
     if unknown or any(rate < 0 for rate in settings.broadcast_rates.values()):
         raise ConfigError(f"{env_name('broadcast_rates')} takes messages per second (>= 0) for "
                           f"{', '.join(PUSH_CHANNELS)}; got {sorted(settings.broadcast_rates.items())}")
-    delay = None if settings.survey_delay == "off" else _duration("survey_delay", settings.survey_delay)
+    match settings.survey_delay.strip():
+        case "off":
+            delay = None
+        case "0" | "0s":
+            delay = timedelta(0)  # at once
+        case given:
+            delay = _duration("survey_delay", given)
     return BroadcastConfig(QuietHours(start, end, settings.default_timezone), dict(settings.broadcast_rates), delay)

@@ -105,3 +105,8 @@ def test_content_needs_a_channel_and_wechat_needs_something_to_say():
         msgspec.convert({}, Content)
     with pytest.raises(msgspec.ValidationError, match="text"):
         msgspec.convert({"wechat": {"url": "https://x"}}, Content)
+
+
+def test_an_empty_quiet_window_never_holds():
+    never = QuietHours(start=time(0, 0), end=time(0, 0))
+    assert all(reach.held_until(person("sms"), NOW + timedelta(hours=h), never) is None for h in range(24))
