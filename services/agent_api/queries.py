@@ -5,7 +5,7 @@ import uuid
 import asyncpg
 
 from services.agent_api.auth import Agent
-from services.agent_api.listing import ListQuery, encode_cursor, where
+from services.agent_api.listing import ListQuery, encode_cursor, select_page
 from shared.http import ApiError
 
 CONVERSATION_FIELDS = (
@@ -34,14 +34,12 @@ async def agent_status(pool: asyncpg.Pool, agent_id: str) -> tuple[str, int]:
 
 async def list_conversations(pool: asyncpg.Pool, query: ListQuery, agent: Agent) -> tuple[list[dict], str | None]:
     """One page of the conversations the caller may see, newest first, and the next page's cursor."""
-    condition, args = where(query, uuid.UUID(agent.id), agent.is_supervisor)
+    selected, args = select_page(query, uuid.UUID(agent.id), agent.is_supervisor)
     # The page first, then its contacts, profiles and tags: joined over the whole table, the
     # planner sizes a Memoize cache per join for 100k rows and sets it up on every call (~1 ms).
     # The inner join drops nothing: every conversation's contact exists (foreign key).
     rows = await pool.fetch(
-        f"SELECT {CONVERSATION_FIELDS} FROM (SELECT * FROM conversations c WHERE {condition}"
-        f" ORDER BY c.created_at DESC, c.id DESC LIMIT {query.limit + 1}) c{CONVERSATION_JOINS}"
-        " ORDER BY c.created_at DESC, c.id DESC",
+        f"SELECT {CONVERSATION_FIELDS} FROM ({selected}) c{CONVERSATION_JOINS} ORDER BY c.created_at DESC, c.id DESC",
         *args,
     )
     page = [dict(row) for row in rows[: query.limit]]

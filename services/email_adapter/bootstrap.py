@@ -6,12 +6,12 @@ import logging
 from functools import partial
 
 from aiohttp import web
-from aiosmtpd.smtp import SMTP
 
 from contracts import OutboundMessage
 from contracts.topology import EMAIL_OUTBOUND
 from services.email_adapter.mailbox import MailboxPoller
 from services.email_adapter.outbound import Sender
+from services.email_adapter.receive import SpoolingSMTP
 from services.email_adapter.smtp import InboundDoor, door_options
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
@@ -32,14 +32,16 @@ def build(settings: Settings) -> web.Application:
         door = InboundDoor(app[BROKER], app[POOL], settings.email_addresses)
         options = door_options(settings)
         server = await asyncio.get_running_loop().create_server(
-            lambda: SMTP(door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk",
+            lambda: SpoolingSMTP(door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk",
                          **options),
             settings.host,
             settings.email_smtp_port,
         )
         poller = None
         if settings.email_imap_url:
-            poller = asyncio.create_task(MailboxPoller(door, settings.email_imap_url, settings.email_imap_interval).run())
+            reader = MailboxPoller(door, settings.email_imap_url, settings.email_imap_interval,
+                                   settings.email_imap_idle_renewal)
+            poller = asyncio.create_task(reader.run())
         yield
         if poller:
             poller.cancel()

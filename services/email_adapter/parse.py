@@ -2,13 +2,16 @@
 
 import hashlib
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesFeedParser
+from typing import IO
 
 import msgspec
 
+from services.email_adapter.bodies import Bodies
 from services.email_adapter.classify_mail import is_auto_generated
 from services.email_adapter.dsn import Dsn, parse_dsn
 from services.email_adapter.headers import addresses, header_date, header_text, message_ids, raw_header, raw_headers
@@ -24,6 +27,7 @@ MAX_PARTS = 1000
 MAX_MULTIPARTS = 50
 """Mentions of "boundary" (an upper bound on nesting): the parser checks every line against each open level."""
 FEED_CHUNK = 64 * 1024
+COUNT_CHUNK = 1024 * 1024
 SYNTHETIC_ID_DOMAIN = "synthetic.relaydesk.invalid"
 _HEADER_LINE = re.compile(rb"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")
 """How the standard library's feedparser tells a header line (field, continuation, mbox "From ") from the body."""
@@ -66,20 +70,23 @@ class ParsedMail(msgspec.Struct, frozen=True):
 
 
 def parse_mail(
-    raw: bytes,
+    raw: bytes | IO[bytes],
     max_header_bytes: int = MAX_HEADER_BYTES,
     max_headers: int = MAX_HEADERS,
     return_path: str | None = None,
+    bodies: Bodies | None = None,
 ) -> ParsedMail:
     """`raw` parsed; raises only `MailRefused`: header bombs, MIME too costly to parse or that the stdlib cannot.
 
-    `return_path` is the envelope sender a final MTA records as Return-Path (`""` for bounces and
-    auto-replies); it is read as the first header without copying `raw` to prepend it.
+    `raw` is the mail, or a file holding it that is read a piece at a time. `return_path` is the
+    envelope sender a final MTA records as Return-Path (`""` for bounces and auto-replies); it is
+    read as the first header without copying `raw` to prepend it. With `bodies`, base64 bodies
+    are decoded into its files instead of being held (see bodies.py).
     """
-    _check_headers(raw, max_header_bytes, max_headers)
+    _check_headers(_prefix(raw, max_header_bytes), max_header_bytes, max_headers)
     _check_structure(raw)
     try:
-        return _read(raw, _message(raw, return_path))
+        return _read(raw, _message(raw, return_path, bodies))
     except RecursionError:  # message/* parts nested hundreds deep, in parsing or in writing one back out
         raise MailRefused(554, "5.6.0 Message parts nested too deep") from None
     except (IndexError, TypeError, ValueError, LookupError, MessageError) as exc:
@@ -87,7 +94,7 @@ def parse_mail(
         raise MailRefused(554, f"5.6.0 Unreadable MIME structure ({type(exc).__name__})") from exc
 
 
-def _read(raw: bytes, msg: EmailMessage) -> ParsedMail:
+def _read(raw: bytes | IO[bytes], msg: EmailMessage) -> ParsedMail:
     subject = header_text(msg, "Subject")
     sender = addresses(raw_headers(msg, "From") or raw_headers(msg, "Sender"))
     text, attachments = read_parts(msg)
@@ -95,7 +102,7 @@ def _read(raw: bytes, msg: EmailMessage) -> ParsedMail:
     ids = message_ids(raw_header(msg, "Message-ID"))
     token = _TOKEN.search(subject)
     return ParsedMail(
-        message_id=ids[0] if ids else f"{hashlib.sha256(raw).hexdigest()[:40]}@{SYNTHETIC_ID_DOMAIN}",
+        message_id=ids[0] if ids else f"{_digest(raw)[:40]}@{SYNTHETIC_ID_DOMAIN}",
         from_address=sender[0][1] if sender else "",
         from_name=sender[0][0] if sender else "",
         to=tuple(address for _name, address in addresses(raw_headers(msg, "To"))),
@@ -121,24 +128,52 @@ def _check_headers(raw: bytes, max_bytes: int, max_count: int) -> None:
         raise MailRefused(552, f"5.3.4 Message header has more than {max_count} fields")
 
 
-def _check_structure(raw: bytes) -> None:
-    if raw.count(b"\n--") > MAX_PARTS:
+def _check_structure(raw: bytes | IO[bytes]) -> None:
+    parts = multiparts = 0
+    seen = b""  # the end of the previous slice, for words that straddle two
+    for chunk in _chunks(raw, COUNT_CHUNK):
+        # Lower-cased a slice at a time rather than as a full copy; neither word can overlap itself,
+        # so what lies wholly in `seen` was counted with the previous slice.
+        window = seen + chunk.lower()
+        parts += window.count(b"\n--") - seen.count(b"\n--")
+        multiparts += window.count(b"boundary") - seen.count(b"boundary")
+        seen = window[-len(b"boundary") + 1:]
+    if parts > MAX_PARTS:
         raise MailRefused(554, f"5.6.0 More than {MAX_PARTS} MIME parts")
-    if _count_any_case(raw, b"boundary") > MAX_MULTIPARTS:
+    if multiparts > MAX_MULTIPARTS:
         raise MailRefused(554, f"5.6.0 More than {MAX_MULTIPARTS} multipart sections")
 
 
-def _count_any_case(raw: bytes, word: bytes, chunk: int = 1 << 20) -> int:
-    """Occurrences of lower-case `word` in any case, lower-casing a slice at a time rather than a full copy."""
-    overlap = len(word) - 1
-    return sum(raw[start:start + chunk + overlap].lower().count(word) for start in range(0, len(raw), chunk))
-
-
-def _message(raw: bytes, return_path: str | None = None) -> EmailMessage:
-    parser = BytesFeedParser(policy=PARSE_POLICY)
+def _message(raw: bytes | IO[bytes], return_path: str | None, bodies: Bodies | None) -> EmailMessage:
+    parser = BytesFeedParser(policy=PARSE_POLICY) if bodies is None else bodies.parser(PARSE_POLICY)
     if return_path is not None:
         parser.feed(b"Return-Path: <%s>\r\n" % return_path.encode("utf-8", "replace"))
-    for start in range(0, len(raw), FEED_CHUNK):
+    for chunk in _chunks(raw, FEED_CHUNK):
         # In slices: parsebytes() would first decode the whole mail into a full-size string and a StringIO.
-        parser.feed(raw[start:start + FEED_CHUNK])
-    return parser.close()
+        parser.feed(chunk)
+    msg = parser.close()
+    if bodies is not None:
+        bodies.finish()
+    return msg
+
+
+def _chunks(raw: bytes | IO[bytes], size: int) -> Iterator[bytes]:
+    """The mail a slice at a time, from memory or from its file."""
+    if isinstance(raw, bytes):
+        yield from (raw[start:start + size] for start in range(0, len(raw), size))
+        return
+    raw.seek(0)
+    while chunk := raw.read(size):
+        yield chunk
+
+
+def _prefix(raw: bytes | IO[bytes], max_header_bytes: int) -> bytes:
+    """As much of the mail as the header checks look at: a spooled mail is not read whole for them."""
+    return raw if isinstance(raw, bytes) else next(_chunks(raw, max_header_bytes + FEED_CHUNK), b"")
+
+
+def _digest(raw: bytes | IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks(raw, COUNT_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()

@@ -1,19 +1,44 @@
 """A mail's readable text and its attachments (pure), from a MIME tree walked at most MAX_DEPTH deep."""
 
-import binascii
+import functools
 import re
 from email import policy
 from email.feedparser import FeedParser
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import Message
+from typing import IO
 
 import msgspec
 
+from services.email_adapter.bodies import SpooledPart, lenient_base64
 from services.email_adapter.charsets import decode_bytes
 from services.email_adapter.headers import header_param, header_text, message_ids, raw_header, safe_filename
 from services.email_adapter.html_text import html_to_text
 
-PARSE_POLICY = policy.default
-"""As PROTOCOLS.md says; headers are read raw here, and compat32 reads the corpus the same ~5x faster."""
+REMEMBERED_HEADERS = 512
+REMEMBERED_LENGTH = 1000
+"""Longer values are parsed every time: a remembered parse tree of a hostile header would outlive its mail."""
+
+
+class _ParsedOnce(HeaderRegistry):
+    """policy.default's header classes, each (name, value) parsed once.
+
+    The feedparser alone asks for every part's Content-Type six times, and policy.default parses
+    the value anew each time; the header objects are immutable, so one parse can serve them all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._remembered = functools.lru_cache(maxsize=REMEMBERED_HEADERS)(super().__call__)
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if len(value) > REMEMBERED_LENGTH:
+            return super().__call__(name, value)
+        return self._remembered(name, value)
+
+
+PARSE_POLICY = policy.default.clone(header_factory=_ParsedOnce())
+"""policy.default as PROTOCOLS.md says, parsing each header value once; headers are mostly read raw here."""
 MAX_DEPTH = 20
 """Real mail nests three or four levels; anything deeper is left unread rather than refused."""
 BODY_TYPES = ("text/plain", "text/html")
@@ -26,13 +51,17 @@ _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9._
 
 
 class MailAttachment(msgspec.Struct, frozen=True):
-    """A file that came with a mail, decoded; inline images carry the `content_id` the HTML cites."""
+    """A file that came with a mail, decoded; inline images carry the `content_id` the HTML cites.
+
+    A large mail's files are not held in memory: `data` is empty and `decoded` is the file it was decoded to.
+    """
 
     filename: str
     content_type: str
     size: int
     content_id: str | None
     data: bytes
+    decoded: IO[bytes] | None = None
 
 
 def read_parts(msg: Message) -> tuple[str, tuple[MailAttachment, ...]]:
@@ -72,9 +101,13 @@ def _walk(part: Message, depth: int, readable: bool, texts: list[str], files: li
         if readable:
             texts.append(body_text(part, content_type))
     elif content_type not in SIGNATURE_TYPES:
-        data = payload_bytes(part)
         content_id = message_ids(raw_header(part, "Content-ID"))
-        files.append(MailAttachment(filename, content_type, len(data), content_id[0] if content_id else None, data))
+        cid = content_id[0] if content_id else None
+        if isinstance(part, SpooledPart) and part.decoded is not None:
+            files.append(MailAttachment(filename, content_type, part.decoded.seek(0, 2), cid, b"", part.decoded))
+        else:
+            data = payload_bytes(part)
+            files.append(MailAttachment(filename, content_type, len(data), cid, data))
 
 
 def _preferred(children: list[Message]) -> Message | None:
@@ -98,13 +131,19 @@ def body_text(part: Message, content_type: str) -> str:
 
 def payload_bytes(part: Message) -> bytes:
     """The decoded payload; base64 straight from the parsed text, without get_payload's extra copies."""
+    if isinstance(part, SpooledPart) and part.decoded is not None:
+        part.decoded.seek(0)
+        return part.decoded.read()
     if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
         try:
-            return binascii.a2b_base64(part.get_payload())
-        except (ValueError, TypeError):
-            # Bad padding or 8-bit bytes (for which get_payload() looks up the charset parameter and
-            # can itself raise): the stdlib's lenient decoder below.
-            pass
+            # 8-bit bytes come back decoded with the charset parameter, which can fail: bytes that
+            # are not ASCII are not base64 either, and the stdlib's lenient decoder below takes them.
+            payload = part.get_payload()
+        except (ValueError, LookupError):
+            payload = None
+        if isinstance(payload, str):
+            # Decoded as a diverted body is (bodies.py); get_payload(decode=True) would hand bad base64 back raw.
+            return lenient_base64(payload)
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 

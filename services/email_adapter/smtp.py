@@ -9,8 +9,8 @@ sending MTA retries, and a retry stores and publishes nothing twice (ids are the
 import hmac
 import logging
 import ssl
-import uuid
 from datetime import UTC, datetime
+from typing import IO
 
 import asyncpg
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -18,8 +18,11 @@ from faststream.rabbit import RabbitBroker
 
 from contracts import Channel, DeliveryReported, DeliveryStatus
 from contracts.topology import delivery_key, inbound_key
+from services.email_adapter.bodies import Bodies
 from services.email_adapter.normalize import accepts, normalize
 from services.email_adapter.parse import MailRefused, ParsedMail, parse_mail
+from services.email_adapter.receive import SPOOL_MEMORY, SpooledEnvelope
+from services.email_adapter.store import store_mail
 from shared.broker import publish
 from shared.config import Settings
 from shared.db import UNAVAILABLE
@@ -39,52 +42,33 @@ class InboundDoor:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
-        try:
-            # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
-            mail = parse_mail(raw, return_path=envelope.mail_from or "")
-        except MailRefused as exc:
-            log.warning("mail refused: %s", exc.reason)
-            return exc.reply
-        try:
-            await self.take(mail, raw)
-        except (*UNAVAILABLE, ConnectionError) as exc:
-            log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
-            return "451 4.3.0 Temporarily unable to accept the message; try again later"
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: SpooledEnvelope) -> str:
+        with Bodies() as bodies:
+            # A mail small enough to hold is read whole; a larger one is parsed and stored from its
+            # file, its base64 bodies decoded to files of their own (never held whole, see bodies.py).
+            held = envelope.spool.tell() <= SPOOL_MEMORY
+            raw: bytes | IO[bytes] = _read_back(envelope.spool) if held else envelope.spool
+            try:
+                # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
+                mail = parse_mail(raw, return_path=envelope.mail_from or "", bodies=None if held else bodies)
+            except MailRefused as exc:
+                log.warning("mail refused: %s", exc.reason)
+                return exc.reply
+            try:
+                await self.take(mail, raw)
+            except (*UNAVAILABLE, ConnectionError) as exc:
+                log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
+                return "451 4.3.0 Temporarily unable to accept the message; try again later"
         return "250 2.0.0 OK: queued"
 
-    async def take(self, mail: ParsedMail, raw: bytes) -> None:
+    async def take(self, mail: ParsedMail, raw: bytes | IO[bytes]) -> None:
         """Keep the original and its files, then publish the message (or the bounce it reports)."""
-        attachment_ids = await self._store(mail, raw)
+        attachment_ids = await store_mail(self.pool, mail, raw)
         if mail.dsn is not None:
             await self._bounce(mail)
             return
         message = normalize(mail, attachment_ids, datetime.now(UTC))
         await publish(self.broker, message, inbound_key(Channel.EMAIL), message_id=message.message_id)
-
-    async def _store(self, mail: ParsedMail, raw: bytes) -> list[str]:
-        """Store once per Message-ID; a retried mail gets the attachment ids it got the first time."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                "INSERT INTO email_messages (message_id, from_address, subject, references_ids, raw)"
-                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
-                mail.message_id, mail.from_address, mail.subject, [*mail.references, *mail.in_reply_to[:1]], raw,
-            )
-            if not inserted:
-                rows = await conn.fetch(
-                    "SELECT id FROM email_attachments WHERE message_id = $1 ORDER BY position", mail.message_id
-                )
-                return [str(r["id"]) for r in rows]
-            ids = [uuid.uuid4() for _ in mail.attachments]
-            if ids:
-                await conn.executemany(
-                    "INSERT INTO email_attachments (id, message_id, position, filename, content_type, size, content_id,"
-                    " data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    [(i, mail.message_id, n, a.filename, a.content_type, a.size, a.content_id, a.data)
-                     for n, (i, a) in enumerate(zip(ids, mail.attachments, strict=True))],
-                )
-            return [str(i) for i in ids]
 
     async def _bounce(self, mail: ParsedMail) -> None:
         """A DSN about a mail we sent: the reply it names is marked failed (nothing else happens)."""
@@ -100,6 +84,11 @@ class InboundDoor:
             reason="bounced", detail=f"{dsn.status} {dsn.diagnostic}"[:500],
         )
         await publish(self.broker, report, delivery_key(Channel.EMAIL), message_id=f"{sent}:bounced")
+
+
+def _read_back(spool: IO[bytes]) -> bytes:
+    spool.seek(0)
+    return spool.read()
 
 
 class SharedSecret:

@@ -126,8 +126,8 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
 
     async def seeded() -> tuple[str, str]:
         """A callback the notifier would have assigned to the owner, not yet claimed, and a broadcast due
-        tomorrow (written here: no
-        notifier runs in this test, so its commands are checked and accepted, never applied)."""
+        tomorrow (written here: no notifier runs in this test, so its commands are only checked and
+        accepted, never applied)."""
         conn = await env.db()
         try:
             callback_id = uuid.uuid4()
