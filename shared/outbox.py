@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 from faststream.rabbit import RabbitBroker
 
+from contracts.topology import agent_event_key
 from shared.broker import publish_encoded
 from shared.db import UNAVAILABLE
 from shared.logs import message_id_var
@@ -22,6 +23,8 @@ from shared.metrics import PUBLISHED
 log = logging.getLogger("relaydesk.outbox")
 _encoder = msgspec.json.Encoder()
 
+STREAM_PREFIX = agent_event_key("")
+"""Routing keys of agents' and supervisors' streams (`assignment.<agent>`, `assignment.supervisors`)."""
 SWEEP_GRACE_SECONDS = 5
 SWEEP_BATCH = 500
 PRUNE_INTERVAL = 60.0
@@ -63,6 +66,12 @@ class Outbox:
         """Insert the events, tagged with the message being handled so logs can follow it."""
         if not self.pending:
             return []
+        if streams := sorted({e.routing_key for e in self.pending if e.routing_key.startswith(STREAM_PREFIX)}):
+            # Events for one agent's stream commit in id order: a later transaction waits here for an
+            # earlier one, so a client resuming `?after=<id>` never skips an id that committed late.
+            # Sorted keys, so two transactions never wait for each other.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest($1::text[]) AS k",
+                               streams)
         correlation_id = message_id_var.get()
         rows = await conn.fetch(
             f"INSERT INTO {self.table.name} (routing_key, payload, agent_id, correlation_id)"
