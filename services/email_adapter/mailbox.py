@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH
 
-from services.email_adapter.parse import MailRefused, parse_mail
+from services.email_adapter.parse import MailRefused
 from services.email_adapter.smtp import InboundDoor
 
 T = TypeVar("T")
@@ -119,7 +119,7 @@ class MailboxPoller:
             if fetched.result != "OK" or raw is None:
                 raise ConnectionError(f"fetch of UID {uid} failed")
             try:
-                await self.door.take(parse_mail(raw), raw)
+                await self.door.receive(raw)
             except MailRefused as exc:
                 log.warning("mailbox mail UID %d refused (%s); marked processed", uid, exc.reason)
             await self._unless_lost(client.uid("store", str(uid), "+FLAGS", f"({PROCESSED})"))

@@ -43,23 +43,27 @@ class InboundDoor:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SpooledEnvelope) -> str:
-        with Bodies() as bodies:
-            # A mail small enough to hold is read whole; a larger one is parsed and stored from its
-            # file, its base64 bodies decoded to files of their own (never held whole, see bodies.py).
-            held = envelope.spool.tell() <= SPOOL_MEMORY
-            raw: bytes | IO[bytes] = _read_back(envelope.spool) if held else envelope.spool
-            try:
-                # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
-                mail = parse_mail(raw, return_path=envelope.mail_from or "", bodies=None if held else bodies)
-            except MailRefused as exc:
-                log.warning("mail refused: %s", exc.reason)
-                return exc.reply
-            try:
-                await self.take(mail, raw)
-            except (*UNAVAILABLE, ConnectionError) as exc:
-                log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
-                return "451 4.3.0 Temporarily unable to accept the message; try again later"
+        spool = envelope.spool
+        try:
+            # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
+            await self.receive(_read_back(spool) if spool.tell() <= SPOOL_MEMORY else spool, envelope.mail_from or "")
+        except MailRefused as exc:
+            log.warning("mail refused: %s", exc.reason)
+            return exc.reply
+        except (*UNAVAILABLE, ConnectionError) as exc:
+            log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
+            return "451 4.3.0 Temporarily unable to accept the message; try again later"
         return "250 2.0.0 OK: queued"
+
+    async def receive(self, raw: bytes | IO[bytes], return_path: str | None = None) -> None:
+        """Parse, keep and publish one mail; raises MailRefused for one not to be taken.
+
+        `raw` is the mail, or the file it was spooled to. A mail over SPOOL_MEMORY has its base64
+        bodies decoded to files of their own rather than held (bodies.py), and is stored from them.
+        """
+        with Bodies() as bodies:
+            large = (len(raw) if isinstance(raw, bytes) else raw.seek(0, 2)) > SPOOL_MEMORY
+            await self.take(parse_mail(raw, return_path=return_path, bodies=bodies if large else None), raw)
 
     async def take(self, mail: ParsedMail, raw: bytes | IO[bytes]) -> None:
         """Keep the original and its files, then publish the message (or the bounce it reports)."""
