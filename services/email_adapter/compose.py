@@ -56,15 +56,8 @@ def compose(
 ) -> EmailMessage:
     """The reply: From and Reply-To the support address, Message-ID stable per reply (a resend
     is the same mail), In-Reply-To and References to the customer's mail, text and HTML parts."""
-    name, address = parseaddr(sender)
-    domain = address.rpartition("@")[2] or "localhost"
-    mail = EmailMessage()
-    mail["From"] = Address(name, addr_spec=address) if name else address
-    mail["Reply-To"] = address
-    mail["To"] = to
-    mail["Subject"] = reply_subject(thread, conversation_id)
-    mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = f"<rd-{message_id}@{domain}>"
+    mail = _addressed(sender, to, reply_subject(thread, conversation_id), message_id)
+    mail["Reply-To"] = parseaddr(sender)[1]
     if thread:
         mail["In-Reply-To"] = f"<{thread.message_id}>"
         mail["References"] = " ".join(f"<{i}>" for i in references(thread))
@@ -82,6 +75,18 @@ def compose_broadcast(
 ) -> EmailMessage:
     """A broadcast: no thread, marked bulk (so out-of-office replies stay away), with RFC 8058
     one-click List-Unsubscribe when the notifier gave a link."""
+    mail = _addressed(sender, to, subject, message_id)
+    mail["Precedence"] = "bulk"
+    if unsubscribe_url:
+        mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail.set_content(text, cte="quoted-printable")
+    mail.add_alternative(html_body or _paragraphs(text), subtype="html", cte="quoted-printable")
+    return mail
+
+
+def _addressed(sender: str, to: str, subject: str, message_id: str) -> EmailMessage:
+    """A mail from the support address with its subject, date and a Message-ID stable per message."""
     name, address = parseaddr(sender)
     domain = address.rpartition("@")[2] or "localhost"
     mail = EmailMessage()
@@ -90,12 +95,6 @@ def compose_broadcast(
     mail["Subject"] = subject
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = f"<rd-{message_id}@{domain}>"
-    mail["Precedence"] = "bulk"
-    if unsubscribe_url:
-        mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    mail.set_content(text, cte="quoted-printable")
-    mail.add_alternative(html_body or _paragraphs(text), subtype="html", cte="quoted-printable")
     return mail
 
 

@@ -5,7 +5,15 @@ from email.parser import BytesParser
 
 import pytest
 
-from services.email_adapter.compose import MAX_REFERENCES, File, Thread, compose, reply_subject, smtp_message_id
+from services.email_adapter.compose import (
+    MAX_REFERENCES,
+    File,
+    Thread,
+    compose,
+    compose_broadcast,
+    reply_subject,
+    smtp_message_id,
+)
 
 pytestmark = pytest.mark.unit
 CONVERSATION = "1a2b3c4d-0000-4000-8000-000000000000"
@@ -45,3 +53,17 @@ def test_the_same_reply_always_has_the_same_message_id_and_long_threads_are_trim
                                                              thread))
     ids = first["References"].split()
     assert len(ids) == MAX_REFERENCES and ids[0] == "<m0@x>" and ids[-1] == "<last@x>"
+
+
+def test_a_broadcast_mail_is_bulk_with_one_click_unsubscribe_and_no_thread():
+    mail = compose_broadcast("Wallet <support@wallet.example>", "li@example.com", "手续费调整 / Fee change",
+                             "Fees change on 1 December.", "<p>Fees <b>change</b></p>", "m-1",
+                             "https://n.example/unsubscribe/tok")
+    parsed = roundtrip(mail)
+    assert (parsed["Subject"], parsed["Precedence"]) == ("手续费调整 / Fee change", "bulk")
+    assert parsed["List-Unsubscribe"] == "<https://n.example/unsubscribe/tok>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["In-Reply-To"] is None and parsed["Message-ID"] == "<rd-m-1@wallet.example>"
+    assert parsed.get_body(("html",)).get_content() == "<p>Fees <b>change</b></p>\n"
+    plain = compose_broadcast("support@wallet.example", "li@example.com", "s", "t", "", "m-2", "")
+    assert plain["List-Unsubscribe"] is None and "<p>t</p>" in plain.get_body(("html",)).get_content()
