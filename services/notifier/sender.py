@@ -9,7 +9,6 @@ which the channel adapter delivers once.
 import asyncio
 import logging
 import time
-import uuid
 from datetime import UTC, datetime
 
 import asyncpg
@@ -27,7 +26,7 @@ log = logging.getLogger("relaydesk.notifier.sender")
 TICK = 0.2
 UNTHROTTLED_BATCH = 500
 CLAIM = """
-SELECT r.broadcast_id::text AS broadcast_id, r.recipient_key, r.channel, r.address, r.account,
+SELECT r.broadcast_id::text AS broadcast_id, r.recipient_key, r.message_id, r.channel, r.address, r.account,
        r.customer_id::text AS customer_id, r.unsubscribe_token, b.content::text AS content,
        k.reachable, k.last_inbound_at, COALESCE(NULLIF(p.timezone, ''), '') AS timezone
 FROM broadcast_recipients r
@@ -38,6 +37,14 @@ WHERE r.channel = $1 AND r.state = 'queued' AND b.state IN ('planning', 'sending
   AND (r.not_before IS NULL OR r.not_before <= now())
 ORDER BY r.broadcast_id, r.recipient_key LIMIT $2
 """
+# Keyed by the unique message id: keyed by (broadcast, recipient), a generic plan picks the partial
+# index of the broadcast's queued rows and scans them all for each row, quadratic in the audience.
+MARK_SENT = ("UPDATE broadcast_recipients SET state = 'sent', updated_at = now()"
+             " WHERE message_id = ANY($1::uuid[]) AND state = 'queued'")
+MARK_SKIPPED = ("UPDATE broadcast_recipients SET state = 'skipped', reason = $2, updated_at = now()"
+                " WHERE message_id = $1 AND state = 'queued'")
+MARK_HELD = ("UPDATE broadcast_recipients SET not_before = $2, updated_at = now()"
+             " WHERE message_id = $1 AND state = 'queued'")
 
 
 class Sender:
@@ -59,26 +66,19 @@ class Sender:
             recipient = Recipient(row["recipient_key"], channel, row["address"], row["account"], row["customer_id"],
                                   row["reachable"] is not False, row["last_inbound_at"], row["timezone"])
             content = self._content(row["broadcast_id"], row["content"])
-            key = (uuid.UUID(row["broadcast_id"]), row["recipient_key"])
             if reason := reach.skip_reason(recipient, content, now):  # opted out since planning
-                skipped.append((*key, reason))
+                skipped.append((row["message_id"], reason))
             elif until := reach.held_until(recipient, now, self.quiet):
-                held.append((*key, until))
+                held.append((row["message_id"], until))
             else:
                 url = f"{self.public_url}/unsubscribe/{row['unsubscribe_token']}" if row["unsubscribe_token"] else ""
                 outgoing.append(reach.message(row["broadcast_id"], recipient, content, now, url))
-                sent.append(key)
+                sent.append(row["message_id"])
         await asyncio.gather(*(self._publish(message) for message in outgoing))
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.executemany(
-                "UPDATE broadcast_recipients SET state = 'sent', updated_at = now()"
-                " WHERE broadcast_id = $1 AND recipient_key = $2 AND state = 'queued'", sent)
-            await conn.executemany(
-                "UPDATE broadcast_recipients SET state = 'skipped', reason = $3, updated_at = now()"
-                " WHERE broadcast_id = $1 AND recipient_key = $2 AND state = 'queued'", skipped)
-            await conn.executemany(
-                "UPDATE broadcast_recipients SET not_before = $3, updated_at = now()"
-                " WHERE broadcast_id = $1 AND recipient_key = $2 AND state = 'queued'", held)
+            await conn.execute(MARK_SENT, sent)
+            await conn.executemany(MARK_SKIPPED, skipped)
+            await conn.executemany(MARK_HELD, held)
         return len(rows)
 
     async def _publish(self, message) -> None:
