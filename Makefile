@@ -43,6 +43,8 @@ bench: setup
 	$(PY) bench/email_ingest.py
 	$(PY) bench/classify.py
 	$(PY) bench/routing_sim.py
+	$(PY) bench/agent_api.py
+	$(PY) bench/broadcast.py
 
 schemas: venv
 	$(VENV)/bin/relaydesk schemas
