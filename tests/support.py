@@ -148,9 +148,13 @@ class AgentClient:
             return response.status, await response.json()
 
     async def go_online(self) -> None:
-        status, _ = await self.request("PUT", "/v1/me/status", {"status": "online"})
+        await self.set_status("online")
+
+    async def set_status(self, wanted: str) -> None:
+        """Choose a status and wait until the router has applied it."""
+        status, _ = await self.request("PUT", "/v1/me/status", {"status": wanted})
         assert status == 202
-        await wait_until(lambda: self._status_is("online"), what="agent online")
+        await wait_until(lambda: self._status_is(wanted), what=f"agent {wanted}")
 
     async def _status_is(self, status: str) -> bool:
         return (await self.request("GET", "/v1/me"))[1]["status"] == status
@@ -234,6 +238,8 @@ class People:
             await agent.connect()
         if online:
             await agent.go_online()
+        elif stream and fields.get("role", "agent") == "agent":
+            await agent.set_status("offline")  # an open stream would bring an agent online by itself
         return agent
 
     async def visitor(self, name: str = "") -> Visitor:

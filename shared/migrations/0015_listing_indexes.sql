@@ -36,3 +36,7 @@ CREATE INDEX conversation_agents_listing
 -- history join conversations on the channel address, which no index covered (partial ones
 -- aside), so each look-up read the whole table (~15-30 ms at 100k conversations).
 CREATE INDEX conversations_customer ON conversations (channel, customer_address, created_at DESC, id DESC);
+
+-- conversations_listing (0011) serves created_at ranges as well: the older single-column index
+-- only cost every insert a second write.
+DROP INDEX conversations_created;

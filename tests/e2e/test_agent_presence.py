@@ -111,7 +111,8 @@ async def test_streams_on_two_replicas_count_together_and_a_killed_replica_lets_
 
 async def test_supervisors_watch_the_stream_without_going_online(env, replicas, people):
     supervisor = await people.agent(role="supervisor", online=False)
-    agent = await people.agent(online=False)
+    agent = await people.agent(online=False, stream=False)
+    await agent.connect()  # no status chosen: the stream alone brings the agent online
     await has(env, agent.id, status="online", replicas=1)  # reported after the supervisor's stream opened
     assert (await presence(env, supervisor.id))["status"] in (None, "offline")
     assert (await presence(env, supervisor.id))["replicas"] == 0

@@ -200,7 +200,7 @@ async def test_an_empty_range_reports_zeros_not_errors(conn):
 
 
 @pytest.mark.parametrize("table, predicate, index", [
-    ("conversations", stats.CREATED, "conversations_created"),
+    ("conversations", stats.CREATED, "conversations_listing"),
     ("conversations", "status = 'resolved' AND resolved_at >= $1 AND resolved_at < $2", "conversations_resolved"),
     ("csat_responses", "answered_at >= $1 AND answered_at < $2", "csat_responses_answered"),
     ("sla_breaches", "breached_at >= $1 AND breached_at < $2", "sla_breaches_breached"),
