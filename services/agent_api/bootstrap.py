@@ -29,7 +29,9 @@ SERVICE = "agent_api"
 
 def build(settings: Settings) -> web.Application:
     broker = make_broker(settings)
-    app = base_app(SERVICE, settings, broker, database=True)
+    # 8 MiB: a broadcast may name up to 100,000 customer ids; other bodies are bounded by their Structs,
+    # and file uploads are streamed with their own limit.
+    app = base_app(SERVICE, settings, broker, database=True, max_body=8 * 1024**2)
     app.middlewares.append(authenticate)
     install_rate_limits(app)
     add_routes(app)

@@ -114,6 +114,11 @@ async def test_only_supervisors_broadcast_and_bad_requests_are_refused(env, syst
                 {**body, "content": {"sms": {"text": ""}}}, {**body, "send_at": "tomorrow"}]:
         status, answer = await supervisor.request("POST", "/v1/broadcasts", bad)
         assert (status, answer["error"]["code"]) == (422, "invalid_request"), bad
+    listed = {**body, "audience": {"kind": "customers", "customer_ids": [f"W-{n:08d}" for n in range(100_000)]}}
+    status, answer = await supervisor.request("POST", "/v1/broadcasts", listed)  # a 1.5 MB list is fine
+    assert status == 202, answer
+    too_many = {**body, "audience": {"kind": "customers", "customer_ids": ["W"] * 100_001}}
+    assert (await supervisor.request("POST", "/v1/broadcasts", too_many))[0] == 422
     assert (await supervisor.request("GET", f"/v1/broadcasts/{uuid.uuid4()}"))[0] == 404
     assert (await supervisor.request("POST", f"/v1/broadcasts/{uuid.uuid4()}/cancel"))[0] == 404
 
