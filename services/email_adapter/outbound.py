@@ -51,17 +51,21 @@ class Sender:
             )
         await self._report(message, DeliveryStatus.SENT)
 
-    @staticmethod
-    async def _files(conn: asyncpg.Connection, message: OutboundMessage) -> tuple[tuple[File, ...], list[str]]:
-        """Attachments we hold (by `email-attachment:` id) go along; anything else goes as a link."""
+    async def _files(self, conn: asyncpg.Connection, message: OutboundMessage) -> tuple[tuple[File, ...], list[str]]:
+        """Attachments we hold go along: a customer's (`email-attachment:` id) and what agents uploaded
+        (the agent API's file links, read from its `files` table); anything else goes as a link."""
         files, links = [], []
+        uploaded = f"{self.settings.agent_api_public_url}/files/"
         for attachment in message.attachments:
-            ref = attachment.ref.removeprefix(ATTACHMENT_PREFIX)
-            row = None
+            ref, row = attachment.ref.removeprefix(ATTACHMENT_PREFIX), None
             if ref != attachment.ref:
                 with contextlib.suppress(ValueError):
                     row = await conn.fetchrow("SELECT filename, content_type, data FROM email_attachments"
                                               " WHERE id = $1", uuid.UUID(ref))
+            elif attachment.ref.startswith(uploaded):
+                key = attachment.ref.removeprefix(uploaded).split("/", 1)[0]
+                row = await conn.fetchrow("SELECT name AS filename, content_type, body AS data FROM files"
+                                          " WHERE key = $1", key)
             if row:
                 files.append(File(attachment.name or row["filename"], row["content_type"], row["data"]))
             else:

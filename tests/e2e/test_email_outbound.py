@@ -112,14 +112,25 @@ async def test_files_we_hold_go_along_and_others_as_links(env, relay):
                                        what="the attachment stored")
         finally:
             await conn.close()
+        conn = await env.db()
+        try:  # a file an agent uploaded through the agent API (its URL names the stored key)
+            agent_id = uuid.uuid4()
+            await conn.execute("INSERT INTO agents (id, name, role, capacity) VALUES ($1, 'a', 'agent', 1)", agent_id)
+            await conn.execute("INSERT INTO files (id, key, name, content_type, size, sha256, body, uploaded_by)"
+                               " VALUES ($1, 'k3y', 'receipt.png', 'image/png', 4, '', $2, $3)",
+                               uuid.uuid4(), b"\x89PNG", agent_id)
+        finally:
+            await conn.close()
+        uploaded = f"{env.settings.agent_api_public_url}/files/k3y/receipt.png"
         reply = OutboundMessage(str(uuid.uuid4()), str(uuid.uuid4()), Channel.EMAIL, "li.lei@example.cn", "已核对",
                                 1, datetime.now(UTC), attachments=(
                                     Attachment(f"email-attachment:{file_id}", "application/pdf", "您的账单.pdf"),
+                                    Attachment(uploaded, "image/png", "receipt.png"),
                                     Attachment("https://files.wallet.example/guide.pdf", "application/pdf")))
         await publish_keyed(env.settings, [(outbound_key(Channel.EMAIL), reply, reply.message_id)])
         [sent] = await relay.wait_for(1)
-        [attached] = list(sent.iter_attachments())
-        assert (attached.get_filename(), attached.get_content()) == ("您的账单.pdf", b"%PDF-1.4 bill")
+        attached = [(a.get_filename(), a.get_content()) for a in sent.iter_attachments()]
+        assert attached == [("您的账单.pdf", b"%PDF-1.4 bill"), ("receipt.png", b"\x89PNG")]
         assert "https://files.wallet.example/guide.pdf" in sent.get_body(("plain",)).get_content()
     finally:
         system.stop()
