@@ -10,6 +10,7 @@ from services.agent_api import (
     apidoc,
     broadcast_routes,
     canned_routes,
+    consent_routes,
     customer_routes,
     files,
     privacy_routes,
@@ -41,6 +42,7 @@ def build(settings: Settings) -> web.Application:
     workspace_routes.register(app)
     canned_routes.register(app)
     customer_routes.register(app)
+    consent_routes.register(app)
     files.register(app)
     callback_routes.register(app)
     broadcast_routes.register(app)

@@ -12,15 +12,12 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from contracts import SetContactConsent
-from contracts.topology import AGENT_COMMAND_KEY
 from services.agent_api import audit, customers, listing, queries
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.customers import Channel, Conflict, Identity, Tag
-from services.agent_api.requests import command_fields, read_body, read_query
-from shared.broker import publish
+from services.agent_api.requests import read_body, read_query
 from shared.db import in_transaction
-from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
+from shared.http import POOL, SETTINGS, ApiError, json_response
 
 VIEW_CUSTOMER = "view_customer"
 Short = Annotated[str, msgspec.Meta(max_length=200)]
@@ -60,21 +57,15 @@ class DirectoryQuery(msgspec.Struct, forbid_unknown_fields=True):
     cursor: str | None = None
 
 
-class ConsentRequest(msgspec.Struct, forbid_unknown_fields=True):
-    channel: Channel
-    allowed: bool
-    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
-
-
 SUPERVISOR_FIELDS = ("phone", "email", "external_id", "contacts")
 
 
-async def _identity_of_conversation(pool: asyncpg.Pool, agent: Agent, conversation_id: uuid.UUID) -> Identity:
+async def identity_of_conversation(pool: asyncpg.Pool, agent: Agent, conversation_id: uuid.UUID) -> Identity:
     conversation = await queries.visible_conversation(pool, agent, str(conversation_id))
     return Identity(conversation["channel"], conversation["customer_address"])
 
 
-async def _visible_customer(conn: asyncpg.Connection, agent: Agent, customer_id: str) -> uuid.UUID:
+async def visible_customer(conn: asyncpg.Connection, agent: Agent, customer_id: str) -> uuid.UUID:
     """The profile's id if the caller may see it: supervisors any, agents one they served. Else 404."""
     found = await conn.fetchval(
         "SELECT p.id FROM customers p WHERE p.id = $1 AND ($3 OR EXISTS (SELECT 1 FROM customer_identities i"
@@ -101,7 +92,7 @@ async def _view(request: web.Request, conn: asyncpg.Connection, customer_id: uui
 async def conversation_customer(request: web.Request) -> web.Response:
     """`GET /v1/conversations/{id}/customer`: the profile behind a conversation, or its one contact."""
     pool, agent = request.app[POOL], request[AGENT]
-    identity = await _identity_of_conversation(pool, agent, queries.parse_id(request.match_info["id"]))
+    identity = await identity_of_conversation(pool, agent, queries.parse_id(request.match_info["id"]))
 
     async def read(conn: asyncpg.Connection) -> dict:
         customer_id = await conn.fetchval(
@@ -118,7 +109,7 @@ async def conversation_customer(request: web.Request) -> web.Response:
 
 async def get_customer(request: web.Request) -> web.Response:
     async def read(conn: asyncpg.Connection) -> dict:
-        customer_id = await _visible_customer(conn, request[AGENT], request.match_info["id"])
+        customer_id = await visible_customer(conn, request[AGENT], request.match_info["id"])
         base = await customers.profile(conn, customer_id)
         return await _view(request, conn, customer_id, await customers.linked_pairs(conn, customer_id), base)
 
@@ -158,7 +149,7 @@ async def create_customer(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_request", "Name the 'conversation_id' whose customer this profile is.")
     links = list(fields.contacts)
     if fields.conversation_id is not None:
-        links.append(await _identity_of_conversation(request.app[POOL], agent, fields.conversation_id))
+        links.append(await identity_of_conversation(request.app[POOL], agent, fields.conversation_id))
     profile, customer_id = _profile(fields, {}, request.app[SETTINGS].sms_default_region), uuid.uuid4()
 
     async def work(conn: asyncpg.Connection):
@@ -177,7 +168,7 @@ async def change_customer(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_request", "Link contacts with POST /v1/customers/{id}/links.")
 
     async def work(conn: asyncpg.Connection):
-        customer_id = await _visible_customer(conn, agent, request.match_info["id"])
+        customer_id = await visible_customer(conn, agent, request.match_info["id"])
         current = await customers.profile(conn, customer_id)
         await customers.save(conn, customer_id, _profile(fields, current, request.app[SETTINGS].sms_default_region),
                              agent.id)
@@ -190,52 +181,18 @@ async def add_link(request: web.Request) -> web.Response:
     """Join a contact to the profile: by a conversation the caller can see, or (supervisors) by address."""
     agent, body = request[AGENT], await read_body(request, LinkRequest)
     if body.conversation_id is not None:
-        identity = await _identity_of_conversation(request.app[POOL], agent, body.conversation_id)
+        identity = await identity_of_conversation(request.app[POOL], agent, body.conversation_id)
     elif agent.is_supervisor:
         identity = Identity(body.channel, body.address)
     else:
         raise ApiError(403, "forbidden", "Agents link a customer's contact through a conversation.")
 
     async def work(conn: asyncpg.Connection):
-        customer_id = await _visible_customer(conn, agent, request.match_info["id"])
+        customer_id = await visible_customer(conn, agent, request.match_info["id"])
         await customers.link(conn, customer_id, identity, agent.id)
         return {"id": str(customer_id), "linked": {"channel": identity.channel}}, 200
 
     return await _saved(request, work)
-
-
-async def _record_consent(request: web.Request, identities: list[Identity], body: ConsentRequest) -> web.Response:
-    """One SetContactConsent per address, each confirmed by the broker; 202 with their ids."""
-    agent, sent = request[AGENT], []
-    for identity in identities:
-        command = SetContactConsent(**command_fields(agent), channel=identity.channel,
-                                    customer_address=identity.address, allowed=body.allowed, reason=body.reason)
-        await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
-        sent.append(command.command_id)
-    return json_response({"ids": sent, "status": "accepted"}, 202)
-
-
-async def set_consent(request: web.Request) -> web.Response:
-    """`PUT /v1/customers/{id}/consent`: the customer's choice for every address on one channel."""
-    agent, body = request[AGENT], await read_body(request, ConsentRequest)
-    async with request.app[POOL].acquire() as conn:
-        customer_id = await _visible_customer(conn, agent, request.match_info["id"])
-        pairs = await customers.linked_pairs(conn, customer_id)
-    identities = [Identity(channel, address) for channel, address in pairs if channel == body.channel]
-    if not identities:
-        raise ApiError(409, "no_contact_on_channel", f"The customer has no {body.channel} contact linked.")
-    return await _record_consent(request, identities, body)
-
-
-async def set_conversation_consent(request: web.Request) -> web.Response:
-    """`PUT /v1/conversations/{id}/consent`: the choice for this conversation's own address."""
-    body = await read_body(request, ConsentRequest)
-    identity = await _identity_of_conversation(
-        request.app[POOL], request[AGENT], queries.parse_id(request.match_info["id"]))
-    if identity.channel != body.channel:
-        raise ApiError(409, "no_contact_on_channel",
-                       "This conversation's address is on another channel; use the customer's profile.")
-    return await _record_consent(request, [identity], body)
 
 
 async def list_customers(request: web.Request) -> web.Response:
@@ -262,10 +219,8 @@ async def list_customers(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     app.router.add_get("/v1/conversations/{id}/customer", conversation_customer)
-    app.router.add_put("/v1/conversations/{id}/consent", set_conversation_consent)
     app.router.add_get("/v1/customers", list_customers)
     app.router.add_post("/v1/customers", create_customer)
     app.router.add_get("/v1/customers/{id}", get_customer)
     app.router.add_patch("/v1/customers/{id}", change_customer)
     app.router.add_post("/v1/customers/{id}/links", add_link)
-    app.router.add_put("/v1/customers/{id}/consent", set_consent)

@@ -9,7 +9,6 @@ handlers decode with, so a changed field changes the document.
 from typing import Annotated, Any
 
 import msgspec
-from aiohttp import web
 
 from services.agent_api import (
     admin_routes,
@@ -17,6 +16,7 @@ from services.agent_api import (
     broadcast_routes,
     callback_routes,
     canned_routes,
+    consent_routes,
     customer_routes,
     listing,
     privacy_routes,
@@ -108,7 +108,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/conversations/{id}/customer"): Op("The customer behind a conversation (audited)", P,
                                                    schemas.CustomerView, errors=(404,)),
     ("PUT", "/v1/conversations/{id}/consent"): Op("Record the customer's consent for this address", P,
-                                                  schemas.AcceptedMany, 202, body=customer_routes.ConsentRequest,
+                                                  schemas.AcceptedMany, 202, body=consent_routes.ConsentRequest,
                                                   errors=(400, 404, 409, 422)),
     ("GET", "/v1/customers"): Op("The customer directory (supervisors)", P, schemas.CustomerPage,
                                  query=customer_routes.DirectoryQuery, errors=(400, 403, 422)),
@@ -121,7 +121,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/customers/{id}/links"): Op("Link a contact to a profile", P, schemas.Linked,
                                              body=customer_routes.LinkRequest, errors=(400, 403, 404, 409, 422)),
     ("PUT", "/v1/customers/{id}/consent"): Op("Record consent for a channel", P, schemas.AcceptedMany, 202,
-                                              body=customer_routes.ConsentRequest, errors=(400, 404, 409, 422)),
+                                              body=consent_routes.ConsentRequest, errors=(400, 404, 409, 422)),
     ("GET", "/v1/canned-responses"): Op("Canned responses you may use", K, schemas.CannedResponses, query=CannedQuery),
     ("POST", "/v1/canned-responses"): Op("Create a canned response", K, schemas.CannedResponse, 201,
                                          body=canned_routes.NewCanned, errors=(400, 403, 409, 422)),

@@ -20,7 +20,7 @@ from contracts import (
     TransferConversation,
 )
 from services.agent_api import audit, canned_routes, files, listing, notes, queries
-from services.agent_api.auth import AGENT, Agent
+from services.agent_api.auth import AGENT
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
 from shared.http import POOL, SETTINGS, ApiError, json_response
 from shared.pii import mask

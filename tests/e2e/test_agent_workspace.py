@@ -6,7 +6,7 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.support import System, inbound, publish_inbound, wait_until
+from tests.support import System, inbound, publish_inbound
 
 pytestmark = pytest.mark.e2e
 
