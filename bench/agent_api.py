@@ -46,15 +46,15 @@ import asyncpg  # noqa: E402
 import msgspec  # noqa: E402
 
 from bench.webchat_e2e import (  # noqa: E402
-    DEFAULT_AMQP,
-    DEFAULT_DATABASE,
     CpuMeter,
     Resources,
     ServiceProcess,
+    add_server_arguments,
     free_port,
     git_revision,
     log,
     percentiles,
+    require_local,
     wait_quiet,
 )
 from services.agent_api.accounts import add_agent  # noqa: E402
@@ -451,8 +451,7 @@ def stream_fan_out(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP))
-    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    add_server_arguments(parser)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--agents", type=int, default=20, help="agents besides the one supervisor")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients per scenario")
@@ -466,9 +465,7 @@ def main() -> int:
     parser.add_argument("--no-stream", dest="stream", action="store_false", help="skip bench/agent_stream.py")
     parser.add_argument("--timeout", type=float, default=600.0, help="hard limit on each part, seconds")
     args = parser.parse_args()
-    for url in (args.amqp_url, args.database_url):
-        if urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
-            parser.error(f"only local servers: {url}")
+    require_local(parser, args)
     resources = Resources(args.amqp_url, args.database_url)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
     try:

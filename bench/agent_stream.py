@@ -18,7 +18,6 @@ Run:  .venv/bin/python bench/agent_stream.py [--agents 200 --rounds 20]
 import argparse
 import asyncio
 import multiprocessing
-import os
 import queue
 import signal
 import sys
@@ -37,7 +36,15 @@ import asyncpg  # noqa: E402
 import msgspec  # noqa: E402
 
 from bench.broker_ceiling import STAMP  # noqa: E402
-from bench.webchat_e2e import DEFAULT_AMQP, DEFAULT_DATABASE, Resources, ServiceProcess, free_port, log, percentiles  # noqa: E402
+from bench.webchat_e2e import (  # noqa: E402
+    Resources,
+    ServiceProcess,
+    add_server_arguments,
+    free_port,
+    log,
+    percentiles,
+    require_local,
+)
 from contracts import Channel, CustomerMessageReceived  # noqa: E402
 from contracts.topology import agent_event_key  # noqa: E402
 from services.agent_api.accounts import add_agent  # noqa: E402
@@ -228,17 +235,14 @@ def report(label: str, latencies: list[float], lost: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP))
-    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    add_server_arguments(parser)
     parser.add_argument("--agents", type=int, default=200, help="connected agents (default 200)")
     parser.add_argument("--rounds", type=int, default=20, help="rounds of one event per agent")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between rounds")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds a round waits for its frames")
     parser.add_argument("--timeout", type=float, default=300.0, help="hard limit on the whole run, seconds")
     args = parser.parse_args()
-    for url in (args.amqp_url, args.database_url):
-        if "127.0.0.1" not in url and "localhost" not in url:
-            parser.error(f"only local servers: {url}")
+    require_local(parser, args)
     resources = Resources(args.amqp_url, args.database_url)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
     try:

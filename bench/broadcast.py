@@ -43,14 +43,14 @@ import asyncpg  # noqa: E402
 
 from bench.broker_ceiling import measure_ceiling  # noqa: E402
 from bench.webchat_e2e import (  # noqa: E402
-    DEFAULT_AMQP,
-    DEFAULT_DATABASE,
     Resources,
     ServiceProcess,
     _proc_cpu,
+    add_server_arguments,
     free_port,
     git_revision,
     log,
+    require_local,
 )
 from contracts.broadcasts import (  # noqa: E402
     Audience,
@@ -214,8 +214,7 @@ def one_size(size: int, args) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP))
-    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    add_server_arguments(parser)
     parser.add_argument("--sizes", default="10000,100000", help="audience sizes, comma-separated")
     parser.add_argument("--scheduler-interval", type=float, default=Settings().scheduler_interval,
                         help="the notifier's scheduler and planner polling interval, seconds")
@@ -224,9 +223,7 @@ def main() -> int:
     parser.add_argument("--ceiling-count", type=int, default=5000, help="messages of the ceiling run")
     parser.add_argument("--run-timeout", type=float, default=600.0, help="limit on one broadcast, seconds")
     args = parser.parse_args()
-    for url in (args.amqp_url, args.database_url):
-        if "127.0.0.1" not in url and "localhost" not in url:
-            parser.error(f"only local servers: {url}")
+    require_local(parser, args)
     sizes = [int(size) for size in args.sizes.split(",")]
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
     log(f"relaydesk {git_revision()}: {os.cpu_count()} cores; broadcast to {', '.join(map(str, sizes))} "

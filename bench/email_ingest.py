@@ -27,7 +27,13 @@ import aiosmtplib  # noqa: E402
 
 from bench.broker_ceiling import measure_ceiling  # noqa: E402
 from bench.ingest import log  # noqa: E402
-from bench.webchat_e2e import DEFAULT_AMQP, DEFAULT_DATABASE, Resources, ServiceProcess, free_port  # noqa: E402
+from bench.webchat_e2e import (  # noqa: E402
+    Resources,
+    ServiceProcess,
+    add_server_arguments,
+    free_port,
+    require_local,
+)
 from shared.config import Settings  # noqa: E402
 from shared.runner import SERVICES  # noqa: E402
 
@@ -133,11 +139,11 @@ async def run(args, resources: Resources) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP))
-    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    add_server_arguments(parser)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
+    require_local(parser, args)
     resources = Resources(args.amqp_url, args.database_url)
     try:
         return asyncio.run(run(args, resources))

@@ -31,12 +31,12 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 from bench.webchat_e2e import (  # noqa: E402
-    DEFAULT_AMQP,
-    DEFAULT_DATABASE,
     Resources,
     ServiceProcess,
+    add_server_arguments,
     free_port,
     percentiles,
+    require_local,
 )
 from contracts.topology import EXCHANGE, ROUTER_INBOUND  # noqa: E402
 from shared.config import Settings  # noqa: E402
@@ -223,14 +223,14 @@ def report(results: dict, on_bus: int, args) -> int:
 
 def main(ingest: Ingest, doc: str) -> int:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP))
-    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    add_server_arguments(parser)
     parser.add_argument("--seconds", type=float, default=6.0, help="duration of each measured run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating max-rate rounds per endpoint")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients in the max-rate run")
     parser.add_argument("--rate", type=float, default=200.0, help="fixed rate of the latency run, req/s")
     parser.add_argument("--max-requests", type=int, default=30_000, help="bound on each max-rate run")
     args = parser.parse_args()
+    require_local(parser, args)
     resources = Resources(args.amqp_url, args.database_url)
     try:
         return asyncio.run(run(ingest, args, resources))

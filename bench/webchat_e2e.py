@@ -905,12 +905,24 @@ def summarize(figures: dict, args) -> None:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--amqp-url` and `--database-url`: `RELAYDESK_BENCH_*` or the servers on this machine."""
     parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP),
                         help="broker; a throwaway vhost is created on it")
     parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE),
                         help="maintenance database; a throwaway database is created next to it")
+
+
+def require_local(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Benchmarks send traffic only to this machine."""
+    for url in (args.amqp_url, args.database_url):
+        if urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
+            parser.error(f"only local servers: {url}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_server_arguments(parser)
     parser.add_argument("--rate", type=float, default=200, help="fixed rate, msg/s (default 200)")
     parser.add_argument("--seconds", type=float, default=10, help="duration of the fixed-rate run")
     parser.add_argument("--visitors", type=int, default=200, help="open web-chat sockets")
@@ -932,6 +944,7 @@ def main() -> int:
                         help="do not measure a phase again when other processes disturbed it")
     parser.add_argument("--timeout", type=float, default=420, help="hard limit on the whole run, seconds")
     args = parser.parse_args()
+    require_local(parser, args)
 
     resources = Resources(args.amqp_url, args.database_url)
     # SIGTERM behaves like Ctrl-C: unwind and clean up.
