@@ -1,9 +1,10 @@
 """`relaydesk schemas`: JSON Schema of the bus contracts and the AsyncAPI document, from code."""
 
+import inspect
 import json
 import re
-from typing import get_args
 from pathlib import Path
+from typing import Any, get_args
 
 import msgspec
 
@@ -87,8 +88,19 @@ OPENAPI_FILE = "agent_api.openapi.json"
 """Built by services.agent_api.apidoc (contracts imports no service code); `relaydesk schemas` writes it."""
 
 
+def tidy(node: Any) -> Any:
+    """The document with every description's docstring indentation cleaned the way `inspect.cleandoc`
+    does, so the text does not depend on how a msgspec release copies docstrings (0.23 dedents them,
+    earlier releases kept the source indentation)."""
+    if isinstance(node, dict):
+        return {k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else tidy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [tidy(v) for v in node]
+    return node
+
+
 def render(document: dict) -> str:
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(tidy(document), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def write_schemas(check: bool = False, extra: dict[str, dict] | None = None) -> list[str]:

@@ -101,19 +101,29 @@ ensure_venv() {
     fi
 }
 
+# The venv holds exactly requirements.lock (every version and hash pinned) plus the project itself,
+# installed without resolving anything; a stale lock stops here with the command that fixes it.
 ensure_package() {
     [ -f "$ROOT/pyproject.toml" ] || die "pyproject.toml not found in $ROOT"
+    "$VPY" "$ROOT/scripts/lock.py" --check || exit 1
     local sum stamp
-    sum="$("$VPY" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$ROOT/pyproject.toml")"
+    sum="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" | "$VPY" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
     stamp="$VENV/.installed-$sum"
     if [ -f "$stamp" ] && [ -x "$VENV/bin/relaydesk" ]; then
         return 0
     fi
-    say "installing relaydesk with its [test] extras into .venv (first run or pyproject.toml changed)"
-    local log="$VENV/pip-install.log"
-    if ! "$VPY" -m pip install --disable-pip-version-check -e ".[test]" >"$log" 2>&1; then
+    say "installing requirements.lock and relaydesk into .venv (first run, or the lock changed)"
+    local log="$VENV/pip-install.log" pip=("$VPY" -m pip --disable-pip-version-check)
+    if ! { "${pip[@]}" install --require-hashes --no-deps -r "$ROOT/requirements.lock" \
+           && "${pip[@]}" install --no-deps --no-build-isolation -e "$ROOT"; } >"$log" 2>&1; then
         grep -v "is ignored: it is neither a file nor a directory" "$log" | tail -n 40 >&2
-        die "pip install -e \".[test]\" failed (the end of its output is above; all of it in $log)"
+        die "installing from requirements.lock failed (the end of pip's output is above; all of it in $log)"
+    fi
+    local extra
+    mapfile -t extra < <("$VPY" "$ROOT/scripts/lock.py" --extraneous)
+    if [ "${#extra[@]}" -gt 0 ] && [ -n "${extra[0]}" ]; then
+        say "removing packages the lock does not name: ${extra[*]}"
+        "${pip[@]}" uninstall -y -q "${extra[@]}" >>"$log" 2>&1 || die "pip uninstall failed (see $log)"
     fi
     rm -f "$VENV"/.installed-*
     touch "$stamp"

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from contracts.generate import tidy
 from services.agent_api import schemas, stats_routes
 from services.agent_api.openapi import ALWAYS, OPERATIONS, PATH, REASONS, TITLE, Op
 
@@ -109,7 +110,7 @@ def document() -> dict:
     paths: dict[str, dict] = {}
     for (method, path), op in sorted(OPERATIONS.items(), key=lambda item: (item[0][1], item[0][0])):
         paths.setdefault(path, {})[method.lower()] = _operation(method, path, op, refs, components)
-    return {
+    return tidy({
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": "1",
                  "description": "How agents, supervisors and admins work with Relaydesk: conversations, customers, "
@@ -119,7 +120,7 @@ def document() -> dict:
         "paths": paths,
         "components": {"schemas": dict(sorted(components.items())),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
+    })
 
 
 async def serve(_: web.Request) -> web.Response:
