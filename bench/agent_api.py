@@ -65,8 +65,16 @@ PAGE = 50
 DEEP_PAGES = 20
 CAPACITY = 10
 CHANNELS = {"webchat": 0.35, "wechat": 0.35, "email": 0.15, "sms": 0.15}
-CATEGORIES = {"transaction": 0.25, "payment": 0.2, "account": 0.15, "loan": 0.12, "feature": 0.1,
-              "security": 0.06, "complaint": 0.05, "other": 0.07}
+CATEGORIES = {
+    "transaction": 0.25,
+    "payment": 0.2,
+    "account": 0.15,
+    "loan": 0.12,
+    "feature": 0.1,
+    "security": 0.06,
+    "complaint": 0.05,
+    "other": 0.07,
+}
 PRIORITIES = {"normal": 0.7, "high": 0.15, "low": 0.1, "urgent": 0.05}
 TAGS = ["vip", "refund", "follow-up", "fraud-check", "kyc", "chargeback", "loan:overdue", "escalated"]
 NAMES = ["王芳", "李娜", "张伟", "刘洋", "陈静", "Emily Chen", "James Wong", "Li Wei", "Anna Müller", "赵磊", ""]
@@ -131,15 +139,27 @@ class Dataset:
             self._conversation(at, contact, latest[contact] == n and recent, open_slots)
         for (channel, address), (first, last) in self.seen.items():
             self.tables["contacts"].append(
-                (channel, address, rng.choice(NAMES), rng.choice(["zh-CN", "en"]), self.out_seq[channel, address],
-                 first, last))
+                (
+                    channel,
+                    address,
+                    rng.choice(NAMES),
+                    rng.choice(["zh-CN", "en"]),
+                    self.out_seq[channel, address],
+                    first,
+                    last,
+                )
+            )
 
     def _contacts(self, count: int) -> list[tuple[str, str]]:
         rng, contacts = self.rng, []
         for n in range(count):
             channel = pick(rng, CHANNELS)
-            address = {"webchat": f"wc-{rng.getrandbits(64):016x}", "wechat": f"oX{rng.getrandbits(120):030x}"[:28],
-                       "email": f"customer.{n}@mail.example.com", "sms": f"+86139{n:08d}"}[channel]
+            address = {
+                "webchat": f"wc-{rng.getrandbits(64):016x}",
+                "wechat": f"oX{rng.getrandbits(120):030x}"[:28],
+                "email": f"customer.{n}@mail.example.com",
+                "sms": f"+86139{n:08d}",
+            }[channel]
             contacts.append((channel, address))
             if rng.random() < 0.3:  # known customers: a profile joins this channel address
                 customer = self._id()
@@ -171,10 +191,25 @@ class Dataset:
         if status == "resolved":
             resolved_at = (answered or at) + timedelta(seconds=rng.uniform(60, 20000))
         updated = resolved_at or assigned_at or at
-        self.tables["conversations"].append((
-            cid, contact[0], contact[1], status, agent, pick(rng, PRIORITIES), pick(rng, CATEGORIES),
-            rng.choice(["zh", "en"]), at, at if agent or status == "queued" else None, assigned_at, answered,
-            resolved_at, updated, at if agent is None and status != "queued" else None))
+        self.tables["conversations"].append(
+            (
+                cid,
+                contact[0],
+                contact[1],
+                status,
+                agent,
+                pick(rng, PRIORITIES),
+                pick(rng, CATEGORIES),
+                rng.choice(["zh", "en"]),
+                at,
+                at if agent or status == "queued" else None,
+                assigned_at,
+                answered,
+                resolved_at,
+                updated,
+                at if agent is None and status != "queued" else None,
+            )
+        )
         self.conversation_ids.append(cid)
         first, last = self.seen.setdefault(contact, [at, at])
         self.seen[contact] = [min(first, at), max(last, at)]
@@ -191,7 +226,8 @@ class Dataset:
                 self.tables["conversation_tags"].append((cid, tag, agent or self.supervisor, updated))
         if agent and rng.random() < 0.05:
             self.tables["conversation_notes"].append(
-                (self._id(), cid, agent, "note", "客户说明天上午方便回电 / prefers a call tomorrow morning", updated))
+                (self._id(), cid, agent, "note", "客户说明天上午方便回电 / prefers a call tomorrow morning", updated)
+            )
 
     def _messages(self, cid: uuid.UUID, contact: tuple[str, str], at: datetime, agent, status: str) -> None:
         rng = self.rng
@@ -199,14 +235,37 @@ class Dataset:
         for n in range(count):
             at += timedelta(seconds=rng.uniform(5, 300))
             if n % 2 == 0:
-                row = (self._id(), cid, "in", *contact, f"{cid.hex}-{n}", None, rng.choice(INBOUND), None, at,
-                       None, None, None)
+                row = (
+                    self._id(),
+                    cid,
+                    "in",
+                    *contact,
+                    f"{cid.hex}-{n}",
+                    None,
+                    rng.choice(INBOUND),
+                    None,
+                    at,
+                    None,
+                    None,
+                    None,
+                )
             else:
                 self.out_seq[contact] += 1
                 failed = rng.random() < 0.02
-                row = (self._id(), cid, "out", *contact, None, agent, rng.choice(OUTBOUND), self.out_seq[contact],
-                       at, "failed" if failed else "delivered", "provider rejected" if failed else None,
-                       at + timedelta(seconds=1))
+                row = (
+                    self._id(),
+                    cid,
+                    "out",
+                    *contact,
+                    None,
+                    agent,
+                    rng.choice(OUTBOUND),
+                    self.out_seq[contact],
+                    at,
+                    "failed" if failed else "delivered",
+                    "provider rejected" if failed else None,
+                    at + timedelta(seconds=1),
+                )
             self.tables["messages"].append(row)
 
 
@@ -214,12 +273,39 @@ COLUMNS = {
     "customers": ["id", "external_id", "name", "created_at", "updated_at"],
     "customer_identities": ["channel", "address", "customer_id", "source", "linked_at"],
     "contacts": ["channel", "address", "display_name", "locale", "out_seq", "first_seen_at", "last_inbound_at"],
-    "conversations": ["id", "channel", "customer_address", "status", "agent_id", "priority", "category", "language",
-                      "created_at", "queued_at", "assigned_at", "first_response_at", "resolved_at", "updated_at",
-                      "bot_answered_at"],
+    "conversations": [
+        "id",
+        "channel",
+        "customer_address",
+        "status",
+        "agent_id",
+        "priority",
+        "category",
+        "language",
+        "created_at",
+        "queued_at",
+        "assigned_at",
+        "first_response_at",
+        "resolved_at",
+        "updated_at",
+        "bot_answered_at",
+    ],
     "conversation_agents": ["conversation_id", "agent_id", "first_assigned_at", "conversation_created_at"],
-    "messages": ["id", "conversation_id", "direction", "channel", "customer_address", "channel_message_id",
-                 "agent_id", "text", "seq", "created_at", "delivery_status", "delivery_reason", "delivery_at"],
+    "messages": [
+        "id",
+        "conversation_id",
+        "direction",
+        "channel",
+        "customer_address",
+        "channel_message_id",
+        "agent_id",
+        "text",
+        "seq",
+        "created_at",
+        "delivery_status",
+        "delivery_reason",
+        "delivery_at",
+    ],
     "conversation_tags": ["conversation_id", "tag", "added_by", "added_at"],
     "conversation_notes": ["id", "conversation_id", "author_id", "kind", "text", "created_at"],
 }
@@ -229,21 +315,28 @@ async def seed(database_url: str, conversations: int, agents: int, seed_value: i
     """Agents through the API's own account code, everything else by COPY; then VACUUM ANALYZE."""
     conn = await asyncpg.connect(database_url)
     try:
-        accounts = [await add_agent(conn, f"bench-agent-{n}", capacity=CAPACITY, skills=[], languages=["zh", "en"],
-                                    role="agent") for n in range(agents)]
-        supervisor_id, supervisor_token = await add_agent(conn, "bench-supervisor", capacity=1, skills=[],
-                                                          languages=["zh", "en"], role="supervisor")
+        accounts = [
+            await add_agent(
+                conn, f"bench-agent-{n}", capacity=CAPACITY, skills=[], languages=["zh", "en"], role="agent"
+            )
+            for n in range(agents)
+        ]
+        supervisor_id, supervisor_token = await add_agent(
+            conn, "bench-supervisor", capacity=1, skills=[], languages=["zh", "en"], role="supervisor"
+        )
         started = time.perf_counter()
-        data = Dataset(random.Random(seed_value), conversations, [uuid.UUID(a) for a, _ in accounts],
-                       uuid.UUID(supervisor_id))
+        data = Dataset(
+            random.Random(seed_value), conversations, [uuid.UUID(a) for a, _ in accounts], uuid.UUID(supervisor_id)
+        )
         made = time.perf_counter()
         # A copy of data that is consistent by construction: skip the router's per-row trigger
         # (conversation_agents is copied whole) and foreign-key checks.
         await conn.execute("SET session_replication_role = replica")
         for table, columns in COLUMNS.items():
             await conn.copy_records_to_table(table, records=data.tables[table], columns=columns)
-        await conn.executemany("INSERT INTO agent_state (agent_id, status) VALUES ($1, 'online')",
-                               [(uuid.UUID(a),) for a, _ in accounts])
+        await conn.executemany(
+            "INSERT INTO agent_state (agent_id, status) VALUES ($1, 'online')", [(uuid.UUID(a),) for a, _ in accounts]
+        )
         copied = time.perf_counter()
         await conn.execute("RESET session_replication_role")
         await conn.execute("VACUUM ANALYZE")
@@ -251,8 +344,10 @@ async def seed(database_url: str, conversations: int, agents: int, seed_value: i
     finally:
         await conn.close()
     counts = {table: len(rows) for table, rows in data.tables.items()}
-    log(f"seeded in {vacuumed - started:.1f} s: rows made {made - started:.1f} s, COPY {copied - made:.1f} s, "
-        f"VACUUM ANALYZE {vacuumed - copied:.1f} s")
+    log(
+        f"seeded in {vacuumed - started:.1f} s: rows made {made - started:.1f} s, COPY {copied - made:.1f} s, "
+        f"VACUUM ANALYZE {vacuumed - copied:.1f} s"
+    )
     log("  " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
     statuses = Counter(row[3] for row in data.tables["conversations"])
     per_agent = sorted(len(ids) for ids in data.worked_on.values())
@@ -279,8 +374,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def closed_loop(http: aiohttp.ClientSession, base: str, scenario: Scenario, concurrency: int, seconds: float,
-                      max_requests: int) -> dict:
+async def closed_loop(
+    http: aiohttp.ClientSession, base: str, scenario: Scenario, concurrency: int, seconds: float, max_requests: int
+) -> dict:
     """`concurrency` clients, each sending its next GET when the last is answered, for `seconds`."""
     latencies: list[float] = []
     failures: Counter = Counter()
@@ -300,8 +396,12 @@ async def closed_loop(http: aiohttp.ClientSession, base: str, scenario: Scenario
     started = time.monotonic()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     elapsed = time.monotonic() - started
-    return {"requests": len(latencies), "failed": dict(failures), "rate": len(latencies) / elapsed,
-            **percentiles(latencies)}
+    return {
+        "requests": len(latencies),
+        "failed": dict(failures),
+        "rate": len(latencies) / elapsed,
+        **percentiles(latencies),
+    }
 
 
 async def get_json(http: aiohttp.ClientSession, base: str, request: Request) -> dict:
@@ -340,14 +440,23 @@ def scenarios(seeded: Seeded, cursors: list[str], rng: random.Random) -> list[Sc
     return [
         Scenario("GET /healthz (HTTP ceiling)", "ceiling", lambda n: ("/healthz", {})),
         Scenario("supervisor list, page 1", "list", listing("")),
-        Scenario(f"supervisor list, pages 2..{len(cursors) + 1}", "list",
-                 lambda n: (f"/v1/conversations?limit={PAGE}&cursor={cursors[n % len(cursors)]}", sup)),
+        Scenario(
+            f"supervisor list, pages 2..{len(cursors) + 1}",
+            "list",
+            lambda n: (f"/v1/conversations?limit={PAGE}&cursor={cursors[n % len(cursors)]}", sup),
+        ),
         Scenario("supervisor status=resolved&category=loan", "list", listing("&status=resolved&category=loan")),
         Scenario("supervisor channel=sms", "list", listing("&channel=sms")),
-        Scenario("agent list (own), page 1", "list",
-                 lambda n: (f"/v1/conversations?limit={PAGE}", agents[n % len(agents)][0])),
-        Scenario("agent agent_id=me&status=assigned", "list",
-                 lambda n: (f"/v1/conversations?limit={PAGE}&agent_id=me&status=assigned", agents[n % len(agents)][0])),
+        Scenario(
+            "agent list (own), page 1",
+            "list",
+            lambda n: (f"/v1/conversations?limit={PAGE}", agents[n % len(agents)][0]),
+        ),
+        Scenario(
+            "agent agent_id=me&status=assigned",
+            "list",
+            lambda n: (f"/v1/conversations?limit={PAGE}&agent_id=me&status=assigned", agents[n % len(agents)][0]),
+        ),
         Scenario("supervisor detail, random", "detail", lambda n: (f"/v1/conversations/{some[n % len(some)]}", sup)),
         Scenario("agent detail, own random", "detail", agent_detail),
     ]
@@ -377,8 +486,10 @@ async def measure(args, settings: Settings, process: ServiceProcess, seeded: See
         await process.wait_ready(http)
         await check_pages(http, base, seeded)
         cursors = await deep_cursors(http, base, seeded.supervisor)
-        log(f"\nagent_api pid {process.pid}; {args.concurrency} concurrent clients, {args.seconds:g} s per scenario "
-            f"after {args.warmup:g} s warm-up; page size {PAGE}")
+        log(
+            f"\nagent_api pid {process.pid}; {args.concurrency} concurrent clients, {args.seconds:g} s per scenario "
+            f"after {args.warmup:g} s warm-up; page size {PAGE}"
+        )
         meter = CpuMeter([process], database)
         for scenario in scenarios(seeded, cursors, random.Random(args.seed)):
             await closed_loop(http, base, scenario, args.concurrency, args.warmup, args.max_requests)
@@ -391,8 +502,12 @@ async def measure(args, settings: Settings, process: ServiceProcess, seeded: See
                 finally:
                     ticker.cancel()
                 cpu = meter.stop()
-                result |= {"name": scenario.name, "kind": scenario.kind, "other_cpu": cpu["other"],
-                           "disturbed": CpuMeter.disturbed(cpu)}
+                result |= {
+                    "name": scenario.name,
+                    "kind": scenario.kind,
+                    "other_cpu": cpu["other"],
+                    "disturbed": CpuMeter.disturbed(cpu),
+                }
                 if not result["disturbed"] or attempt == 2:
                     break
             results.append(result)
@@ -404,24 +519,39 @@ def summarize(results: list[dict]) -> None:
     log(f"{'scenario':<42}{'req/s':>7}{'x ceil':>8}{'p50':>8}{'p99':>8}{'max':>8}  fail  other-cpu  verdict")
     ceiling = results[0]["rate"]
     for r in results:
-        log(f"{r['name']:<42}{r['rate']:7.0f}{r['rate'] / ceiling:8.2f}{r['p50_ms']:8.1f}{r['p99_ms']:8.1f}"
+        log(
+            f"{r['name']:<42}{r['rate']:7.0f}{r['rate'] / ceiling:8.2f}{r['p50_ms']:8.1f}{r['p99_ms']:8.1f}"
             f"{r['max_ms']:8.1f}{sum(r['failed'].values()):6d}{r['other_cpu']:8d}%   {verdict(r['kind'], r['p99_ms'])}"
-            + ("  DISTURBED" if r["disturbed"] else ""))
-    log("(ms; 'x ceil' = req/s as a share of GET /healthz on the same server; 'other-cpu' = % of one core "
-        "used meanwhile by processes not in this benchmark)")
+            + ("  DISTURBED" if r["disturbed"] else "")
+        )
+    log(
+        "(ms; 'x ceil' = req/s as a share of GET /healthz on the same server; 'other-cpu' = % of one core "
+        "used meanwhile by processes not in this benchmark)"
+    )
     for kind in ("list", "detail"):
         worst = max((r for r in results if r["kind"] == kind), key=lambda r: r["p99_ms"])
-        log(f"{kind:<6} worst p99 {worst['p99_ms']:.1f} ms ({worst['name']}): "
-            f"{verdict(kind, worst['p99_ms'])}{'  (DISTURBED)' if worst['disturbed'] else ''}")
+        log(
+            f"{kind:<6} worst p99 {worst['p99_ms']:.1f} ms ({worst['name']}): "
+            f"{verdict(kind, worst['p99_ms'])}{'  (DISTURBED)' if worst['disturbed'] else ''}"
+        )
 
 
 async def run(args, resources: Resources) -> int:
-    log(f"relaydesk {git_revision()}: {os.cpu_count()} cores; {args.conversations:,} conversations, "
-        f"{args.agents} agents + 1 supervisor")
+    log(
+        f"relaydesk {git_revision()}: {os.cpu_count()} cores; {args.conversations:,} conversations, "
+        f"{args.agents} agents + 1 supervisor"
+    )
     amqp_url, database_url = resources.create_vhost(), await resources.create_database()
     seeded = await seed(database_url, args.conversations, args.agents, args.seed)
-    settings = Settings(amqp_url=amqp_url, database_url=database_url, host="127.0.0.1", log_level="WARNING",
-                        agent_api_port=free_port(), agent_api_rate=1_000_000.0, agent_api_burst=1_000_000)
+    settings = Settings(
+        amqp_url=amqp_url,
+        database_url=database_url,
+        host="127.0.0.1",
+        log_level="WARNING",
+        agent_api_port=free_port(),
+        agent_api_rate=1_000_000.0,
+        agent_api_burst=1_000_000,
+    )
     process = ServiceProcess(settings, ["agent_api"])
     resources.processes.append(process)
     results = await measure(args, settings, process, seeded)
@@ -439,8 +569,19 @@ def stream_fan_out(args) -> int:
         log("\nstream fan-out: bench/agent_stream.py is not there; skipped")
         return 0
     log(f"\n== stream fan-out to {args.stream_agents} connected agents (bench/agent_stream.py)")
-    child = subprocess.Popen([sys.executable, str(script), "--agents", str(args.stream_agents),
-                              "--amqp-url", args.amqp_url, "--database-url", args.database_url], cwd=ROOT)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            "--agents",
+            str(args.stream_agents),
+            "--amqp-url",
+            args.amqp_url,
+            "--database-url",
+            args.database_url,
+        ],
+        cwd=ROOT,
+    )
     try:
         return child.wait(args.timeout)
     finally:
@@ -459,8 +600,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured run before each scenario")
     parser.add_argument("--max-requests", type=int, default=50_000, help="bound on each scenario's requests")
     parser.add_argument("--seed", type=int, default=5, help="random seed of the dataset and the picks")
-    parser.add_argument("--quiet-wait", type=float, default=15.0,
-                        help="before each scenario, wait up to this long for other processes to calm down")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=15.0,
+        help="before each scenario, wait up to this long for other processes to calm down",
+    )
     parser.add_argument("--stream-agents", type=int, default=200, help="agents of the stream fan-out run")
     parser.add_argument("--no-stream", dest="stream", action="store_false", help="skip bench/agent_stream.py")
     parser.add_argument("--timeout", type=float, default=600.0, help="hard limit on each part, seconds")

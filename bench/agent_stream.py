@@ -17,6 +17,7 @@ Run:  .venv/bin/python bench/agent_stream.py [--agents 200 --rounds 20]
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import queue
 import signal
@@ -77,10 +78,8 @@ class Arrivals:
 
     async def round(self, started: float, drain: float) -> tuple[list[float], int]:
         """Latencies in ms of this round, and how many never arrived."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.done.wait(), drain)
-        except TimeoutError:
-            pass
         return [(at - started) * 1000 for at in self.at.values()], len(self.waiting)
 
 
@@ -118,7 +117,8 @@ async def raw_round_trip(amqp_url: str, agents: int, rounds: int, args) -> tuple
     connection = await aio_pika.connect(amqp_url)
     events = multiprocessing.get_context("spawn").Queue()
     child = multiprocessing.get_context("spawn").Process(
-        target=_raw_consumer, args=(amqp_url, exchange_name, agents, rounds, events), daemon=True)
+        target=_raw_consumer, args=(amqp_url, exchange_name, agents, rounds, events), daemon=True
+    )
     try:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, auto_delete=True)
@@ -127,9 +127,16 @@ async def raw_round_trip(amqp_url: str, agents: int, rounds: int, args) -> tuple
         latencies, lost = [], 0
         for _ in range(rounds):
             body = STAMP.pack(time.time_ns()).ljust(len(TEXT) * 4, b"x")  # about an event's size
-            await asyncio.gather(*(exchange.publish(
-                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), f"assignment.{n}",
-                mandatory=False) for n in range(agents)))
+            await asyncio.gather(
+                *(
+                    exchange.publish(
+                        aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                        f"assignment.{n}",
+                        mandatory=False,
+                    )
+                    for n in range(agents)
+                )
+            )
             try:
                 latencies += await _next(events, "round", args.drain)
             except queue.Empty:
@@ -178,8 +185,14 @@ async def fan_out(settings: Settings, agent_ids: list[str], arrivals: Arrivals, 
         for _ in range(args.rounds):
             outbox = Outbox(OUTBOX)
             for agent_id in agent_ids:
-                event = CustomerMessageReceived(str(uuid.uuid4()), agent_id, datetime.now(UTC),
-                                                message_id=str(uuid.uuid4()), channel=Channel.WEBCHAT, text=TEXT)
+                event = CustomerMessageReceived(
+                    str(uuid.uuid4()),
+                    agent_id,
+                    datetime.now(UTC),
+                    message_id=str(uuid.uuid4()),
+                    channel=Channel.WEBCHAT,
+                    text=TEXT,
+                )
                 outbox.add(agent_event_key(agent_id), event, agent_id)
             async with pool.acquire() as conn, conn.transaction():
                 events = await outbox.write(conn)
@@ -198,12 +211,20 @@ async def fan_out(settings: Settings, agent_ids: list[str], arrivals: Arrivals, 
 
 async def run(args, resources: Resources) -> int:
     amqp_url, database_url = resources.create_vhost(), await resources.create_database()
-    settings = Settings(amqp_url=amqp_url, database_url=database_url, host="127.0.0.1", agent_api_port=free_port(),
-                        agent_api_rate=1_000_000.0, agent_api_burst=1_000_000)
+    settings = Settings(
+        amqp_url=amqp_url,
+        database_url=database_url,
+        host="127.0.0.1",
+        agent_api_port=free_port(),
+        agent_api_rate=1_000_000.0,
+        agent_api_burst=1_000_000,
+    )
     conn = await asyncpg.connect(database_url)
     try:
-        accounts = [await add_agent(conn, f"bench-{n}", capacity=5, skills=[], languages=["zh", "en"], role="agent")
-                    for n in range(args.agents)]
+        accounts = [
+            await add_agent(conn, f"bench-{n}", capacity=5, skills=[], languages=["zh", "en"], role="agent")
+            for n in range(args.agents)
+        ]
     finally:
         await conn.close()
     process = ServiceProcess(settings, ["agent_api"])
@@ -213,8 +234,9 @@ async def run(args, resources: Resources) -> int:
         await process.wait_ready(http)
         log(f"agent_api pid {process.pid}; {args.agents} agents, {args.rounds} rounds of one event each")
         raw, raw_lost = await raw_round_trip(amqp_url, args.agents, args.rounds, args)
-        streams = await open_streams(http, f"http://127.0.0.1:{settings.agent_api_port}", [t for _, t in accounts],
-                                     arrivals)
+        streams = await open_streams(
+            http, f"http://127.0.0.1:{settings.agent_api_port}", [t for _, t in accounts], arrivals
+        )
         stream, lost = await fan_out(settings, [a for a, _ in accounts], arrivals, args)
         for ws, reader in streams:
             await ws.close()
@@ -229,8 +251,10 @@ async def run(args, resources: Resources) -> int:
 
 def report(label: str, latencies: list[float], lost: int) -> None:
     p = percentiles(latencies)
-    log(f"{label:<24}{len(latencies):6d} frames  p50 {p['p50_ms'] or 0:7.2f} ms  p90 {p['p90_ms'] or 0:7.2f} ms"
-        f"  p99 {p['p99_ms'] or 0:7.2f} ms  max {p['max_ms'] or 0:7.2f} ms  lost {lost}")
+    log(
+        f"{label:<24}{len(latencies):6d} frames  p50 {p['p50_ms'] or 0:7.2f} ms  p90 {p['p90_ms'] or 0:7.2f} ms"
+        f"  p99 {p['p99_ms'] or 0:7.2f} ms  max {p['max_ms'] or 0:7.2f} ms  lost {lost}"
+    )
 
 
 def main() -> int:

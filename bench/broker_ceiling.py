@@ -75,7 +75,7 @@ async def _collect(events, n, processes):
             payloads.append(payload)
         except queue.Empty:
             if any(p.exitcode not in (None, 0) for p in processes):
-                raise RuntimeError("a consumer process died")
+                raise RuntimeError("a consumer process died") from None
             await asyncio.sleep(0.01)
     return payloads
 
@@ -109,7 +109,7 @@ async def _run_path(url, hops, count, rate, prefetch, timeout):
         channel = await connection.channel(publisher_confirms=True)
         for name in names:
             await channel.declare_queue(name, durable=True, arguments=QUORUM)
-        for source, target in zip(names, names[1:] + [None]):
+        for source, target in zip(names, [*names[1:], None], strict=False):
             args = (url, source, target, count, prefetch, timeout, events)
             processes.append(ctx.Process(target=_child, args=args, daemon=True))
             processes[-1].start()
@@ -132,8 +132,13 @@ async def _run_path(url, hops, count, rate, prefetch, timeout):
 
 async def measure_ceiling(url, count=5000, rate=200, rate_seconds=5, prefetch=100, timeout=120.0) -> dict:
     """Measure one-hop and two-hop max throughput and fixed-rate latency; return a flat dict."""
-    figures = {"count": count, "rate": rate, "rate_seconds": rate_seconds, "prefetch": prefetch,
-               "body_bytes": BODY_BYTES}
+    figures = {
+        "count": count,
+        "rate": rate,
+        "rate_seconds": rate_seconds,
+        "prefetch": prefetch,
+        "body_bytes": BODY_BYTES,
+    }
     async with asyncio.timeout(timeout):
         for hops, prefix in ((1, "one_hop"), (2, "two_hop")):
             for run_rate, run_count, suffix in ((None, count, ""), (rate, rate * rate_seconds, "_rate")):
@@ -149,8 +154,10 @@ def _report(figures):
     for prefix, label in (("one_hop", "one-hop"), ("two_hop", "two-hop")):
         for suffix, mode in (("", "max"), ("_rate", f"@{figures['rate']}/s")):
             key = f"{prefix}{suffix}"
-            print(f"{label:8} {mode:8} {figures[key + '_msgs_per_s']:8.0f} msg/s"
-                  f"   p50 {figures[key + '_p50_ms']:6.2f} ms  p99 {figures[key + '_p99_ms']:6.2f} ms")
+            print(
+                f"{label:8} {mode:8} {figures[key + '_msgs_per_s']:8.0f} msg/s"
+                f"   p50 {figures[key + '_p50_ms']:6.2f} ms  p99 {figures[key + '_p99_ms']:6.2f} ms"
+            )
 
 
 def main():
@@ -165,8 +172,9 @@ def main():
     parser.add_argument("--timeout", type=float, default=120.0, help="overall time limit in seconds")
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line")
     args = parser.parse_args()
-    figures = asyncio.run(measure_ceiling(args.url, args.count, args.rate, args.rate_seconds,
-                                          args.prefetch, args.timeout))
+    figures = asyncio.run(
+        measure_ceiling(args.url, args.count, args.rate, args.rate_seconds, args.prefetch, args.timeout)
+    )
     _report(figures)
     if args.json:
         print(json.dumps(figures))

@@ -34,20 +34,30 @@ def measure(count: int, seconds: float) -> dict:
     cpu, wall = time.process_time() - cpu_start, time.perf_counter() - wall_start
     per_core = done / cpu
     return {
-        "messages": done, "distinct": len(texts), "mean_chars": round(statistics.mean(map(len, texts)), 1),
-        "cpu_s": round(cpu, 3), "wall_s": round(wall, 3), "msgs_per_s_per_core": round(per_core),
-        "mean_us": round(1e6 / per_core, 1), "slowest_lap_us": round(max(laps) * 1e6, 1),
-        "target_msgs_per_s": TARGET, "ratio": round(per_core / TARGET, 2),
+        "messages": done,
+        "distinct": len(texts),
+        "mean_chars": round(statistics.mean(map(len, texts)), 1),
+        "cpu_s": round(cpu, 3),
+        "wall_s": round(wall, 3),
+        "msgs_per_s_per_core": round(per_core),
+        "mean_us": round(1e6 / per_core, 1),
+        "slowest_lap_us": round(max(laps) * 1e6, 1),
+        "target_msgs_per_s": TARGET,
+        "ratio": round(per_core / TARGET, 2),
     }
 
 
 def _report(figures: dict) -> None:
     """Print the figures as a few human-readable lines."""
-    print(f"triage (classify + FAQ lookup), shipped rules and KB, {figures['distinct']} corpus messages"
-          f" of {figures['mean_chars']} characters on average, one process")
+    print(
+        f"triage (classify + FAQ lookup), shipped rules and KB, {figures['distinct']} corpus messages"
+        f" of {figures['mean_chars']} characters on average, one process"
+    )
     print(f"messages {figures['messages']:9d}   in {figures['cpu_s']:6.2f} s CPU ({figures['wall_s']:.2f} s wall)")
-    print(f"per core {figures['msgs_per_s_per_core']:9d} msg/s   mean {figures['mean_us']:6.1f} us/msg"
-          f"   slowest pass {figures['slowest_lap_us']:.1f} us/msg")
+    print(
+        f"per core {figures['msgs_per_s_per_core']:9d} msg/s   mean {figures['mean_us']:6.1f} us/msg"
+        f"   slowest pass {figures['slowest_lap_us']:.1f} us/msg"
+    )
     print(f"target   {figures['target_msgs_per_s']:9d} msg/s   ratio {figures['ratio']:.2f}x")
 
 

@@ -22,24 +22,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp  # noqa: E402
-import aiosmtplib  # noqa: E402
+import aiohttp
+import aiosmtplib
 
-from bench.broker_ceiling import measure_ceiling  # noqa: E402
-from bench.ingest import log  # noqa: E402
-from bench.webchat_e2e import (  # noqa: E402
+from bench.broker_ceiling import measure_ceiling
+from bench.ingest import log
+from bench.webchat_e2e import (
     Resources,
     ServiceProcess,
     add_server_arguments,
     free_port,
     require_local,
 )
-from shared.config import Settings  # noqa: E402
-from shared.runner import SERVICES  # noqa: E402
+from shared.config import Settings
+from shared.runner import SERVICES
 
 SUPPORT = "support@wallet.example"
-BODY = ("您好，我上周五从钱包提现到招商银行尾号 1234 的卡，至今未到账。订单号 2026112012345，"
-        "金额 5,000.00 元。麻烦尽快帮我查一下，谢谢！\n") * 12
+BODY = (
+    "您好，我上周五从钱包提现到招商银行尾号 1234 的卡，至今未到账。订单号 2026112012345，"
+    "金额 5,000.00 元。麻烦尽快帮我查一下，谢谢！\n"
+) * 12
 
 
 CUSTOMERS = 300
@@ -109,17 +111,29 @@ async def run(args, resources: Resources) -> int:
     amqp_url, database_url = resources.create_vhost(), await resources.create_database()
     ports = {setting: free_port() for setting in SERVICES.values()}
     smtp_port = free_port()
-    settings = Settings(amqp_url=amqp_url, database_url=database_url, host="127.0.0.1", log_level="WARNING",
-                        email_smtp_port=smtp_port, email_addresses=SUPPORT, email_max_size=40 * 1024 * 1024, **ports)
+    settings = Settings(
+        amqp_url=amqp_url,
+        database_url=database_url,
+        host="127.0.0.1",
+        log_level="WARNING",
+        email_smtp_port=smtp_port,
+        email_addresses=SUPPORT,
+        email_max_size=40 * 1024 * 1024,
+        **ports,
+    )
     adapter = ServiceProcess(settings, ["email_adapter"])
     resources.processes.append(adapter)
     async with aiohttp.ClientSession() as http:
         await adapter.wait_ready(http)
-    log(f"{os.cpu_count()} cores; {args.clients} SMTP clients for {args.seconds:.0f}s; ~20 KB mails with one attachment")
+    log(
+        f"{os.cpu_count()} cores; {args.clients} SMTP clients for {args.seconds:.0f}s; ~20 KB mails with one attachment"
+    )
     rate, sent, refused = await sustained(smtp_port, args.clients, args.seconds)
     one_hop = ceiling["one_hop_msgs_per_s"]
     log(f"broker ceiling (one hop, 1 KB persistent): {one_hop:.0f} msg/s")
-    log(f"SMTP door: {rate:.0f} mails/s ({sent} accepted, {refused} refused); ratio to the ceiling {rate / one_hop:.2f}")
+    log(
+        f"SMTP door: {rate:.0f} mails/s ({sent} accepted, {refused} refused); ratio to the ceiling {rate / one_hop:.2f}"
+    )
 
     big = EmailMessage()
     big["From"], big["To"], big["Subject"] = "customer@example.cn", SUPPORT, "大附件"
@@ -128,12 +142,15 @@ async def run(args, resources: Resources) -> int:
     big.add_attachment(os.urandom(15 * 1024 * 1024), maintype="application", subtype="zip", filename="logs.zip")
     raw = big.as_bytes()
     before = peak_rss_kb(adapter.pid)
-    await aiosmtplib.send(raw, sender="customer@example.cn", recipients=[SUPPORT], hostname="127.0.0.1",
-                          port=smtp_port, timeout=120)
+    await aiosmtplib.send(
+        raw, sender="customer@example.cn", recipients=[SUPPORT], hostname="127.0.0.1", port=smtp_port, timeout=120
+    )
     growth = (peak_rss_kb(adapter.pid) - before) / 1024
     size = len(raw) / 1024 / 1024
-    log(f"one {size:.1f} MB mail: adapter peak memory grew {growth:.1f} MB = {growth / size:.2f}x the mail "
-        f"(target <= 2x: {'met' if growth <= 2 * size else 'MISSED'})")
+    log(
+        f"one {size:.1f} MB mail: adapter peak memory grew {growth:.1f} MB = {growth / size:.2f}x the mail "
+        f"(target <= 2x: {'met' if growth <= 2 * size else 'MISSED'})"
+    )
     return 0 if refused == 0 else 1
 
 

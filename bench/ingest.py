@@ -166,14 +166,18 @@ async def measure_rounds(ingest: Ingest, bases: dict[str, str], adapter_base: st
             run = await closed_loop(base, batch(args.max_requests), args.concurrency, args.seconds)
             results[label]["max"].append(run)
             results[label]["answered"] += run["sent"] - run["failed"]
-            log(f"round {round_number + 1} {label:<16} {run['rate']:7.0f} req/s (p50 {run['p50_ms']} ms, "
-                f"p99 {run['p99_ms']} ms, failed {run['failed']})")
+            log(
+                f"round {round_number + 1} {label:<16} {run['rate']:7.0f} req/s (p50 {run['p50_ms']} ms, "
+                f"p99 {run['p99_ms']} ms, failed {run['failed']})"
+            )
     for label, base in bases.items():
         steady = await fixed_rate(base, batch(int(args.rate * args.seconds)), args.rate)
         results[label]["steady"] = steady
         results[label]["answered"] += steady["sent"] - steady["failed"]
-        log(f"at {args.rate:.0f}/s {label:<16} p50 {steady['p50_ms']} ms, p99 {steady['p99_ms']} ms, "
-            f"max {steady['max_ms']} ms, failed {steady['failed']}")
+        log(
+            f"at {args.rate:.0f}/s {label:<16} p50 {steady['p50_ms']} ms, p99 {steady['p99_ms']} ms, "
+            f"max {steady['max_ms']} ms, failed {steady['failed']}"
+        )
     return results
 
 
@@ -181,23 +185,34 @@ async def run(ingest: Ingest, args, resources: Resources) -> int:
     amqp_url = resources.create_vhost()
     database_url = await resources.create_database()
     ports = {setting: free_port() for setting in SERVICES.values()}
-    settings = Settings(amqp_url=amqp_url, database_url=database_url, host="127.0.0.1", log_level="WARNING",
-                        **ports, **ingest.settings())
+    settings = Settings(
+        amqp_url=amqp_url,
+        database_url=database_url,
+        host="127.0.0.1",
+        log_level="WARNING",
+        **ports,
+        **ingest.settings(),
+    )
     adapter = ServiceProcess(settings, [ingest.service])
     resources.processes.append(adapter)
     async with aiohttp.ClientSession() as http:
         await adapter.wait_ready(http)  # it declares the exchange and queues the bare endpoint uses too
     bare_port = free_port()
-    bare = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port), amqp_url, ingest.path,
-                             ingest.routing_key], cwd=ROOT)
+    # Started once and stopped by PID in `finally`; Popen only forks and execs, and until_up polls it.
+    bare = subprocess.Popen(  # noqa: ASYNC220  a long-lived child with a synchronous lifecycle
+        [sys.executable, __file__, "--serve-bare", str(bare_port), amqp_url, ingest.path, ingest.routing_key], cwd=ROOT
+    )
     adapter_base = f"http://127.0.0.1:{getattr(settings, SERVICES[ingest.service])}"
     try:
         await until_up(f"http://127.0.0.1:{bare_port}/healthz", bare)
-        log(f"{os.cpu_count()} cores; {args.rounds} rounds of {args.concurrency} concurrent clients for "
-            f"{args.seconds:.0f}s per endpoint, then {args.rate:.0f} req/s for {args.seconds:.0f}s; {ingest.describe}")
+        log(
+            f"{os.cpu_count()} cores; {args.rounds} rounds of {args.concurrency} concurrent clients for "
+            f"{args.seconds:.0f}s per endpoint, then {args.rate:.0f} req/s for {args.seconds:.0f}s; {ingest.describe}"
+        )
         before = await queued(amqp_url)
-        results = await measure_rounds(ingest, {"bare publish": f"http://127.0.0.1:{bare_port}",
-                                                "adapter": adapter_base}, adapter_base, args)
+        results = await measure_rounds(
+            ingest, {"bare publish": f"http://127.0.0.1:{bare_port}", "adapter": adapter_base}, adapter_base, args
+        )
         on_bus = await queued(amqp_url) - before
     finally:
         bare.terminate()
@@ -211,13 +226,17 @@ def report(results: dict, on_bus: int, args) -> int:
     ratio = statistics.median(ratios)
     best_bare, best_ours = max(r["rate"] for r in bare_runs), max(r["rate"] for r in ours_runs)
     log(f"max rate: bare {best_bare:.0f} req/s, adapter {best_ours:.0f} req/s (best of {args.rounds})")
-    log(f"ratio adapter/bare per round: {', '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f} "
-        f"(target >= 0.7: {'met' if ratio >= 0.7 else 'MISSED'})")
+    log(
+        f"ratio adapter/bare per round: {', '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f} "
+        f"(target >= 0.7: {'met' if ratio >= 0.7 else 'MISSED'})"
+    )
     p99 = results["adapter"]["steady"]["p99_ms"]
     log(f"adapter p99 at {args.rate:.0f}/s: {p99} ms (target < 100 ms: {'met' if p99 < 100 else 'MISSED'})")
     answered = results["adapter"]["answered"] + results["bare publish"]["answered"]
-    log(f"answered 200 (both endpoints, all runs): {answered}, new on the bus: {on_bus} "
-        f"({'none lost' if on_bus == answered else 'MISMATCH'})")
+    log(
+        f"answered 200 (both endpoints, all runs): {answered}, new on the bus: {on_bus} "
+        f"({'none lost' if on_bus == answered else 'MISMATCH'})"
+    )
     return 0 if on_bus == answered else 1
 
 

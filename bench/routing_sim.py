@@ -24,16 +24,54 @@ from services.router.sla import DEFAULT_TARGETS, PRIORITIES, breach
 DAY = datetime(2025, 6, 2, tzinfo=UTC)  # a Monday
 OPEN_H, CLOSE_H = 8, 22
 # Share of the peak arrival rate per hour: a late-morning and an evening peak, a lunch dip.
-HOURLY = {8: 0.45, 9: 0.75, 10: 1.0, 11: 1.0, 12: 0.75, 13: 0.6, 14: 0.65, 15: 0.65, 16: 0.6,
-          17: 0.6, 18: 0.7, 19: 0.95, 20: 1.0, 21: 0.7}
-CATEGORIES = {"transaction": 0.25, "payment": 0.15, "account": 0.15, "feature": 0.20, "loan": 0.10,
-              "security": 0.05, "complaint": 0.05, "other": 0.05}
+HOURLY = {
+    8: 0.45,
+    9: 0.75,
+    10: 1.0,
+    11: 1.0,
+    12: 0.75,
+    13: 0.6,
+    14: 0.65,
+    15: 0.65,
+    16: 0.6,
+    17: 0.6,
+    18: 0.7,
+    19: 0.95,
+    20: 1.0,
+    21: 0.7,
+}
+CATEGORIES = {
+    "transaction": 0.25,
+    "payment": 0.15,
+    "account": 0.15,
+    "feature": 0.20,
+    "loan": 0.10,
+    "security": 0.05,
+    "complaint": 0.05,
+    "other": 0.05,
+}
 # Share of each category that is high priority (money lost, charged twice); the rest as listed.
 HIGH_SHARE = {"transaction": 0.4, "payment": 0.2}
-BASE_PRIORITY = {"security": "urgent", "account": "urgent", "complaint": "high", "transaction": "normal",
-                 "payment": "normal", "loan": "normal", "feature": "low", "other": "low"}
-SERVICE_MEDIAN_MIN = {"transaction": 12, "payment": 10, "account": 14, "feature": 6, "loan": 15,
-                      "security": 18, "complaint": 20, "other": 8}
+BASE_PRIORITY = {
+    "security": "urgent",
+    "account": "urgent",
+    "complaint": "high",
+    "transaction": "normal",
+    "payment": "normal",
+    "loan": "normal",
+    "feature": "low",
+    "other": "low",
+}
+SERVICE_MEDIAN_MIN = {
+    "transaction": 12,
+    "payment": 10,
+    "account": 14,
+    "feature": 6,
+    "loan": 15,
+    "security": 18,
+    "complaint": 20,
+    "other": 8,
+}
 SERVICE_SIGMA = 0.5
 REPLY_MEDIAN_S, REPLY_SIGMA = 20, 0.5
 LANGUAGES = {"zh": 0.85, "en": 0.15}
@@ -86,9 +124,14 @@ def arrivals(seed: int, peak_per_hour: float) -> list[Chat]:
             return chats
         category = _pick(rng, CATEGORIES)
         high = rng.random() < HIGH_SHARE.get(category, 0.0)
-        ticket = Ticket(f"c{len(chats):05d}", "high" if high else BASE_PRIORITY[category],
-                        DAY + timedelta(seconds=t), category=category,
-                        language=_pick(rng, LANGUAGES), channel=_pick(rng, CHANNELS))
+        ticket = Ticket(
+            f"c{len(chats):05d}",
+            "high" if high else BASE_PRIORITY[category],
+            DAY + timedelta(seconds=t),
+            category=category,
+            language=_pick(rng, LANGUAGES),
+            channel=_pick(rng, CHANNELS),
+        )
         service = SERVICE_MEDIAN_MIN[category] * 60 * rng.lognormvariate(0, SERVICE_SIGMA)
         chats.append(Chat(ticket, t, service, REPLY_MEDIAN_S * rng.lognormvariate(0, REPLY_SIGMA)))
 
@@ -98,8 +141,9 @@ def roster() -> list[Agent]:
     agents = []
     for prefix, count, capacity, skills, languages, channels, teams in ROSTER:
         for number in range(count):
-            slot = AgentSlot(f"{prefix}-{number + 1}", capacity, 0, frozenset(skills), languages[number],
-                             channels, frozenset(teams))
+            slot = AgentSlot(
+                f"{prefix}-{number + 1}", capacity, 0, frozenset(skills), languages[number], channels, frozenset(teams)
+            )
             agents.append(Agent(slot))
     return agents
 
@@ -157,8 +201,11 @@ def round_robin() -> Dispatch:
 
 def least_busy() -> Dispatch:
     """Each next chat to the agent with the lowest share of their chat slots in use."""
-    return _fifo(lambda roomy, loads: min(roomy, key=lambda a: (loads[a.slot.agent_id] / a.slot.capacity,
-                                                                   loads[a.slot.agent_id], a.slot.agent_id)))
+    return _fifo(
+        lambda roomy, loads: min(
+            roomy, key=lambda a: (loads[a.slot.agent_id] / a.slot.capacity, loads[a.slot.agent_id], a.slot.agent_id)
+        )
+    )
 
 
 def simulate(stream: list[Chat], dispatch: Dispatch, slowdown: float) -> tuple[list[Chat], list[Agent]]:
@@ -166,8 +213,9 @@ def simulate(stream: list[Chat], dispatch: Dispatch, slowdown: float) -> tuple[l
     chats, agents, queue = [msgspec.structs.replace(chat) for chat in stream], roster(), []
     events = [(chat.arrived, ARRIVE, i) for i, chat in enumerate(chats)]
     fallback = DEFAULT_POLICY.skill_fallback_after_s  # look again when a chat may go to an agent without its skill
-    events += [(c.arrived + fallback[c.ticket.priority], WAKE, i)
-               for i, c in enumerate(chats) if c.ticket.priority in fallback]
+    events += [
+        (c.arrived + fallback[c.ticket.priority], WAKE, i) for i, c in enumerate(chats) if c.ticket.priority in fallback
+    ]
     heapq.heapify(events)
     while events:
         now, kind, index = heapq.heappop(events)
@@ -191,8 +239,9 @@ def simulate(stream: list[Chat], dispatch: Dispatch, slowdown: float) -> tuple[l
 
 def _set_load(agent: Agent, now: float, change: int) -> None:
     """Change the agent's open chats; either change restarts their idle clock."""
-    agent.slot = msgspec.structs.replace(agent.slot, load=agent.slot.load + change,
-                                         idle_since=DAY + timedelta(seconds=now))
+    agent.slot = msgspec.structs.replace(
+        agent.slot, load=agent.slot.load + change, idle_since=DAY + timedelta(seconds=now)
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -207,8 +256,15 @@ def summarize(chats: list[Chat], agents: list[Agent]) -> dict:
     for priority in PRIORITIES:
         mine = [c for c in chats if c.ticket.priority == priority]
         on_time = sum(
-            breach("first_response", priority, c.ticket.queued_at, DAY + timedelta(seconds=c.answered),
-                   DAY + timedelta(seconds=c.answered), DEFAULT_TARGETS) is None
+            breach(
+                "first_response",
+                priority,
+                c.ticket.queued_at,
+                DAY + timedelta(seconds=c.answered),
+                DAY + timedelta(seconds=c.answered),
+                DEFAULT_TARGETS,
+            )
+            is None
             for c in mine
         )
         figures[priority] = (len(mine), on_time / len(mine), percentile([c.assigned - c.arrived for c in mine], 0.9))
@@ -241,8 +297,12 @@ def run(stream: list[Chat], slowdown: float) -> dict[str, dict]:
 def target_met(results: dict[str, dict]) -> bool:
     """Urgent and high attainment at least CLEAR_MARGIN above each baseline."""
     ours = results[OURS]
-    return all(ours[p][1] >= figures[p][1] + CLEAR_MARGIN
-               for name, figures in results.items() if name != OURS for p in ("urgent", "high"))
+    return all(
+        ours[p][1] >= figures[p][1] + CLEAR_MARGIN
+        for name, figures in results.items()
+        if name != OURS
+        for p in ("urgent", "high")
+    )
 
 
 def report(stream: list[Chat], peak: float, results: dict[str, dict], sensitivity: dict[float, dict]) -> None:
@@ -250,14 +310,21 @@ def report(stream: list[Chat], peak: float, results: dict[str, dict], sensitivit
     slots = sum(count * capacity for _, count, capacity, *_ in ROSTER)
     agents = sum(count for _, count, *_ in ROSTER)
     counts = ", ".join(f"{results[OURS][p][0]} {p}" for p in PRIORITIES)
-    print(f"day {OPEN_H:02d}:00-{CLOSE_H:02d}:00: {len(stream)} chats ({counts}), peak {peak:.0f}/h at 10-12 and"
-          f" 19-21; {agents} agents, {slots} chat slots")
-    print(f"assumption: an agent lacking the chat's category, language or channel takes {OFF_SKILL_SLOWDOWN}x as"
-          " long to reply and to handle it")
-    targets = ", ".join(f"{p} {_duration(DEFAULT_TARGETS.target('first_response', p).total_seconds())}"
-                        for p in PRIORITIES)
-    print(f"first-response SLA: {targets}; wait = queued until assigned; utilization = share of chat slots busy in"
-          f" {OPEN_H:02d}:00-{CLOSE_H:02d}:00")
+    print(
+        f"day {OPEN_H:02d}:00-{CLOSE_H:02d}:00: {len(stream)} chats ({counts}), peak {peak:.0f}/h at 10-12 and"
+        f" 19-21; {agents} agents, {slots} chat slots"
+    )
+    print(
+        f"assumption: an agent lacking the chat's category, language or channel takes {OFF_SKILL_SLOWDOWN}x as"
+        " long to reply and to handle it"
+    )
+    targets = ", ".join(
+        f"{p} {_duration(DEFAULT_TARGETS.target('first_response', p).total_seconds())}" for p in PRIORITIES
+    )
+    print(
+        f"first-response SLA: {targets}; wait = queued until assigned; utilization = share of chat slots busy in"
+        f" {OPEN_H:02d}:00-{CLOSE_H:02d}:00"
+    )
     header = "".join(f"{p + ' in SLA':>15} {'p90 wait':>9}" for p in PRIORITIES)
     print(f"{'':17}{header}  util min   max  stdev  off-skill")
     for name, figures in results.items():
@@ -267,8 +334,9 @@ def report(stream: list[Chat], peak: float, results: dict[str, dict], sensitivit
     verdict = "met" if target_met(results) else "NOT met"
     print(f"target (urgent and high in SLA >= {CLEAR_MARGIN * 100:.0f} points above both baselines): {verdict}")
     for slowdown, figures in sensitivity.items():
-        shares = "  ".join(f"{p} " + " / ".join(f"{figures[name][p][1]:.1%}" for name in POLICIES)
-                           for p in ("urgent", "high"))
+        shares = "  ".join(
+            f"{p} " + " / ".join(f"{figures[name][p][1]:.1%}" for name in POLICIES) for p in ("urgent", "high")
+        )
         verdict = "met" if target_met(figures) else "NOT met"
         print(f"if off-skill took {slowdown}x: in SLA ours / round robin / least busy: {shares}  target {verdict}")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ingest import Ingest, Request, main  # noqa: E402
-from contracts.topology import inbound_key  # noqa: E402
-from tests.sms_provider import ACCOUNT_SID, AUTH_TOKEN, twilio_webhook  # noqa: E402
+from bench.ingest import Ingest, Request, main
+from contracts.topology import inbound_key
+from tests.sms_provider import ACCOUNT_SID, AUTH_TOKEN, twilio_webhook
 
 TEXT = "你好，我的转账还没到账，订单 2026112400123"
 
@@ -23,8 +23,13 @@ def requests(adapter_base: str, count: int, first_id: int) -> list[Request]:
     url = f"{adapter_base}/sms/inbound"
     built = []
     for n in range(count):
-        params = {"MessageSid": f"SM{first_id + n:032d}", "From": f"+86138{n % 500:08d}", "To": "+8610690000",
-                  "Body": TEXT, "NumSegments": "1"}
+        params = {
+            "MessageSid": f"SM{first_id + n:032d}",
+            "From": f"+86138{n % 500:08d}",
+            "To": "+8610690000",
+            "Body": TEXT,
+            "NumSegments": "1",
+        }
         body, headers = twilio_webhook(url, params)
         built.append(("/sms/inbound", body, headers))
     return built

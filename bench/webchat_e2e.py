@@ -30,6 +30,7 @@ Run:  .venv/bin/python bench/webchat_e2e.py [--rate 200 --seconds 10 --visitors 
 
 import argparse
 import asyncio
+import contextlib
 import ctypes
 import json
 import os
@@ -100,7 +101,7 @@ class Resources:
         self.rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
         self.vhosts: list[str] = []
         self.databases: list[str] = []
-        self.processes: list["ServiceProcess"] = []
+        self.processes: list[ServiceProcess] = []
 
     def ctl(self, *args: str) -> None:
         subprocess.run([self.rabbitmqctl, *args], check=True, capture_output=True, timeout=60)
@@ -165,10 +166,8 @@ class Resources:
 
 def _die_with_parent() -> None:
     """In the child before exec: get SIGTERM if the benchmark dies without cleaning up."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class ServiceProcess:
@@ -176,11 +175,16 @@ class ServiceProcess:
 
     def __init__(self, settings: Settings, services: list[str]) -> None:
         self.settings, self.services = settings, services
-        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-bench-", suffix=".log")
+        # The child writes its stderr here for the object's whole life; stop() closes it.
+        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-bench-", suffix=".log")  # noqa: SIM115
         environ = {**os.environ, **to_environ(settings)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "relaydesk.cli", "run", *services], cwd=ROOT, env=environ,
-            stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=_die_with_parent,
+            [sys.executable, "-m", "relaydesk.cli", "run", *services],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            preexec_fn=_die_with_parent,
         )
         self.pid = self.process.pid
 
@@ -194,8 +198,10 @@ class ServiceProcess:
             url = service_url(self.settings, service, "/readyz")
             while True:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"`relaydesk run {' '.join(self.services)}` exited "
-                                       f"{self.process.returncode}:\n{self.output()[-3000:]}")
+                    raise RuntimeError(
+                        f"`relaydesk run {' '.join(self.services)}` exited "
+                        f"{self.process.returncode}:\n{self.output()[-3000:]}"
+                    )
                 try:
                     async with http.get(url) as response:
                         if response.status == 200:
@@ -302,10 +308,17 @@ class CpuMeter:
 
     def _sample(self) -> dict:
         found = _scan(self.database, {p.pid for p in self.processes})
-        groups = {"generator": found["generator"], **{p.label: [p.pid] for p in self.processes},
-                  "rabbitmq": found["rabbitmq"], "postgres": found["postgres"]}
-        return {"wall": time.perf_counter(), "machine": _machine_busy(),
-                "groups": {name: {pid: _proc_cpu(pid) for pid in pids} for name, pids in groups.items()}}
+        groups = {
+            "generator": found["generator"],
+            **{p.label: [p.pid] for p in self.processes},
+            "rabbitmq": found["rabbitmq"],
+            "postgres": found["postgres"],
+        }
+        return {
+            "wall": time.perf_counter(),
+            "machine": _machine_busy(),
+            "groups": {name: {pid: _proc_cpu(pid) for pid in pids} for name, pids in groups.items()},
+        }
 
     def start(self) -> None:
         self.first = self.previous = self._sample()
@@ -328,7 +341,7 @@ class CpuMeter:
             # A process that appeared during the interval spent all its CPU in it.
             used = sum(cpu - before.get(pid, 0.0) for pid, cpu in pids.items())
             shares[name] = round(100 * used / wall)
-        busy, total = (b - a for a, b in zip(first["machine"], last["machine"]))
+        busy, total = (b - a for a, b in zip(first["machine"], last["machine"], strict=False))
         machine = 100 * busy / max(total, 1) * (os.cpu_count() or 1)  # % of one core
         shares["other"] = max(0, round(machine - sum(shares.values())))
         shares["machine_pct_of_all_cores"] = round(machine / (os.cpu_count() or 1))
@@ -350,13 +363,15 @@ def cpu_line(shares: dict) -> str:
     parts = [f"{k} {v}%" for k, v in shares.items() if k not in hidden]
     parts[-1] += f" (peak {shares.get('other_peak_1s', shares['other'])}% in 1 s)"
     warning = "  (DISTURBED: other processes were busy)" if CpuMeter.disturbed(shares) else ""
-    return (f"  cpu (% of one core): {'  '.join(parts)}   machine {shares['machine_pct_of_all_cores']}% "
-            f"of {os.cpu_count()} cores{warning}")
+    return (
+        f"  cpu (% of one core): {'  '.join(parts)}   machine {shares['machine_pct_of_all_cores']}% "
+        f"of {os.cpu_count()} cores{warning}"
+    )
 
 
 # --------------------------------------------------------------------------- service metrics
 
-_BUCKET = re.compile(r'^relaydesk_message_handle_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$')
+_BUCKET = re.compile(r"^relaydesk_message_handle_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$")
 
 
 async def handle_histograms(http: aiohttp.ClientSession, settings: Settings, processes) -> dict:
@@ -391,8 +406,11 @@ def handle_summary(before: dict, after: dict) -> dict:
                 p99 = le
                 break
         name = f"{key[0]}:{key[1]}"
-        summary[name] = {"handled": int(count), "mean_ms": round(1000 * (entry["sum"] - old["sum"]) / count, 2),
-                         "p99_le_ms": p99 if p99 == "inf" else round(1000 * float(p99), 1)}
+        summary[name] = {
+            "handled": int(count),
+            "mean_ms": round(1000 * (entry["sum"] - old["sum"]) / count, 2),
+            "p99_le_ms": p99 if p99 == "inf" else round(1000 * float(p99), 1),
+        }
     return summary
 
 
@@ -405,8 +423,12 @@ def percentiles(values: list[float]) -> dict:
     if len(values) == 1:
         values = values * 2
     cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return {"p50_ms": round(cuts[49], 2), "p90_ms": round(cuts[89], 2), "p99_ms": round(cuts[98], 2),
-            "max_ms": round(max(values), 2)}
+    return {
+        "p50_ms": round(cuts[49], 2),
+        "p90_ms": round(cuts[89], 2),
+        "p99_ms": round(cuts[98], 2),
+        "max_ms": round(max(values), 2),
+    }
 
 
 @dataclass
@@ -447,24 +469,29 @@ class Load:
         conn = await asyncpg.connect(self.settings.database_url)
         try:
             for n in range(count):
-                agent_id, token = await add_agent(conn, f"bench-agent-{n}", capacity=capacity, skills=[],
-                                                  languages=["zh", "en"], role="agent")
+                agent_id, token = await add_agent(
+                    conn, f"bench-agent-{n}", capacity=capacity, skills=[], languages=["zh", "en"], role="agent"
+                )
                 self.agents.append(Agent(agent_id, token))
         finally:
             await conn.close()
         for agent in self.agents:
             headers = {"Authorization": f"Bearer {agent.token}"}
-            agent.ws = await self.http.ws_connect(service_url(self.settings, "agent_api", "/v1/stream"),
-                                                  headers=headers, max_msg_size=0)
+            agent.ws = await self.http.ws_connect(
+                service_url(self.settings, "agent_api", "/v1/stream"), headers=headers, max_msg_size=0
+            )
             agent.reader = asyncio.create_task(self._read_agent(agent))
-            async with self.http.put(service_url(self.settings, "agent_api", "/v1/me/status"),
-                                     json={"status": "online"}, headers=headers) as response:
+            async with self.http.put(
+                service_url(self.settings, "agent_api", "/v1/me/status"), json={"status": "online"}, headers=headers
+            ) as response:
                 assert response.status == 202, await response.text()
         deadline = time.monotonic() + 15
         for agent in self.agents:
             while True:
-                async with self.http.get(service_url(self.settings, "agent_api", "/v1/me"),
-                                         headers={"Authorization": f"Bearer {agent.token}"}) as response:
+                async with self.http.get(
+                    service_url(self.settings, "agent_api", "/v1/me"),
+                    headers={"Authorization": f"Bearer {agent.token}"},
+                ) as response:
                     if (await response.json())["status"] == "online":
                         break
                 if time.monotonic() > deadline:
@@ -473,12 +500,14 @@ class Load:
 
     async def add_visitors(self, count: int) -> None:
         async def one(n: int) -> Visitor:
-            async with self.http.post(service_url(self.settings, "webchat_adapter", "/webchat/session"),
-                                      json={"name": f"visitor {n}"}) as response:
+            async with self.http.post(
+                service_url(self.settings, "webchat_adapter", "/webchat/session"), json={"name": f"visitor {n}"}
+            ) as response:
                 assert response.status == 201, await response.text()
                 body = await response.json()
             ws = await self.http.ws_connect(
-                service_url(self.settings, "webchat_adapter", f"/webchat/ws?token={body['token']}"))
+                service_url(self.settings, "webchat_adapter", f"/webchat/ws?token={body['token']}")
+            )
             ready = await ws.receive_json(timeout=10)
             assert ready["type"] == "ready", ready
             visitor = Visitor(body["session_id"], ws)
@@ -507,7 +536,7 @@ class Load:
             text = event.get("text") if kind == "message" else event.get("preview") if kind == "assignment" else None
             if not text or text[0] != "q":
                 continue
-            token = int(text[1:text.index(" ")])
+            token = int(text[1 : text.index(" ")])
             if token in self.got_at:
                 self.duplicates += 1
             else:
@@ -554,12 +583,17 @@ class Load:
             if delay > 0:
                 await asyncio.sleep(delay)
         elapsed = time.perf_counter() - start
-        return {"tokens": tokens, "achieved_rate": count / elapsed if elapsed else float("inf"),
-                "max_schedule_lag_ms": round(1000 * max_lag, 1)}
+        return {
+            "tokens": tokens,
+            "achieved_rate": count / elapsed if elapsed else float("inf"),
+            "max_schedule_lag_ms": round(1000 * max_lag, 1),
+        }
 
     async def drain(self, tokens: range, timeout: float) -> None:
         deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline and not all(t in self.got_at for t in tokens):
+        # A deadline-bounded poll over what several socket readers record; arrival times are stamped
+        # by the readers themselves, so the 20 ms period does not enter the results.
+        while time.perf_counter() < deadline and not all(t in self.got_at for t in tokens):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
     def result(self, tokens: range, target_rate: float, achieved_rate: float, lag_ms: float) -> dict:
@@ -587,11 +621,19 @@ class Load:
         for t in tokens:
             if t in self.got_at:
                 seconds.setdefault(int(self.sent_at[t] - first), []).append(1000 * (self.got_at[t] - self.sent_at[t]))
-        return [round(percentiles(seconds[n])["p99_ms"], 1) if n in seconds else None
-                for n in range(max(seconds, default=-1) + 1)]
+        return [
+            round(percentiles(seconds[n])["p99_ms"], 1) if n in seconds else None
+            for n in range(max(seconds, default=-1) + 1)
+        ]
 
-    async def phase(self, rate: float, seconds: float, drain_s: float, visitors: list[Visitor] | None = None,
-                    count: int | None = None) -> dict:
+    async def phase(
+        self,
+        rate: float,
+        seconds: float,
+        drain_s: float,
+        visitors: list[Visitor] | None = None,
+        count: int | None = None,
+    ) -> dict:
         errors_before = Counter(self.errors)
         count = count if count is not None else max(2, round(rate * seconds))
         run = await self.run_open_loop(rate, count, visitors or self.visitors)
@@ -603,9 +645,11 @@ class Load:
 
 
 def phase_line(label: str, r: dict) -> str:
-    return (f"{label:<22}{r['achieved_rate']:6.0f} msg/s  p50 {r['p50_ms'] or 0:7.1f} ms  p90 {r['p90_ms'] or 0:7.1f} ms"
-            f"  p99 {r['p99_ms'] or 0:7.1f} ms  max {r['max_ms'] or 0:7.1f} ms  lost {r['lost']}"
-            f"{'  errors ' + json.dumps(r['errors']) if r['errors'] else ''}")
+    return (
+        f"{label:<22}{r['achieved_rate']:6.0f} msg/s  p50 {r['p50_ms'] or 0:7.1f} ms  p90 {r['p90_ms'] or 0:7.1f} ms"
+        f"  p99 {r['p99_ms'] or 0:7.1f} ms  max {r['max_ms'] or 0:7.1f} ms  lost {r['lost']}"
+        f"{'  errors ' + json.dumps(r['errors']) if r['errors'] else ''}"
+    )
 
 
 # --------------------------------------------------------------------------- one topology
@@ -632,20 +676,33 @@ class Topology:
         amqp_url = self.resources.create_vhost()
         database_url = await self.resources.create_database()
         self.settings = settings = Settings(
-            amqp_url=amqp_url, database_url=database_url, host="127.0.0.1",
-            agent_api_port=free_port(), webchat_port=free_port(), router_port=free_port(),
+            amqp_url=amqp_url,
+            database_url=database_url,
+            host="127.0.0.1",
+            agent_api_port=free_port(),
+            webchat_port=free_port(),
+            router_port=free_port(),
             webchat_secret="bench-secret-" + uuid.uuid4().hex,
             # The per-session flood limit is raised so that it never refuses benchmark traffic
             # (the token bucket is still checked on every message).
-            webchat_rate=1_000_000.0, webchat_burst=1_000_000, agent_api_rate=1_000_000.0, agent_api_burst=1_000_000,
+            webchat_rate=1_000_000.0,
+            webchat_burst=1_000_000,
+            agent_api_rate=1_000_000.0,
+            agent_api_burst=1_000_000,
         )
         self.processes = [ServiceProcess(settings, services) for services in TOPOLOGIES[self.name]]
         self.resources.processes += self.processes
         self.meter = CpuMeter(self.processes, urlsplit(database_url).path.lstrip("/"))
-        report: dict = {"topology": self.name, "processes": {p.label: p.pid for p in self.processes},
-                        "visitors": args.visitors, "agents": args.agents}
-        log(f"\n== {self.name}: "
-            + ", ".join(f"`relaydesk run {' '.join(p.services)}` (pid {p.pid})" for p in self.processes))
+        report: dict = {
+            "topology": self.name,
+            "processes": {p.label: p.pid for p in self.processes},
+            "visitors": args.visitors,
+            "agents": args.agents,
+        }
+        log(
+            f"\n== {self.name}: "
+            + ", ".join(f"`relaydesk run {' '.join(p.services)}` (pid {p.pid})" for p in self.processes)
+        )
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as self.http:
             for process in self.processes:
                 await process.wait_ready(self.http)
@@ -654,8 +711,12 @@ class Topology:
                 await self.measure(report)
             except Exception:
                 for process in self.processes:
-                    print(f"--- last log lines of `relaydesk run {' '.join(process.services)}`:\n"
-                          f"{process.output()[-2000:]}", file=sys.stderr, flush=True)
+                    print(
+                        f"--- last log lines of `relaydesk run {' '.join(process.services)}`:\n"
+                        f"{process.output()[-2000:]}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                 raise
             finally:
                 await load.close()
@@ -681,8 +742,10 @@ class Topology:
         first["cpu"] = self.meter.stop()
         first["disturbed"] = CpuMeter.disturbed(first["cpu"])
         report["first_message"] = first
-        log(phase_line(f"first msg @{args.rate:g}/s", first)
-            + f"  (assignment path; drained at {first['delivered_per_s']:.0f}/s)")
+        log(
+            phase_line(f"first msg @{args.rate:g}/s", first)
+            + f"  (assignment path; drained at {first['delivered_per_s']:.0f}/s)"
+        )
         log(cpu_line(first["cpu"]))
         if first["lost"] or first["kinds"].get("assignment", 0) != args.visitors:
             raise RuntimeError(f"warm-up failed: not every visitor got an assignment: {first}")
@@ -692,17 +755,26 @@ class Topology:
 
         # 2. Fixed rate on assigned conversations: the common path.
         report["fixed"] = fixed = await self.measured_phase(f"webchat e2e @{args.rate:g}/s", args.rate, args.seconds)
-        log("  p99 ms per second of the run: " + " ".join(f"{v:.0f}" if v is not None else "-"
-                                                          for v in fixed["p99_ms_per_s"]))
+        log(
+            "  p99 ms per second of the run: "
+            + " ".join(f"{v:.0f}" if v is not None else "-" for v in fixed["p99_ms_per_s"])
+        )
         log("  other processes, % of one core per second: " + " ".join(map(str, fixed["other_cpu_per_s"])))
-        log(f"  ack (visitor -> webchat, publish confirmed) p50 {fixed['ack']['p50_ms']} ms "
-            f"p99 {fixed['ack']['p99_ms']} ms; generator max schedule lag {fixed['max_schedule_lag_ms']} ms")
+        log(
+            f"  ack (visitor -> webchat, publish confirmed) p50 {fixed['ack']['p50_ms']} ms "
+            f"p99 {fixed['ack']['p99_ms']} ms; generator max schedule lag {fixed['max_schedule_lag_ms']} ms"
+        )
         for consumer, figures in fixed["handlers"].items():
-            log(f"  handler {consumer:<24} {figures['handled']:6d} msgs  mean {figures['mean_ms']:6.2f} ms"
-                f"  p99 <= {figures['p99_le_ms']} ms")
+            log(
+                f"  handler {consumer:<24} {figures['handled']:6d} msgs  mean {figures['mean_ms']:6.2f} ms"
+                f"  p99 <= {figures['p99_le_ms']} ms"
+            )
         per_msg = fixed["cpu_ms_per_msg"]
-        log("  cpu per message (ms): " + "  ".join(f"{k} {v:.2f}" for k, v in per_msg.items())
-            + f"  -> all {os.cpu_count()} cores busy at ~{fixed['cpu_bound_rate']:.0f} msg/s")
+        log(
+            "  cpu per message (ms): "
+            + "  ".join(f"{k} {v:.2f}" for k, v in per_msg.items())
+            + f"  -> all {os.cpu_count()} cores busy at ~{fixed['cpu_bound_rate']:.0f} msg/s"
+        )
 
         # 3. Step up until it breaks, then bisect.
         report["steps"] = await self.step_up(fixed)
@@ -727,8 +799,11 @@ class Topology:
             r["cpu"] = cpu = self.meter.stop()
             r["other_cpu_per_s"] = self.meter.other_per_s
             r["handlers"] = handle_summary(before, await handle_histograms(self.http, self.settings, self.processes))
-            ours = {k: v for k, v in cpu.items()
-                    if k not in ("other", "other_peak_1s", "machine_pct_of_all_cores", "seconds")}
+            ours = {
+                k: v
+                for k, v in cpu.items()
+                if k not in ("other", "other_peak_1s", "machine_pct_of_all_cores", "seconds")
+            }
             r["cpu_ms_per_msg"] = {k: round(v / 100 * cpu["seconds"] * 1000 / r["sent"], 2) for k, v in ours.items()}
             r["cpu_ms_per_msg"]["total"] = round(sum(r["cpu_ms_per_msg"].values()), 2)
             r["cpu_bound_rate"] = round((os.cpu_count() or 1) * 1000 / r["cpu_ms_per_msg"]["total"])
@@ -745,8 +820,20 @@ class Topology:
 
     async def step_up(self, fixed: dict) -> list[dict]:
         args, load = self.args, self.load
-        keys = ("rate", "achieved_rate", "delivered_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "lost",
-                "errors", "cpu", "cpu_ms_per_msg", "disturbed")
+        keys = (
+            "rate",
+            "achieved_rate",
+            "delivered_per_s",
+            "p50_ms",
+            "p90_ms",
+            "p99_ms",
+            "max_ms",
+            "lost",
+            "errors",
+            "cpu",
+            "cpu_ms_per_msg",
+            "disturbed",
+        )
         ok, why = held(fixed, args.p99_bound_ms)
         steps = [{**{k: fixed[k] for k in keys}, "held": ok, "why": f"(fixed-rate run) {why}"}]
         lo, hi = (args.rate, None) if ok else (0, args.rate)
@@ -791,22 +878,32 @@ async def wait_quiet(meter: CpuMeter, max_wait: float, busy: int = BUSY_OTHER, q
         if sample["other"] <= busy or time.monotonic() > deadline:
             break
         if not waited:
-            log(f"  machine busy (other processes use {sample['other']}% of one core); "
-                f"waiting up to {max_wait:g}s for it to calm down")
+            log(
+                f"  machine busy (other processes use {sample['other']}% of one core); "
+                f"waiting up to {max_wait:g}s for it to calm down"
+            )
             waited = True
     if waited or not quiet_only:
-        log(f"  other processes on the machine: {sample['other']}% of one core"
-            + ("  (BUSY MACHINE: expect disturbed figures)" if sample["other"] > busy else ""))
+        log(
+            f"  other processes on the machine: {sample['other']}% of one core"
+            + ("  (BUSY MACHINE: expect disturbed figures)" if sample["other"] > busy else "")
+        )
     return sample
 
 
 def git_revision() -> str:
     """The commit measured, `+dirty` when the working tree differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -820,15 +917,18 @@ async def ceiling(args, resources: Resources) -> dict:
         meter.start()
         ticker = asyncio.create_task(meter.tick())
         try:
-            figures = await measure_ceiling(vhost_url, count=args.ceiling_count, rate=args.rate,
-                                            rate_seconds=args.ceiling_rate_seconds)
+            figures = await measure_ceiling(
+                vhost_url, count=args.ceiling_count, rate=args.rate, rate_seconds=args.ceiling_rate_seconds
+            )
         finally:
             ticker.cancel()
         figures["cpu"] = cpu = meter.stop()
         figures["disturbed"] = CpuMeter.disturbed(cpu)
         for prefix, label in (("one_hop", "one-hop"), ("two_hop", "two-hop")):
-            log(f"ceiling {label}   {figures[prefix + '_msgs_per_s']:8.0f} msg/s  "
-                f"p99 @{args.rate:g}/s {figures[prefix + '_rate_p99_ms']:.1f} ms")
+            log(
+                f"ceiling {label}   {figures[prefix + '_msgs_per_s']:8.0f} msg/s  "
+                f"p99 @{args.rate:g}/s {figures[prefix + '_rate_p99_ms']:.1f} ms"
+            )
         log(cpu_line(cpu).replace("generator", "ceiling clients"))
         if not figures["disturbed"] or attempt == 2 or not args.retry_disturbed:
             return figures
@@ -838,10 +938,19 @@ async def ceiling(args, resources: Resources) -> dict:
 
 
 async def run(args, resources: Resources) -> dict:
-    figures: dict = {"commit": git_revision(), "rate": args.rate, "seconds": args.seconds, "visitors": args.visitors, "agents": args.agents,
-                     "p99_bound_ms": args.p99_bound_ms, "cpus": os.cpu_count()}
-    log(f"relaydesk {figures['commit']}: {os.cpu_count()} cores, rate {args.rate:g}/s for {args.seconds:g}s, "
-        f"{args.visitors} visitors, {args.agents} agents")
+    figures: dict = {
+        "commit": git_revision(),
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "visitors": args.visitors,
+        "agents": args.agents,
+        "p99_bound_ms": args.p99_bound_ms,
+        "cpus": os.cpu_count(),
+    }
+    log(
+        f"relaydesk {figures['commit']}: {os.cpu_count()} cores, rate {args.rate:g}/s for {args.seconds:g}s, "
+        f"{args.visitors} visitors, {args.agents} agents"
+    )
     async with asyncio.timeout(args.timeout):
         figures["machine_before_start"] = await wait_quiet(CpuMeter([], "\0"), args.quiet_wait)
         if not args.skip_ceiling:
@@ -858,14 +967,18 @@ def summarize(figures: dict, args) -> None:
     ceiling = figures.get("ceiling")
     log("\n== summary (headline: split = `run router` + `run agent_api webchat_adapter`)")
     if ceiling:
-        log(f"ceiling two-hop      {ceiling['two_hop_msgs_per_s']:6.0f} msg/s  "
+        log(
+            f"ceiling two-hop      {ceiling['two_hop_msgs_per_s']:6.0f} msg/s  "
             f"p99 @{args.rate:g}/s {ceiling['two_hop_rate_p99_ms']:.1f} ms"
-            + ("  DISTURBED by other processes" if ceiling["disturbed"] else ""))
+            + ("  DISTURBED by other processes" if ceiling["disturbed"] else "")
+        )
     for name, t in figures["topologies"].items():
         fixed, first, tag = t["fixed"], t["first_message"], f"[{name}]"
-        log(f"webchat e2e @{args.rate:g}/s {fixed['achieved_rate']:6.0f} msg/s  p50 {fixed['p50_ms']:.1f} ms  "
+        log(
+            f"webchat e2e @{args.rate:g}/s {fixed['achieved_rate']:6.0f} msg/s  p50 {fixed['p50_ms']:.1f} ms  "
             f"p99 {fixed['p99_ms']:.1f} ms  lost {fixed['lost']}  {tag}"
-            + ("  DISTURBED by other processes" if fixed["disturbed"] else ""))
+            + ("  DISTURBED by other processes" if fixed["disturbed"] else "")
+        )
         line = f"webchat e2e max     {t['max_sustainable_rate']:6.0f} msg/s"
         if ceiling:
             t["max_ratio_to_two_hop"] = round(t["max_sustainable_rate"] / ceiling["two_hop_msgs_per_s"], 3)
@@ -875,28 +988,36 @@ def summarize(figures: dict, args) -> None:
         log(line + f"  {tag}" + (f"  DISTURBED steps: {' '.join(disturbed)}" if disturbed else ""))
         if ceiling:
             log(f"  p99 @{args.rate:g}/s is {t['p99_ratio_to_two_hop_at_rate']:.1f}x the two-hop p99")
-        log(f"  first message (assignment path) @{args.rate:g}/s: p50 {first['p50_ms']:.1f} ms  "
+        log(
+            f"  first message (assignment path) @{args.rate:g}/s: p50 {first['p50_ms']:.1f} ms  "
             f"p99 {first['p99_ms']:.1f} ms  lost {first['lost']}  (drained at {first['delivered_per_s']:.0f}/s)"
-            + ("  DISTURBED by other processes" if first["disturbed"] else ""))
-        log(f"  highest delivery rate seen: {t['max_delivered_per_s']:.0f} msg/s; cpu per message "
+            + ("  DISTURBED by other processes" if first["disturbed"] else "")
+        )
+        log(
+            f"  highest delivery rate seen: {t['max_delivered_per_s']:.0f} msg/s; cpu per message "
             f"{fixed['cpu_ms_per_msg']['total']:.2f} ms (all processes) -> every core busy at "
-            f"~{fixed['cpu_bound_rate']:.0f} msg/s")
+            f"~{fixed['cpu_bound_rate']:.0f} msg/s"
+        )
         gen = fixed["cpu"]["generator"]
-        log(f"  load generator: {gen}% of one core at {args.rate:g}/s"
-            + (" (WARNING: near a full core, it may distort results)" if gen > 70 else " (not the bottleneck)"))
+        log(
+            f"  load generator: {gen}% of one core at {args.rate:g}/s"
+            + (" (WARNING: near a full core, it may distort results)" if gen > 70 else " (not the bottleneck)")
+        )
         t["meets_target"] = {
             "ratio_ge_0_5": t.get("max_ratio_to_two_hop", 0) >= 0.5 if ceiling else None,
             "p99_lt_50ms_at_200": (fixed["p99_ms"] < 50 and fixed["lost"] == 0) if args.rate == 200 else None,
         }
-    log("targets (>= 0.5 of ceiling, p99 < 50 ms at 200/s): "
-        + json.dumps({n: t["meets_target"] for n, t in figures["topologies"].items()}))
+    log(
+        "targets (>= 0.5 of ceiling, p99 < 50 ms at 200/s): "
+        + json.dumps({n: t["meets_target"] for n, t in figures["topologies"].items()})
+    )
     name, t = next(iter(figures["topologies"].items()))
     figures["headline"] = {
         "topology": name,
         "two_hop_msgs_per_s": ceiling["two_hop_msgs_per_s"] if ceiling else None,
         "two_hop_rate_p99_ms": ceiling["two_hop_rate_p99_ms"] if ceiling else None,
-        "rate": args.rate, **{k: t["fixed"][k] for k in ("achieved_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-                                                         "lost", "disturbed")},
+        "rate": args.rate,
+        **{k: t["fixed"][k] for k in ("achieved_rate", "p50_ms", "p90_ms", "p99_ms", "max_ms", "lost", "disturbed")},
         "max_sustainable_rate": t["max_sustainable_rate"],
         "max_ratio_to_two_hop": t.get("max_ratio_to_two_hop"),
         "p99_ratio_to_two_hop_at_rate": t.get("p99_ratio_to_two_hop_at_rate"),
@@ -907,10 +1028,16 @@ def summarize(figures: dict, args) -> None:
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     """`--amqp-url` and `--database-url`: `RELAYDESK_BENCH_*` or the servers on this machine."""
-    parser.add_argument("--amqp-url", default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP),
-                        help="broker; a throwaway vhost is created on it")
-    parser.add_argument("--database-url", default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE),
-                        help="maintenance database; a throwaway database is created next to it")
+    parser.add_argument(
+        "--amqp-url",
+        default=os.environ.get("RELAYDESK_BENCH_AMQP_URL", DEFAULT_AMQP),
+        help="broker; a throwaway vhost is created on it",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("RELAYDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE),
+        help="maintenance database; a throwaway database is created next to it",
+    )
 
 
 def require_local(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -938,10 +1065,18 @@ def main() -> int:
     parser.add_argument("--skip-ceiling", action="store_true", help="do not measure the raw two-hop ceiling")
     parser.add_argument("--ceiling-count", type=int, default=3000, help="messages per ceiling max-throughput run")
     parser.add_argument("--ceiling-rate-seconds", type=int, default=5, help="duration of the ceiling fixed-rate runs")
-    parser.add_argument("--quiet-wait", type=float, default=20,
-                        help="wait up to this long for other processes to calm down before measuring")
-    parser.add_argument("--no-retry-disturbed", dest="retry_disturbed", action="store_false",
-                        help="do not measure a phase again when other processes disturbed it")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=20,
+        help="wait up to this long for other processes to calm down before measuring",
+    )
+    parser.add_argument(
+        "--no-retry-disturbed",
+        dest="retry_disturbed",
+        action="store_false",
+        help="do not measure a phase again when other processes disturbed it",
+    )
     parser.add_argument("--timeout", type=float, default=420, help="hard limit on the whole run, seconds")
     args = parser.parse_args()
     require_local(parser, args)

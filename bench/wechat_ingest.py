@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ingest import Ingest, Request, main  # noqa: E402
-from contracts.topology import inbound_key  # noqa: E402
-from tests.wechat import account, callback, text_xml  # noqa: E402
+from bench.ingest import Ingest, Request, main
+from contracts.topology import inbound_key
+from tests.wechat import account, callback, text_xml
 
 ACCOUNT = account("safe")
 TEXT = "你好，我昨天的转账到现在还没到账，订单号 2026112400123，麻烦帮我查一下 thanks"

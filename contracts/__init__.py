@@ -53,8 +53,15 @@ from contracts.notifier import (
 )
 
 BUS_TYPES = (
-    InboundMessage, OutboundMessage, WeChatTemplateMessage, DeliveryReported, AgentCommand, AgentEvent,
-    ConversationClosed, ApplicationPreapproved, CallbackCommand,
+    InboundMessage,
+    OutboundMessage,
+    WeChatTemplateMessage,
+    DeliveryReported,
+    AgentCommand,
+    AgentEvent,
+    ConversationClosed,
+    ApplicationPreapproved,
+    CallbackCommand,
 )
 """Every payload type that crosses the bus, in the order the schema file lists them."""
 
@@ -90,14 +97,14 @@ __all__ = [
     "MessageKind",
     "OutboundMessage",
     "RecordCallbackOutcome",
-    "ResolveConversation",
     "RecordSurveyAnswer",
     "ReopenConversation",
     "ReportStreams",
+    "ResolveConversation",
     "SendReply",
     "SendSurvey",
-    "SetContactConsent",
     "SetAgentStatus",
+    "SetContactConsent",
     "SlaBreached",
     "SlaWarning",
     "TransferConversation",

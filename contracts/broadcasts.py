@@ -20,8 +20,9 @@ class Audience(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: Literal["everyone", "channel", "tag", "customers", "category"]
     channels: list[Channel] = []
     tags: list[Label] = []
-    customer_ids: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=200)]],
-                            msgspec.Meta(max_length=100_000)] = []
+    customer_ids: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=200)]], msgspec.Meta(max_length=100_000)
+    ] = []
     """Our profile ids or the wallet's own (`external_id`)."""
     category: str = ""
     start: datetime | None = msgspec.field(default=None, name="from")

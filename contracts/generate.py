@@ -93,7 +93,9 @@ def tidy(node: Any) -> Any:
     does, so the text does not depend on how a msgspec release copies docstrings (0.23 dedents them,
     earlier releases kept the source indentation)."""
     if isinstance(node, dict):
-        return {k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else tidy(v) for k, v in node.items()}
+        return {
+            k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else tidy(v) for k, v in node.items()
+        }
     if isinstance(node, list):
         return [tidy(v) for v in node]
     return node

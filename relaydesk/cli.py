@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create the database if needed and apply migrations")
 
-    schemas = commands.add_parser("schemas", help="write JSON Schema, AsyncAPI and the agent API's OpenAPI into contracts/schemas")
+    schemas = commands.add_parser(
+        "schemas", help="write JSON Schema, AsyncAPI and the agent API's OpenAPI into contracts/schemas"
+    )
     schemas.add_argument("--check", action="store_true", help="fail if the checked-in files are stale")
 
     agents = commands.add_parser("agents", help="manage agents").add_subparsers(dest="action", required=True)
@@ -34,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
 
     tokens = commands.add_parser("tokens", help="manage agents' bearer tokens").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     create = tokens.add_parser("create", help="make a token for an agent and print its secret once")
     create.add_argument("agent", metavar="AGENT_NAME")
     create.add_argument("--name", default="cli", help="what the token is for (default: cli)")
@@ -45,10 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     tokens.add_parser("revoke", help="revoke a token at once").add_argument("token_id")
 
     classify = commands.add_parser(
-        "classify", help="triage customer messages, one a line on stdin, into JSON lines on stdout")
+        "classify", help="triage customer messages, one a line on stdin, into JSON lines on stdout"
+    )
     classify.add_argument("--kb", metavar="FILE", help="FAQ knowledge base (default: RELAYDESK_FAQ_KB, else shipped)")
-    classify.add_argument("--rules", metavar="FILE",
-                          help="classification rules (default: RELAYDESK_ROUTER_RULES, else shipped)")
+    classify.add_argument(
+        "--rules", metavar="FILE", help="classification rules (default: RELAYDESK_ROUTER_RULES, else shipped)"
+    )
     return parser
 
 
@@ -138,10 +143,19 @@ def _classify(rules_path: str, kb_path: str) -> int:
             if not text:
                 continue
             seen = triage(text, rules, kb)
-            out.write(msgspec.json.encode({
-                "category": seen.category, "priority": seen.priority, "language": seen.language,
-                "faq_id": seen.faq_id, "faq_score": round(seen.faq_score, 3), "self_service": seen.self_service,
-            }) + b"\n")
+            out.write(
+                msgspec.json.encode(
+                    {
+                        "category": seen.category,
+                        "priority": seen.priority,
+                        "language": seen.language,
+                        "faq_id": seen.faq_id,
+                        "faq_score": round(seen.faq_score, 3),
+                        "self_service": seen.self_service,
+                    }
+                )
+                + b"\n"
+            )
             out.flush()  # one answer per line as it comes, for a reader driving this line by line
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other filters
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -189,11 +203,18 @@ def main(argv: list[str] | None = None) -> int:
             from services.agent_api.accounts import AccountError, add_agent_cli
 
             try:
-                token = asyncio.run(add_agent_cli(
-                    settings, args.name, capacity=args.capacity, skills=_split(args.skills),
-                    languages=_split(args.languages), role=args.role, channels=_split(args.channels),
-                    teams=_split(args.teams),
-                ))
+                token = asyncio.run(
+                    add_agent_cli(
+                        settings,
+                        args.name,
+                        capacity=args.capacity,
+                        skills=_split(args.skills),
+                        languages=_split(args.languages),
+                        role=args.role,
+                        channels=_split(args.channels),
+                        teams=_split(args.teams),
+                    )
+                )
             except AccountError as exc:
                 print(f"relaydesk: {exc}", file=sys.stderr)
                 return 1

@@ -63,9 +63,17 @@ def pins(text: str) -> dict[str, str]:
 def uv_compile(*args: str) -> str:
     uv = Path(sys.executable).parent / "uv"
     command = [
-        str(uv) if uv.exists() else "uv", "pip", "compile", str(PYPROJECT), *args,
-        "--python-version", PYTHON_VERSION, "--python-platform", PLATFORM,
-        "--no-emit-index-url", "--quiet",
+        str(uv) if uv.exists() else "uv",
+        "pip",
+        "compile",
+        str(PYPROJECT),
+        *args,
+        "--python-version",
+        PYTHON_VERSION,
+        "--python-platform",
+        PLATFORM,
+        "--no-emit-index-url",
+        "--quiet",
     ]
     env = {**os.environ, "UV_NO_CONFIG": "1"}
     return subprocess.run(command, check=True, cwd=ROOT, env=env, capture_output=True, text=True).stdout
@@ -77,14 +85,22 @@ def compile_lock(upgrade: bool) -> None:
         extra.write("\n".join(inputs()["build-system"]) + "\n")
     try:
         uv_compile(
-            extra.name, *[arg for name in EXTRAS for arg in ("--extra", name)], "--generate-hashes",
-            "--custom-compile-command", FIX, "--output-file", str(LOCK), *(["--upgrade"] if upgrade else []),
+            extra.name,
+            *[arg for name in EXTRAS for arg in ("--extra", name)],
+            "--generate-hashes",
+            "--custom-compile-command",
+            FIX,
+            "--output-file",
+            str(LOCK),
+            *(["--upgrade"] if upgrade else []),
         )
     finally:
         os.unlink(extra.name)
     text = LOCK.read_text(encoding="utf-8").replace(extra.name, "build-system.requires (pyproject.toml)")
     # The image builds the project with --no-build-isolation, so the build backend counts as runtime.
-    backend = {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~; \[]", r, maxsplit=1)[0]).lower() for r in inputs()["build-system"]}
+    backend = {
+        re.sub(r"[-_.]+", "-", re.split(r"[<>=!~; \[]", r, maxsplit=1)[0]).lower() for r in inputs()["build-system"]
+    }
     runtime = sorted(set(pins(uv_compile("--constraint", str(LOCK), "--no-header", "--no-annotate"))) | backend)
     LOCK.write_text(f"{STAMP}{fingerprint()}\n{RUNTIME}{' '.join(runtime)}\n{text}", encoding="utf-8")
 
@@ -92,7 +108,7 @@ def compile_lock(upgrade: bool) -> None:
 def runtime_part() -> str:
     """The lock's entries (with their hashes) for the packages the services and their build need."""
     text = LOCK.read_text(encoding="utf-8")
-    wanted = set(next(l for l in text.splitlines() if l.startswith(RUNTIME))[len(RUNTIME):].split())
+    wanted = set(next(line for line in text.splitlines() if line.startswith(RUNTIME))[len(RUNTIME) :].split())
     kept, keep = [], False
     for line in text.splitlines():
         if match := PIN.match(line):

@@ -12,7 +12,6 @@ import msgspec
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream import AckPolicy
 from faststream.exceptions import NackMessage
-from pamqp.commands import Basic
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -22,6 +21,7 @@ from faststream.rabbit import (
     RabbitMessage,
     RabbitQueue,
 )
+from pamqp.commands import Basic
 
 from contracts import topology
 from shared.config import Settings
@@ -32,9 +32,7 @@ T = TypeVar("T")
 log = logging.getLogger("relaydesk.broker")
 
 EXCHANGE = RabbitExchange(topology.EXCHANGE, type=ExchangeType.TOPIC, durable=True)
-DEAD_LETTER_EXCHANGE = RabbitExchange(
-    topology.DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True
-)
+DEAD_LETTER_EXCHANGE = RabbitExchange(topology.DEAD_LETTER_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
 ERROR_HEADER = "x-relaydesk-error"
 RECONNECT_INTERVAL = 2.0
 GRACEFUL_TIMEOUT = 4.0
@@ -110,9 +108,7 @@ async def declare_topology(broker: RabbitBroker, settings: Settings) -> None:
         await queue.bind(exchange, routing_key=spec.binding)
 
 
-async def publish(
-    broker: RabbitBroker, payload: msgspec.Struct, routing_key: str, *, message_id: str
-) -> None:
+async def publish(broker: RabbitBroker, payload: msgspec.Struct, routing_key: str, *, message_id: str) -> None:
     """Publish a contract persistently and wait for the broker's confirm."""
     await publish_encoded(
         broker,
@@ -211,6 +207,4 @@ def subscribe(
             timer.observe(time.perf_counter() - started)
             message_id_var.reset(token)
 
-    broker.subscriber(
-        queue, EXCHANGE, decoder=_message_itself, ack_policy=AckPolicy.NACK_ON_ERROR
-    )(consume)
+    broker.subscriber(queue, EXCHANGE, decoder=_message_itself, ack_policy=AckPolicy.NACK_ON_ERROR)(consume)

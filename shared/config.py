@@ -12,10 +12,19 @@ Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
-SENSITIVE = frozenset({
-    "amqp_url", "database_url", "webchat_secret", "wechat_accounts", "sms_auth_token", "sms_webhook_secret",
-    "email_relay_password", "email_smtp_auth", "email_imap_url",
-})
+SENSITIVE = frozenset(
+    {
+        "amqp_url",
+        "database_url",
+        "webchat_secret",
+        "wechat_accounts",
+        "sms_auth_token",
+        "sms_webhook_secret",
+        "email_relay_password",
+        "email_smtp_auth",
+        "email_imap_url",
+    }
+)
 """Fields whose values may hold credentials: never echoed in an error."""
 JSON_FIELDS = frozenset({"wechat_accounts", "routing_policy", "sla_targets", "callback_rules", "broadcast_rates"})
 """Fields given as a JSON document in their variable."""
@@ -129,11 +138,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds between the notifier's looks for due jobs."""
     notifier_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8004"
     """Where customers reach the notifier's pages (unsubscribe, surveys); no trailing slash."""
-    broadcast_rates: dict[str, float] = msgspec.field(default_factory=lambda: {"wechat": 20.0, "email": 20.0, "sms": 10.0})
-    """Broadcast messages per second per channel, across all replicas; 0 = unthrottled."""
-    quiet_hours: Annotated[str, msgspec.Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")] = (
-        "21:00-08:00"
+    broadcast_rates: dict[str, float] = msgspec.field(
+        default_factory=lambda: {"wechat": 20.0, "email": 20.0, "sms": 10.0}
     )
+    """Broadcast messages per second per channel, across all replicas; 0 = unthrottled."""
+    quiet_hours: Annotated[
+        str, msgspec.Meta(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")
+    ] = "21:00-08:00"
     """No broadcast SMS in these hours of the customer's own time zone (held until the end)."""
     default_timezone: str = "Asia/Shanghai"
     """The time zone of customers whose profile names none."""
@@ -150,19 +161,13 @@ def env_name(field: str) -> str:
 def to_environ(settings: Settings, **overrides: object) -> dict[str, str]:
     """The `RELAYDESK_*` variables that make `load_settings` return these settings."""
     values = msgspec.structs.asdict(settings) | overrides
-    return {
-        env_name(k): msgspec.json.encode(v).decode() if k in JSON_FIELDS else str(v) for k, v in values.items()
-    }
+    return {env_name(k): msgspec.json.encode(v).decode() if k in JSON_FIELDS else str(v) for k, v in values.items()}
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read and validate settings; raise ConfigError naming the first bad variable."""
     environ = os.environ if environ is None else environ
-    raw = {
-        field: environ[env_name(field)]
-        for field in Settings.__struct_fields__
-        if env_name(field) in environ
-    }
+    raw = {field: environ[env_name(field)] for field in Settings.__struct_fields__ if env_name(field) in environ}
     try:
         for field in JSON_FIELDS & raw.keys():
             raw[field] = _json(field, raw[field])

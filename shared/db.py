@@ -29,9 +29,7 @@ async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     return await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=30, reset=_keep_session)
 
 
-async def in_transaction(
-    pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]]
-) -> T:
+async def in_transaction(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     """Run `work` in one transaction, retrying it whole when PostgreSQL picks it as a victim."""
     for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
         try:
@@ -99,9 +97,7 @@ async def migrate(dsn: str) -> list[int]:
                 continue
             async with conn.transaction():
                 await conn.execute(sql)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
-                )
+                await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
             log.info("applied migration %04d %s", version, name)
             applied.append(version)
         return applied

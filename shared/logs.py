@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-message_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "relaydesk_message_id", default=None
-)
+message_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("relaydesk_message_id", default=None)
 _encoder = msgspec.json.Encoder()
 
 

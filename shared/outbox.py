@@ -70,8 +70,9 @@ class Outbox:
             # Events for one agent's stream commit in id order: a later transaction waits here for an
             # earlier one, so a client resuming `?after=<id>` never skips an id that committed late.
             # Sorted keys, so two transactions never wait for each other.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest($1::text[]) AS k",
-                               streams)
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest($1::text[]) AS k", streams
+            )
         correlation_id = message_id_var.get()
         rows = await conn.fetch(
             f"INSERT INTO {self.table.name} (routing_key, payload, agent_id, correlation_id)"
@@ -137,7 +138,7 @@ async def publish_events(broker: RabbitBroker, marks: PublishedMarks, events: li
         return
     try:
         await asyncio.gather(*(_publish(broker, marks.table, event) for event in events))
-    except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, ConnectionError) as exc:
         log.warning("outbox publish deferred to the sweeper: %s", exc)
         return
     marks.add([event.id for event in events])
@@ -183,9 +184,7 @@ async def prune_once(pool: asyncpg.Pool, table: OutboxTable, retention_days: int
     Applied-command ids go too: a command is redelivered within minutes, never after days.
     """
     for other, column in table.pruned_with:
-        await pool.execute(
-            f"DELETE FROM {other} WHERE {column} < now() - make_interval(days => $1)", retention_days
-        )
+        await pool.execute(f"DELETE FROM {other} WHERE {column} < now() - make_interval(days => $1)", retention_days)
     status = await pool.execute(
         f"DELETE FROM {table.name} WHERE id IN (SELECT id FROM {table.name} WHERE published_at IS NOT NULL"
         " AND created_at < now() - make_interval(days => $1) ORDER BY id LIMIT $2)",

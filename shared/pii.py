@@ -67,8 +67,52 @@ _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 ID_REGIONS = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82 83 91 92 93 94 95 96 97 98 99".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "96",
+        "97",
+        "98",
+        "99",
+    ]
 )
 
 
@@ -119,8 +163,8 @@ def _keep_last(text: str, keep: int) -> str:
 
 
 def _label(match: re.Match) -> str:
-    """"card", "order" or "": what the words just before a number call it."""
-    before = match.string[max(0, match.start() - LABEL_REACH):match.start()]
+    """ "card", "order" or "": what the words just before a number call it."""
+    before = match.string[max(0, match.start() - LABEL_REACH) : match.start()]
     if CARD_LABEL.search(before):
         return "card"
     return "order" if ORDER_LABEL.search(before) else ""
@@ -145,12 +189,12 @@ def _card(match: re.Match) -> str:
             if length >= 13:
                 ends.append(j)
         for j in reversed(ends):  # the longest card starting at group i
-            number = digits[offsets[i]:offsets[j + 1]]
+            number = digits[offsets[i] : offsets[j + 1]]
             if not luhn_valid(number):
                 continue
             label = _label(match) if label is None else label  # looked up only for Luhn-valid numbers
             if label == "card" or (label == "" and card_issuer_plausible(number)):
-                out += [run[done:groups[i][0]], _keep_last(run[groups[i][0]:groups[j][1]], 4)]
+                out += [run[done : groups[i][0]], _keep_last(run[groups[i][0] : groups[j][1]], 4)]
                 done, i = groups[j][1], j
                 break
         i += 1

@@ -51,7 +51,6 @@ def settings(env) -> Settings:
     return env.settings
 
 
-
 @pytest.fixture
 async def system(env):
     """Every service running as one `relaydesk run` child process."""

@@ -162,8 +162,11 @@ class ImapMailbox:
                 return tag + b" NO [AUTHENTICATIONFAILED] invalid credentials\r\n"
             return ok
         if name == b"SELECT":
-            return (b"* FLAGS (\\Seen $Relaydesk)\r\n* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n" % len(self.messages)
-                    + tag + b" OK [READ-WRITE] SELECT completed\r\n")
+            return (
+                b"* FLAGS (\\Seen $Relaydesk)\r\n* %d EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n" % len(self.messages)
+                + tag
+                + b" OK [READ-WRITE] SELECT completed\r\n"
+            )
         if name == b"UID SEARCH":
             wanted = re.search(r"UNKEYWORD (\S+)", args, re.I)
             uids = [m.uid for m in self.messages if not wanted or wanted.group(1) not in m.flags]
@@ -174,14 +177,16 @@ class ImapMailbox:
                 return tag + b" NO [UNAVAILABLE] try later\r\n"
             uid = int(args.split()[0])
             message = next(m for m in self.messages if m.uid == uid)
-            return (b"* %d FETCH (UID %d BODY[] {%d}\r\n" % (uid, uid, len(message.raw)) + message.raw + b")\r\n"
-                    + ok)
+            return b"* %d FETCH (UID %d BODY[] {%d}\r\n" % (uid, uid, len(message.raw)) + message.raw + b")\r\n" + ok
         if name == b"UID STORE":
             uid, _, flags = args.partition(" ")
             message = next(m for m in self.messages if m.uid == int(uid))
             message.flags.update(re.findall(r"[\\$]?\w+", flags.split("(", 1)[-1]))
-            return b"* %d FETCH (UID %d FLAGS (%s))\r\n" % (message.uid, message.uid,
-                                                           " ".join(sorted(message.flags)).encode()) + ok
+            return (
+                b"* %d FETCH (UID %d FLAGS (%s))\r\n"
+                % (message.uid, message.uid, " ".join(sorted(message.flags)).encode())
+                + ok
+            )
         if name in (b"NOOP", b"LOGOUT", b"CLOSE"):
             return (b"* BYE logging out\r\n" if name == b"LOGOUT" else b"") + ok
         return tag + b" BAD unsupported\r\n"

@@ -17,11 +17,18 @@ PHONE = "+8613800138000"
 
 def preapproval(application_id: str, **fields) -> ApplicationPreapproved:
     """A loan pre-approval for a customer reachable by SMS, approved now unless `fields` say otherwise."""
-    return ApplicationPreapproved(**{
-        "application_id": application_id, "application_type": "cash_loan", "approved_at": datetime.now(UTC),
-        "channel": Channel.SMS, "customer_address": PHONE, "customer_name": "王小明",
-        "details": {"amount": "50000 CNY", "term": "12 months", "contact": "备用电话 13900139000"},
-    } | fields)
+    return ApplicationPreapproved(
+        **{
+            "application_id": application_id,
+            "application_type": "cash_loan",
+            "approved_at": datetime.now(UTC),
+            "channel": Channel.SMS,
+            "customer_address": PHONE,
+            "customer_name": "王小明",
+            "details": {"amount": "50000 CNY", "term": "12 months", "contact": "备用电话 13900139000"},
+        }
+        | fields
+    )
 
 
 async def publish_in_order(env, key: str, *events) -> None:
@@ -56,11 +63,21 @@ async def seed_callbacks(env: TestEnv, agent_id: str, count: int, due_at: dateti
     try:
         async with conn.transaction():
             for n, task_id in enumerate(ids):
-                await create(conn, NewTask(
-                    id=task_id, dedupe_key=f"agent:{task_id}", source="agent", reason=f"call {n}", channel="sms",
-                    customer_address=f"+86138{n:08d}", due_at=due_at, assigned_agent_id=agent_id,
-                    created_by=agent_id,
-                ), Outbox(OUTBOX))
+                await create(
+                    conn,
+                    NewTask(
+                        id=task_id,
+                        dedupe_key=f"agent:{task_id}",
+                        source="agent",
+                        reason=f"call {n}",
+                        channel="sms",
+                        customer_address=f"+86138{n:08d}",
+                        due_at=due_at,
+                        assigned_agent_id=agent_id,
+                        created_by=agent_id,
+                    ),
+                    Outbox(OUTBOX),
+                )
     finally:
         await conn.close()
     return ids

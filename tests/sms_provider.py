@@ -81,11 +81,13 @@ class SmsProviderStandIn:
             return web.json_response(body, status=status)
         form = await request.post()
         if not str(form.get("To", "")).startswith("+"):
-            return web.json_response({"code": 21211, "message": "The 'To' number is not a valid phone number."},
-                                     status=400)
+            return web.json_response(
+                {"code": 21211, "message": "The 'To' number is not a valid phone number."}, status=400
+            )
         sid = f"SM{next(self._ids):032x}"
-        await self._record(Sent(sid, form["To"], form.get("From", ""), form.get("Body", ""),
-                                form.get("StatusCallback", "")))
+        await self._record(
+            Sent(sid, form["To"], form.get("From", ""), form.get("Body", ""), form.get("StatusCallback", ""))
+        )
         return web.json_response({"sid": sid, "status": "queued"}, status=201)
 
     async def generic_send(self, request: web.Request) -> web.Response:
@@ -111,9 +113,14 @@ class SmsProviderStandIn:
                 if error:
                     form["ErrorCode"] = error
                 signature = RequestValidator(AUTH_TOKEN).compute_signature(sent.callback, form)
-                async with http.post(sent.callback, data=urlencode(form), headers={
-                    "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded",
-                }) as response:
+                async with http.post(
+                    sent.callback,
+                    data=urlencode(form),
+                    headers={
+                        "X-Twilio-Signature": signature,
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                ) as response:
                     return response.status
             body, headers = generic_webhook({"id": sent.sid, "status": status, "error": error})
             async with http.post(sent.callback, data=body, headers=headers) as response:
@@ -123,12 +130,17 @@ class SmsProviderStandIn:
 def twilio_webhook(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> tuple[bytes, dict[str, str]]:
     """An inbound webhook as Twilio posts it, signed with the official RequestValidator."""
     signature = RequestValidator(token).compute_signature(url, params)
-    return urlencode(params).encode(), {"X-Twilio-Signature": signature,
-                                        "Content-Type": "application/x-www-form-urlencoded"}
+    return urlencode(params).encode(), {
+        "X-Twilio-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 def generic_webhook(payload: dict, timestamp: float | None = None, secret: str = GENERIC_SECRET):
     body = msgspec.json.encode(payload)
     stamp = str(int(time.time() if timestamp is None else timestamp))
-    return body, {"Content-Type": "application/json", "X-Timestamp": stamp,
-                  "X-Signature": Generic(secret, "").sign(stamp, body)}
+    return body, {
+        "Content-Type": "application/json",
+        "X-Timestamp": stamp,
+        "X-Signature": Generic(secret, "").sign(stamp, body),
+    }

@@ -25,8 +25,12 @@ def at(day: int, clock: str) -> datetime:
 
 START, END = at(1, "00:00"), at(3, "00:00")
 
-AGENTS = {"alice": ("agent", "online"), "bob": ("agent", "online"), "carol": ("agent", "away"),
-          "sam": ("supervisor", None)}
+AGENTS = {
+    "alice": ("agent", "online"),
+    "bob": ("agent", "online"),
+    "carol": ("agent", "away"),
+    "sam": ("supervisor", None),
+}
 """name: (role, status in agent_state); sam has no agent_state row, which reads as offline."""
 
 
@@ -97,9 +101,16 @@ BREACHES = [  # conversation, kind, breached at (day, local)
 ]
 
 SURVEYS = [  # conversation, score, answered at (day, local); the agent is the conversation's
-    ("1", 5, 1, "02:00"), ("2", 4, 1, "10:00"), ("3", 3, 1, "12:00"), ("6", 5, 1, "11:00"),
-    ("7", 2, 1, "12:00"), ("9", 4, 1, "16:00"), ("10", 5, 1, "11:00"), ("13", 4, 1, "12:00"),
-    ("16", 1, 2, "15:00"), ("21", 5, 2, "10:00"),
+    ("1", 5, 1, "02:00"),
+    ("2", 4, 1, "10:00"),
+    ("3", 3, 1, "12:00"),
+    ("6", 5, 1, "11:00"),
+    ("7", 2, 1, "12:00"),
+    ("9", 4, 1, "16:00"),
+    ("10", 5, 1, "11:00"),
+    ("13", 4, 1, "12:00"),
+    ("16", 1, 2, "15:00"),
+    ("21", 5, 2, "10:00"),
     ("O3", 1, 0, "13:00"),  # before START
     ("30", 3, 3, "02:00"),  # after END
 ]
@@ -122,8 +133,9 @@ async def seed(conn: asyncpg.Connection) -> Seeded:
     for name, (role, status) in AGENTS.items():
         agents[name], _ = await add_agent(conn, name, capacity=5, skills=[], languages=["zh"], role=role)
         if status:
-            await conn.execute("INSERT INTO agent_state (agent_id, status) VALUES ($1, $2)",
-                               uuid.UUID(agents[name]), status)
+            await conn.execute(
+                "INSERT INTO agent_state (agent_id, status) VALUES ($1, $2)", uuid.UUID(agents[name]), status
+            )
     ids = {c.key: uuid.uuid4() for c in CONVERSATIONS}
     by_key = {c.key: c for c in CONVERSATIONS}
     for c in CONVERSATIONS:
@@ -136,9 +148,19 @@ async def seed(conn: asyncpg.Connection) -> Seeded:
             "INSERT INTO conversations (id, channel, customer_address, status, agent_id, priority, category,"
             " created_at, queued_at, assigned_at, first_response_at, resolved_at, bot_answered_at, faq_id)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            ids[c.key], c.channel, address, c.status, agent, c.priority, c.category, created,
-            None if self_served else _after(created, 60 if c.bot else 0), created if agent else None,
-            _after(created, c.first_response_s), _after(created, c.resolved_s), _after(created, 5 if c.bot else None),
+            ids[c.key],
+            c.channel,
+            address,
+            c.status,
+            agent,
+            c.priority,
+            c.category,
+            created,
+            None if self_served else _after(created, 60 if c.bot else 0),
+            created if agent else None,
+            _after(created, c.first_response_s),
+            _after(created, c.resolved_s),
+            _after(created, 5 if c.bot else None),
             "faq-test" if c.bot else None,
         )
     for key, kind, day, clock in BREACHES:
@@ -146,13 +168,22 @@ async def seed(conn: asyncpg.Connection) -> Seeded:
         await conn.execute(
             "INSERT INTO sla_breaches (conversation_id, kind, priority, category, agent_id, due_at, breached_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, $6)",
-            ids[key], kind, c.priority, c.category, uuid.UUID(agents[c.agent]) if c.agent else None, at(day, clock),
+            ids[key],
+            kind,
+            c.priority,
+            c.category,
+            uuid.UUID(agents[c.agent]) if c.agent else None,
+            at(day, clock),
         )
     for key, score, day, clock in SURVEYS:
         c = by_key[key]
         await conn.execute(
             "INSERT INTO csat_responses (conversation_id, channel, agent_id, score, answered_at)"
             " VALUES ($1, $2, $3, $4, $5)",
-            ids[key], c.channel, uuid.UUID(agents[c.agent]) if c.agent else None, score, at(day, clock),
+            ids[key],
+            c.channel,
+            uuid.UUID(agents[c.agent]) if c.agent else None,
+            score,
+            at(day, clock),
         )
     return Seeded(agents, {key: str(value) for key, value in ids.items()})

@@ -42,7 +42,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def wait_until(check: Callable[[], Awaitable[Any]], timeout: float = EVENT_TIMEOUT, what: str = "condition") -> Any:
+async def wait_until(
+    check: Callable[[], Awaitable[Any]], timeout: float = EVENT_TIMEOUT, what: str = "condition"
+) -> Any:
     """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -62,18 +64,26 @@ class TestEnv:
         return {**os.environ, **to_environ(self.settings, **overrides)}
 
     def url(self, service: str, path: str = "") -> str:
-        port = {"agent_api": self.settings.agent_api_port, "webchat": self.settings.webchat_port,
-                "router": self.settings.router_port, "wechat": self.settings.wechat_port}[service]
+        port = {
+            "agent_api": self.settings.agent_api_port,
+            "webchat": self.settings.webchat_port,
+            "router": self.settings.router_port,
+            "wechat": self.settings.wechat_port,
+        }[service]
         return f"http://127.0.0.1:{port}{path}"
 
     async def db(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.settings.database_url)
 
-    async def add_agent(self, name: str | None = None, capacity: int = 5, role: str = "agent", **fields) -> "AgentClient":
+    async def add_agent(
+        self, name: str | None = None, capacity: int = 5, role: str = "agent", **fields
+    ) -> "AgentClient":
         conn = await self.db()
         try:
             agent_id, token = await add_agent(
-                conn, name or f"agent-{uuid.uuid4().hex[:6]}", capacity=capacity,
+                conn,
+                name or f"agent-{uuid.uuid4().hex[:6]}",
+                capacity=capacity,
                 **{"skills": [], "languages": ["zh", "en"], "role": role} | fields,
             )
         finally:
@@ -87,13 +97,17 @@ class System:
     def __init__(self, env: TestEnv, services: list[str], **overrides: Any) -> None:
         self.env, self.services, self.overrides = env, services, overrides
         self.process: subprocess.Popen | None = None
-        # A file, not a pipe: a full pipe would block the child's logging.
-        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-", suffix=".log")
+        # A file, not a pipe: a full pipe would block the child's logging. It lives as long as this object.
+        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-", suffix=".log")  # noqa: SIM115
 
     async def start(self) -> "System":
-        self.process = subprocess.Popen(
+        # Popen only forks and execs; the child is stopped by the synchronous stop()/kill() that
+        # fixtures' teardown calls, which an asyncio subprocess (bound to one loop) could not serve.
+        self.process = subprocess.Popen(  # noqa: ASYNC220
             [sys.executable, "-m", "relaydesk.cli", "run", *self.services],
-            env=self.env.environ(**self.overrides), stdout=subprocess.DEVNULL, stderr=self.log,
+            env=self.env.environ(**self.overrides),
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
         )
         async with aiohttp.ClientSession() as http:
             for service in self.services:
@@ -311,8 +325,9 @@ class BusTap:
     async def take(self, count: int, timeout: float = EVENT_TIMEOUT) -> list[bytes]:
         found = []
         while len(found) < count:
-            message = await wait_until(lambda: self.queue.get(fail=False, no_ack=True), timeout,
-                                       f"a message on {self.binding}")
+            message = await wait_until(
+                lambda: self.queue.get(fail=False, no_ack=True), timeout, f"a message on {self.binding}"
+            )
             found.append(message.body)
         return found
 
@@ -334,8 +349,11 @@ def inbound(customer: str, text: str, channel_message_id: str | None = None, cha
     from contracts import InboundMessage
 
     return InboundMessage(
-        channel=channel, channel_message_id=channel_message_id or uuid.uuid4().hex,
-        customer_address=customer, received_at=datetime.now(UTC), text=text,
+        channel=channel,
+        channel_message_id=channel_message_id or uuid.uuid4().hex,
+        customer_address=customer,
+        received_at=datetime.now(UTC),
+        text=text,
     )
 
 

@@ -170,7 +170,9 @@ class WeChatStandIn:
             return _error(41005, "media data missing")
         media_id = f"uploaded-{next(self._ids)}"
         self.media[media_id] = media.file.read()
-        return web.json_response({"type": request.query.get("type"), "media_id": media_id, "created_at": int(time.time())})
+        return web.json_response(
+            {"type": request.query.get("type"), "media_id": media_id, "created_at": int(time.time())}
+        )
 
     async def file(self, request: web.Request) -> web.Response:
         if (found := self.files.get(request.match_info["name"])) is None:

@@ -75,7 +75,14 @@ async def add_agent(
             await conn.execute(
                 "INSERT INTO agents (id, name, role, capacity, skills, languages, channels, teams, token_hash)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                agent_id, name.strip(), role, capacity, skills, languages, list(channels), list(teams),
+                agent_id,
+                name.strip(),
+                role,
+                capacity,
+                skills,
+                languages,
+                list(channels),
+                list(teams),
                 token_hash(token),  # a mirror for older readers only: authentication reads agent_tokens
             )
             await _insert_token(conn, agent_id, INITIAL, token, None)
@@ -109,7 +116,11 @@ async def _insert_token(
     token_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO agent_tokens (id, agent_id, name, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        token_id, agent_id, name, token_hash(token), expires_at,
+        token_id,
+        agent_id,
+        name,
+        token_hash(token),
+        expires_at,
     )
     return str(token_id)
 
@@ -149,7 +160,9 @@ async def get_token(conn: asyncpg.Connection, token_id: str) -> dict:
 async def _tokens(conn: asyncpg.Connection, where: str, *args: object) -> list[dict]:
     rows = await conn.fetch(
         f"SELECT {TOKEN_FIELDS} FROM agent_tokens t JOIN agents a ON a.id = t.agent_id {where}"
-        " ORDER BY t.created_at DESC, t.id", *args)
+        " ORDER BY t.created_at DESC, t.id",
+        *args,
+    )
     return [dict(row) for row in rows]
 
 
@@ -160,7 +173,9 @@ async def rotate_token(conn: asyncpg.Connection, token_id: str) -> tuple[str, st
     async with conn.transaction():
         old = await conn.fetchrow(
             "SELECT agent_id, name, revoked_at, expires_at - created_at AS lifetime FROM agent_tokens"
-            " WHERE id = $1 FOR UPDATE", token)
+            " WHERE id = $1 FOR UPDATE",
+            token,
+        )
         if old is None:
             raise UnknownToken(f"no token with id {token_id!r}")
         if old["revoked_at"] is not None:

@@ -27,7 +27,8 @@ def registered(app: web.Application) -> set[tuple[str, str]]:
     return {
         (route.method, route.resource.canonical)
         for route in app.router.routes()
-        if route.method not in ("HEAD", "*") and route.resource is not None
+        if route.method not in ("HEAD", "*")
+        and route.resource is not None
         and (route.resource.canonical.startswith(("/v1/", "/files/")))
     }
 
@@ -40,8 +41,10 @@ def _types() -> list[Any]:
 
 
 def _parameters(path: str, op: Op, components: dict) -> list[dict]:
-    params = [{"name": name, "in": "path", "required": True, "schema": PATH_SCHEMAS[name]}
-              for name in PATH_PARAM.findall(path)]
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_SCHEMAS[name]}
+        for name in PATH_PARAM.findall(path)
+    ]
     if path == "/v1/stats/{name}":
         params[0]["schema"] = {"type": "string", "enum": list(stats_routes.STATS)}
     if op.query is not None:
@@ -58,7 +61,11 @@ def _parameters(path: str, op: Op, components: dict) -> list[dict]:
 def _content(op: Op, ref: dict | None) -> dict:
     match op.content:
         case "file":
-            return {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}
+            return {
+                "application/octet-stream": {
+                    "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+                }
+            }
         case "openapi":
             return {JSON: {"schema": {"type": "object"}}}
         case "json-or-csv":
@@ -69,11 +76,15 @@ def _content(op: Op, ref: dict | None) -> dict:
 def _request_body(op: Op, refs: dict) -> dict | None:
     if op.content == "file-upload":
         binary = {"type": "string", "contentMediaType": "application/octet-stream"}
-        return {"required": True, "content": {
-            "application/octet-stream": {"schema": binary},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                               "properties": {"file": binary}}},
-        }}
+        return {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": binary},
+                "multipart/form-data": {
+                    "schema": {"type": "object", "required": ["file"], "properties": {"file": binary}}
+                },
+            },
+        }
     if op.body is None:
         return None
     return {"required": True, "content": {JSON: {"schema": refs[op.body]}}}
@@ -81,8 +92,11 @@ def _request_body(op: Op, refs: dict) -> dict | None:
 
 def _operation(method: str, path: str, op: Op, refs: dict, components: dict) -> dict:
     summary = op.summary
-    operation: dict = {"operationId": f"{method.lower()}_{re.sub(r'[^a-z0-9]+', '_', path.lower()).strip('_')}",
-                       "summary": summary, "tags": [op.tag]}
+    operation: dict = {
+        "operationId": f"{method.lower()}_{re.sub(r'[^a-z0-9]+', '_', path.lower()).strip('_')}",
+        "summary": summary,
+        "tags": [op.tag],
+    }
     if op.description:
         operation["description"] = op.description
     if parameters := _parameters(path, op, components):
@@ -110,17 +124,24 @@ def document() -> dict:
     paths: dict[str, dict] = {}
     for (method, path), op in sorted(OPERATIONS.items(), key=lambda item: (item[0][1], item[0][0])):
         paths.setdefault(path, {})[method.lower()] = _operation(method, path, op, refs, components)
-    return tidy({
-        "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": "1",
-                 "description": "How agents, supervisors and admins work with Relaydesk: conversations, customers, "
-                                "callbacks, statistics. Customer data is masked in every response."},
-        "servers": [{"url": "/"}],
-        "security": [{"bearer": []}],
-        "paths": paths,
-        "components": {"schemas": dict(sorted(components.items())),
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    })
+    return tidy(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": TITLE,
+                "version": "1",
+                "description": "How agents, supervisors and admins work with Relaydesk: conversations, customers, "
+                "callbacks, statistics. Customer data is masked in every response.",
+            },
+            "servers": [{"url": "/"}],
+            "security": [{"bearer": []}],
+            "paths": paths,
+            "components": {
+                "schemas": dict(sorted(components.items())),
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+        }
+    )
 
 
 async def serve(_: web.Request) -> web.Response:

@@ -66,8 +66,14 @@ async def record(
 ) -> int:
     """Append one entry naming `agent` as the actor; returns its id."""
     return await conn_or_pool.fetchval(
-        _INSERT, uuid.UUID(agent.id), agent.role, action, _uuid(conversation_id), _uuid(message_id),
-        reason, _encoder.encode(detail or {}).decode(),
+        _INSERT,
+        uuid.UUID(agent.id),
+        agent.role,
+        action,
+        _uuid(conversation_id),
+        _uuid(message_id),
+        reason,
+        _encoder.encode(detail or {}).decode(),
     )
 
 
@@ -88,7 +94,8 @@ async def entries(pool: asyncpg.Pool, query: AuditQuery) -> list[dict]:
     rows = await pool.fetch(
         f"SELECT {_ENTRY_FIELDS} FROM audit_log l LEFT JOIN agents a ON a.id = l.actor_id"
         f" WHERE {' AND '.join(conditions) or 'true'} ORDER BY l.id DESC LIMIT ${len(args) + 1}",
-        *args, query.limit,
+        *args,
+        query.limit,
     )
     # detail is stored JSON: passed through as it is rather than decoded and encoded again
     return [{**dict(row), "detail": msgspec.Raw(row["detail"].encode())} for row in rows]

@@ -77,7 +77,11 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         return response
     request[TOKEN_ID] = token_id
     request[AGENT] = Agent(
-        id=str(row["id"]), name=row["name"], role=row["role"], capacity=row["capacity"],
-        skills=list(row["skills"]), languages=list(row["languages"]),
+        id=str(row["id"]),
+        name=row["name"],
+        role=row["role"],
+        capacity=row["capacity"],
+        skills=list(row["skills"]),
+        languages=list(row["languages"]),
     )
     return await handler(request)

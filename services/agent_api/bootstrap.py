@@ -6,9 +6,9 @@ from contracts import AgentEvent
 from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
 from services.agent_api import (
     admin_routes,
-    callback_routes,
     apidoc,
     broadcast_routes,
+    callback_routes,
     canned_routes,
     consent_routes,
     customer_routes,

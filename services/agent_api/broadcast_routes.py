@@ -36,7 +36,11 @@ def estimate(content: Content, cost_per_segment: float, sms_recipients: int | No
     if content.sms is None:
         return {}
     parts = segments(content.sms.text)
-    found = {"encoding": parts.encoding, "segments": parts.count, "cost_per_message": round(parts.count * cost_per_segment, 4)}
+    found = {
+        "encoding": parts.encoding,
+        "segments": parts.count,
+        "cost_per_message": round(parts.count * cost_per_segment, 4),
+    }
     if sms_recipients is not None:
         found |= {"recipients": sms_recipients, "cost": round(sms_recipients * parts.count * cost_per_segment, 2)}
     return {"sms": found}
@@ -50,11 +54,19 @@ def _supervisor(request: web.Request) -> None:
 async def create(request: web.Request) -> web.Response:
     _supervisor(request)
     body = await read_body(request, NewBroadcast)
-    command = CreateBroadcast(**command_fields(request[AGENT]), broadcast_id=str(uuid.uuid4()), name=body.name,
-                              audience=body.audience, content=body.content, send_at=body.send_at or datetime.now(UTC))
+    command = CreateBroadcast(
+        **command_fields(request[AGENT]),
+        broadcast_id=str(uuid.uuid4()),
+        name=body.name,
+        audience=body.audience,
+        content=body.content,
+        send_at=body.send_at or datetime.now(UTC),
+    )
     await publish(request.app[BROKER], command, NOTIFY_COMMAND_KEY, message_id=command.command_id)
     cost = request.app[SETTINGS].sms_segment_cost
-    return json_response({"id": command.broadcast_id, "status": "accepted", "estimate": estimate(body.content, cost)}, 202)
+    return json_response(
+        {"id": command.broadcast_id, "status": "accepted", "estimate": estimate(body.content, cost)}, 202
+    )
 
 
 async def progress(request: web.Request) -> web.Response:
@@ -81,9 +93,13 @@ async def progress(request: web.Request) -> web.Response:
             skipped[count["reason"]] = skipped.get(count["reason"], 0) + count["n"]
     content = msgspec.json.decode(row["content"], type=Content)
     sms = sum(by_channel.get("sms", {}).get(state, 0) for state in ("queued", "held", "sent", "delivered", "failed"))
-    view = {**dict(row), "audience": msgspec.json.decode(row["audience"]), "content": msgspec.json.decode(row["content"]),
-            "progress": {**totals, "reasons": skipped, "by_channel": by_channel},
-            "estimate": estimate(content, request.app[SETTINGS].sms_segment_cost, sms)}
+    view = {
+        **dict(row),
+        "audience": msgspec.json.decode(row["audience"]),
+        "content": msgspec.json.decode(row["content"]),
+        "progress": {**totals, "reasons": skipped, "by_channel": by_channel},
+        "estimate": estimate(content, request.app[SETTINGS].sms_segment_cost, sms),
+    }
     return json_response(view)
 
 
@@ -102,8 +118,11 @@ def control(action: Literal["pause", "resume", "cancel"]):
         state = await request.app[POOL].fetchval("SELECT state FROM broadcasts WHERE id = $1", broadcast_id)
         if state is None:
             raise ApiError(404, "not_found", "No such broadcast.")
-        allowed = {"pause": ("scheduled", "planning", "sending"), "resume": ("paused",),
-                   "cancel": ("scheduled", "planning", "sending", "paused")}[action]
+        allowed = {
+            "pause": ("scheduled", "planning", "sending"),
+            "resume": ("paused",),
+            "cancel": ("scheduled", "planning", "sending", "paused"),
+        }[action]
         if state not in allowed:
             raise ApiError(409, "invalid_state", f"A {state} broadcast cannot be {action}d.")
         command = ControlBroadcast(**command_fields(request[AGENT]), broadcast_id=str(broadcast_id), action=action)

@@ -13,8 +13,13 @@ SUMMARY = (
     " t.assigned_agent_id::text AS assigned_agent_id, t.claimed_at IS NOT NULL AS claimed, t.due_at, t.attempts,"
     " t.overdue_at IS NOT NULL AS overdue, t.application_type, t.created_at"
 )
-STATES = {"open": "t.state <> 'closed'", "scheduled": "t.state = 'scheduled'", "due": "t.state = 'due'",
-          "closed": "t.state = 'closed'", "all": "true"}
+STATES = {
+    "open": "t.state <> 'closed'",
+    "scheduled": "t.state = 'scheduled'",
+    "due": "t.state = 'due'",
+    "closed": "t.state = 'closed'",
+    "all": "true",
+}
 
 
 def callback_id(value: str) -> uuid.UUID | None:
@@ -57,8 +62,7 @@ async def rules_view(pool: asyncpg.Pool, key: uuid.UUID) -> Task | None:
 async def detail(pool: asyncpg.Pool, key: uuid.UUID) -> dict | None:
     """Everything the agent prepares the call with, and what happened so far, oldest first."""
     row = await pool.fetchrow(
-        f"SELECT {SUMMARY}, t.application_id, t.details::text AS details, t.note"
-        " FROM callback_tasks t WHERE t.id = $1",
+        f"SELECT {SUMMARY}, t.application_id, t.details::text AS details, t.note FROM callback_tasks t WHERE t.id = $1",
         key,
     )
     if row is None:
@@ -78,6 +82,8 @@ async def contact_for(pool: asyncpg.Pool, agent: Agent, channel: str, address: s
         "SELECT EXISTS (SELECT 1 FROM contacts WHERE channel = $1 AND address = $2) AS known,"
         " EXISTS (SELECT 1 FROM conversations c JOIN conversation_agents s ON s.conversation_id = c.id"
         "  WHERE c.channel = $1 AND c.customer_address = $2 AND s.agent_id = $3) AS served",
-        channel, address, uuid.UUID(agent.id),
+        channel,
+        address,
+        uuid.UUID(agent.id),
     )
     return row["known"] and (row["served"] or agent.is_supervisor)

@@ -138,9 +138,14 @@ async def get_callback(request: web.Request) -> web.Response:
         "details": {name: mask(value) for name, value in msgspec.json.decode(found["details"]).items()},
         "note": mask(found["note"]),
         "history": [entry | {"note": mask(entry["note"])} for entry in found["history"]],
-        "links": {name: f"/v1/{kind}/{found[field]}" for name, kind, field in (
-            ("conversation", "conversations", "conversation_id"), ("customer", "customers", "customer_id"),
-        ) if found[field]},
+        "links": {
+            name: f"/v1/{kind}/{found[field]}"
+            for name, kind, field in (
+                ("conversation", "conversations", "conversation_id"),
+                ("customer", "customers", "customer_id"),
+            )
+            if found[field]
+        },
     }
     return json_response(msgspec.convert(found, CallbackDetail))
 
@@ -158,8 +163,13 @@ async def create_callback(request: web.Request) -> web.Response:
         raise ApiError(404, "not_found", "No such customer among those you served.")
     fields = command_fields(agent)
     command = CreateCallback(
-        **fields, callback_id=fields["command_id"], channel=channel, customer_address=address,
-        reason=body.reason.strip(), due_at=body.due_at or datetime.now(UTC), note=body.note,
+        **fields,
+        callback_id=fields["command_id"],
+        channel=channel,
+        customer_address=address,
+        reason=body.reason.strip(),
+        due_at=body.due_at or datetime.now(UTC),
+        note=body.note,
         conversation_id=str(body.conversation_id) if body.conversation_id else None,
     )
     return await send_command(request, command, NOTIFY_COMMAND_KEY)
@@ -187,7 +197,10 @@ async def record_outcome(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_request", "'reschedule_at' must be in the future.")
     callback = await _checked(request, outcome_refusal)
     command = RecordCallbackOutcome(
-        **command_fields(request[AGENT]), callback_id=callback, outcome=body.outcome, note=body.note,
+        **command_fields(request[AGENT]),
+        callback_id=callback,
+        outcome=body.outcome,
+        note=body.note,
         reschedule_at=body.reschedule_at,
     )
     return await send_command(request, command, NOTIFY_COMMAND_KEY)

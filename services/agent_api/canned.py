@@ -19,7 +19,7 @@ def check(template: str) -> None:
     for name in PLACEHOLDER.findall(template):
         if name not in PLACEHOLDERS:
             raise UnknownPlaceholder(
-                f"Unknown placeholder {{{{{name}}}}}; use {', '.join('{{%s}}' % p for p in PLACEHOLDERS)}."
+                f"Unknown placeholder {{{{{name}}}}}; use {', '.join(f'{{{{{p}}}}}' for p in PLACEHOLDERS)}."
             )
 
 

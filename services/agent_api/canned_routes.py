@@ -56,7 +56,8 @@ async def _usable(pool: asyncpg.Pool, agent: Agent, canned_id: str) -> asyncpg.R
     """A canned response the caller may use: shared, or their own. Else 404."""
     row = await pool.fetchrow(
         f"SELECT {FIELDS} FROM canned_responses WHERE id = $1 AND (owner_id IS NULL OR owner_id = $2)",
-        queries.parse_id(canned_id, "canned response"), uuid.UUID(agent.id),
+        queries.parse_id(canned_id, "canned response"),
+        uuid.UUID(agent.id),
     )
     if row is None:
         raise ApiError(404, "not_found", "No such canned response.")
@@ -83,7 +84,10 @@ async def list_canned(request: web.Request) -> web.Response:
         " AND ($2 = '' OR shortcut ILIKE '%' || $2 || '%' OR title ILIKE '%' || $2 || '%')"
         " AND ($3 = '' OR language = $3) AND ($4 = '' OR category = $4)"
         " ORDER BY owner_id IS NULL, shortcut",
-        uuid.UUID(agent.id), q[:100], request.query.get("language", ""), request.query.get("category", ""),
+        uuid.UUID(agent.id),
+        q[:100],
+        request.query.get("language", ""),
+        request.query.get("category", ""),
     )
     return json_response({"canned_responses": [dict(row) for row in rows]})
 
@@ -97,8 +101,13 @@ async def create_canned(request: web.Request) -> web.Response:
         row = await request.app[POOL].fetchrow(
             "INSERT INTO canned_responses (id, owner_id, shortcut, title, text, language, category)"
             f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {FIELDS}",
-            uuid.uuid4(), None if body.shared else uuid.UUID(agent.id),
-            body.shortcut, body.title, body.text, body.language, body.category,
+            uuid.uuid4(),
+            None if body.shared else uuid.UUID(agent.id),
+            body.shortcut,
+            body.title,
+            body.text,
+            body.language,
+            body.category,
         )
     except asyncpg.UniqueViolationError:
         raise ApiError(409, "shortcut_taken", f"The shortcut '{body.shortcut}' is already in use.") from None
@@ -115,8 +124,12 @@ async def change_canned(request: web.Request) -> web.Response:
         updated = await request.app[POOL].fetchrow(
             "UPDATE canned_responses SET shortcut = $2, title = $3, text = $4, language = $5, category = $6,"
             f" updated_at = now() WHERE id = $1 RETURNING {FIELDS}",
-            uuid.UUID(row["id"]), merged["shortcut"], merged["title"], merged["text"],
-            merged["language"], merged["category"],
+            uuid.UUID(row["id"]),
+            merged["shortcut"],
+            merged["title"],
+            merged["text"],
+            merged["language"],
+            merged["category"],
         )
     except asyncpg.UniqueViolationError:
         raise ApiError(409, "shortcut_taken", f"The shortcut '{merged['shortcut']}' is already in use.") from None

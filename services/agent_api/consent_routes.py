@@ -30,8 +30,13 @@ async def _record_consent(request: web.Request, identities: list[Identity], body
     """One SetContactConsent per address, each confirmed by the broker; 202 with their ids."""
     agent, sent = request[AGENT], []
     for identity in identities:
-        command = SetContactConsent(**command_fields(agent), channel=identity.channel,
-                                    customer_address=identity.address, allowed=body.allowed, reason=body.reason)
+        command = SetContactConsent(
+            **command_fields(agent),
+            channel=identity.channel,
+            customer_address=identity.address,
+            allowed=body.allowed,
+            reason=body.reason,
+        )
         await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
         sent.append(command.command_id)
     return json_response({"ids": sent, "status": "accepted"}, 202)
@@ -53,10 +58,14 @@ async def set_conversation_consent(request: web.Request) -> web.Response:
     """`PUT /v1/conversations/{id}/consent`: the choice for this conversation's own address."""
     body = await read_body(request, ConsentRequest)
     identity = await identity_of_conversation(
-        request.app[POOL], request[AGENT], queries.parse_id(request.match_info["id"]))
+        request.app[POOL], request[AGENT], queries.parse_id(request.match_info["id"])
+    )
     if identity.channel != body.channel:
-        raise ApiError(409, "no_contact_on_channel",
-                       "This conversation's address is on another channel; use the customer's profile.")
+        raise ApiError(
+            409,
+            "no_contact_on_channel",
+            "This conversation's address is on another channel; use the customer's profile.",
+        )
     return await _record_consent(request, [identity], body)
 
 

@@ -71,21 +71,38 @@ async def visible_customer(conn: asyncpg.Connection, agent: Agent, customer_id: 
         "SELECT p.id FROM customers p WHERE p.id = $1 AND ($3 OR EXISTS (SELECT 1 FROM customer_identities i"
         " JOIN conversations c ON c.channel = i.channel AND c.customer_address = i.address"
         " JOIN conversation_agents s ON s.conversation_id = c.id WHERE i.customer_id = p.id AND s.agent_id = $2))",
-        queries.parse_id(customer_id, "customer"), uuid.UUID(agent.id), agent.is_supervisor,
+        queries.parse_id(customer_id, "customer"),
+        uuid.UUID(agent.id),
+        agent.is_supervisor,
     )
     if found is None:
         raise ApiError(404, "not_found", "No such customer.")
     return found
 
 
-async def _view(request: web.Request, conn: asyncpg.Connection, customer_id: uuid.UUID | None,
-                pairs: list[tuple[str, str]], base: dict) -> dict:
+async def _view(
+    request: web.Request,
+    conn: asyncpg.Connection,
+    customer_id: uuid.UUID | None,
+    pairs: list[tuple[str, str]],
+    base: dict,
+) -> dict:
     agent = request[AGENT]
     contacts = await customers.identities(conn, pairs)
-    view = {**base, "identities": contacts, "consent": customers.consent(contacts),
-            "conversations": await customers.history(conn, pairs, uuid.UUID(agent.id))}
-    await audit.record(conn, agent, VIEW_CUSTOMER, detail=audit.token_detail(
-        request, customer_id=str(customer_id) if customer_id else None, identities=len(pairs)))
+    view = {
+        **base,
+        "identities": contacts,
+        "consent": customers.consent(contacts),
+        "conversations": await customers.history(conn, pairs, uuid.UUID(agent.id)),
+    }
+    await audit.record(
+        conn,
+        agent,
+        VIEW_CUSTOMER,
+        detail=audit.token_detail(
+            request, customer_id=str(customer_id) if customer_id else None, identities=len(pairs)
+        ),
+    )
     return customers.masked(view)
 
 
@@ -97,7 +114,9 @@ async def conversation_customer(request: web.Request) -> web.Response:
     async def read(conn: asyncpg.Connection) -> dict:
         customer_id = await conn.fetchval(
             "SELECT customer_id FROM customer_identities WHERE channel = $1 AND address = $2",
-            identity.channel, identity.address)
+            identity.channel,
+            identity.address,
+        )
         if customer_id is None:
             pairs = [(identity.channel, identity.address)]
             return await _view(request, conn, None, pairs, {"id": None})
@@ -117,8 +136,10 @@ async def get_customer(request: web.Request) -> web.Response:
 
 
 def _profile(fields: ProfileFields, current: dict, region: str) -> customers.Profile:
-    merged = {name: getattr(fields, name) if getattr(fields, name) is not None else current.get(name)
-              for name in ("name", "phone", "email", "timezone", "language", "tags", "notes", "external_id")}
+    merged = {
+        name: getattr(fields, name) if getattr(fields, name) is not None else current.get(name)
+        for name in ("name", "phone", "email", "timezone", "language", "tags", "notes", "external_id")
+    }
     try:
         merged["phone"] = customers.normalized_phone(merged["phone"], region)
         merged["email"] = customers.normalized_email(merged["email"])
@@ -126,8 +147,9 @@ def _profile(fields: ProfileFields, current: dict, region: str) -> customers.Pro
     except ValueError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
     defaults = {"name": "", "timezone": "", "language": "", "tags": [], "notes": ""}
-    return customers.Profile(**{name: value if value is not None else defaults.get(name)
-                                for name, value in merged.items()})
+    return customers.Profile(
+        **{name: value if value is not None else defaults.get(name) for name, value in merged.items()}
+    )
 
 
 def _check_role(agent: Agent, fields: ProfileFields) -> None:
@@ -170,8 +192,9 @@ async def change_customer(request: web.Request) -> web.Response:
     async def work(conn: asyncpg.Connection):
         customer_id = await visible_customer(conn, agent, request.match_info["id"])
         current = await customers.profile(conn, customer_id)
-        await customers.save(conn, customer_id, _profile(fields, current, request.app[SETTINGS].sms_default_region),
-                             agent.id)
+        await customers.save(
+            conn, customer_id, _profile(fields, current, request.app[SETTINGS].sms_default_region), agent.id
+        )
         return {"id": str(customer_id)}, 200
 
     return await _saved(request, work)
@@ -209,12 +232,19 @@ async def list_customers(request: web.Request) -> web.Response:
         " OR external_id = $1) AND ($2::text IS NULL OR $2 = ANY(tags))"
         " AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))"
         f" ORDER BY created_at DESC, id DESC LIMIT {query.limit + 1}",
-        query.q, query.tag, after[0] if after else None, after[1] if after else None,
+        query.q,
+        query.tag,
+        after[0] if after else None,
+        after[1] if after else None,
     )
     page = [customers.masked(dict(row)) for row in rows[: query.limit]]
     more = len(rows) > query.limit
-    return json_response({"customers": page, "next_cursor":
-                          listing.encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None})
+    return json_response(
+        {
+            "customers": page,
+            "next_cursor": listing.encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None,
+        }
+    )
 
 
 def register(app: web.Application) -> None:

@@ -82,37 +82,52 @@ async def save(conn: asyncpg.Connection, customer_id: uuid.UUID, profile: Profil
         await conn.execute(
             "INSERT INTO customers (id, external_id, name, phone, email, timezone, language, tags, notes)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET external_id = $2,"
-            " name = $3, phone = $4, email = $5, timezone = $6, language = $7, tags = $8, notes = $9, updated_at = now()",
-            customer_id, profile.external_id, profile.name, profile.phone, profile.email, profile.timezone,
-            profile.language, profile.tags, profile.notes,
+            " name = $3, phone = $4, email = $5, timezone = $6, language = $7, tags = $8, notes = $9,"
+            " updated_at = now()",
+            customer_id,
+            profile.external_id,
+            profile.name,
+            profile.phone,
+            profile.email,
+            profile.timezone,
+            profile.language,
+            profile.tags,
+            profile.notes,
         )
     except asyncpg.UniqueViolationError:
         raise Conflict(f"Another customer has the external id {profile.external_id!r}.") from None
-    await conn.execute(
-        "DELETE FROM customer_identities WHERE customer_id = $1 AND source = 'profile'", customer_id
-    )
+    await conn.execute("DELETE FROM customer_identities WHERE customer_id = $1 AND source = 'profile'", customer_id)
     for identity in profile_identities(profile):
         await link(conn, customer_id, identity, agent_id, "profile")
 
 
-async def link(conn: asyncpg.Connection, customer_id: uuid.UUID, identity: Identity, agent_id: str,
-               source: str = "agent") -> None:
+async def link(
+    conn: asyncpg.Connection, customer_id: uuid.UUID, identity: Identity, agent_id: str, source: str = "agent"
+) -> None:
     """Join a channel address to the profile; Conflict when another profile has it."""
     owner = await conn.fetchval(
         "INSERT INTO customer_identities (channel, address, customer_id, source, linked_by)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, address) DO UPDATE SET channel = EXCLUDED.channel"
         " RETURNING customer_id",
-        identity.channel, identity.address, customer_id, source, uuid.UUID(agent_id),
+        identity.channel,
+        identity.address,
+        customer_id,
+        source,
+        uuid.UUID(agent_id),
     )
     if owner != customer_id:
         raise Conflict(f"That {identity.channel} address belongs to another customer profile; unlink it there first.")
 
 
 async def unlink(conn: asyncpg.Connection, customer_id: uuid.UUID, identity: Identity) -> bool:
-    return bool(await conn.fetchval(
-        "DELETE FROM customer_identities WHERE customer_id = $1 AND channel = $2 AND address = $3 RETURNING true",
-        customer_id, identity.channel, identity.address,
-    ))
+    return bool(
+        await conn.fetchval(
+            "DELETE FROM customer_identities WHERE customer_id = $1 AND channel = $2 AND address = $3 RETURNING true",
+            customer_id,
+            identity.channel,
+            identity.address,
+        )
+    )
 
 
 async def profile(conn: asyncpg.Connection, customer_id: uuid.UUID) -> dict | None:
@@ -127,15 +142,14 @@ async def identities(conn: asyncpg.Connection, pairs: list[tuple[str, str]]) -> 
         " k.first_seen_at, k.last_inbound_at, GREATEST(k.subscribed_at, k.unsubscribed_at) AS consent_changed_at"
         " FROM unnest($1::text[], $2::text[]) AS p (channel, address)"
         " LEFT JOIN contacts k ON k.channel = p.channel AND k.address = p.address ORDER BY p.channel, p.address",
-        [channel for channel, _ in pairs], [address for _, address in pairs],
+        [channel for channel, _ in pairs],
+        [address for _, address in pairs],
     )
     return [dict(row) for row in rows]
 
 
 async def linked_pairs(conn: asyncpg.Connection, customer_id: uuid.UUID) -> list[tuple[str, str]]:
-    rows = await conn.fetch(
-        "SELECT channel, address FROM customer_identities WHERE customer_id = $1", customer_id
-    )
+    rows = await conn.fetch("SELECT channel, address FROM customer_identities WHERE customer_id = $1", customer_id)
     return [(row["channel"], row["address"]) for row in rows]
 
 
@@ -148,7 +162,9 @@ async def history(conn: asyncpg.Connection, pairs: list[tuple[str, str]], viewer
         " FROM unnest($1::text[], $2::text[]) AS p (channel, address)"
         " JOIN conversations c ON c.channel = p.channel AND c.customer_address = p.address"
         f" LEFT JOIN agents a ON a.id = c.agent_id ORDER BY c.created_at DESC LIMIT {HISTORY}",
-        [channel for channel, _ in pairs], [address for _, address in pairs], viewer,
+        [channel for channel, _ in pairs],
+        [address for _, address in pairs],
+        viewer,
     )
     return [dict(row) for row in rows]
 
@@ -156,8 +172,11 @@ async def history(conn: asyncpg.Connection, pairs: list[tuple[str, str]], viewer
 def consent(contacts: list[dict]) -> dict:
     """What the customer refused, per channel: SMS opt-out, email unsubscribe, WeChat unfollow."""
     refused = {contact["channel"] for contact in contacts if contact["reachable"] is False}
-    return {"sms_opted_out": "sms" in refused, "email_unsubscribed": "email" in refused,
-            "wechat_unfollowed": "wechat" in refused}
+    return {
+        "sms_opted_out": "sms" in refused,
+        "email_unsubscribed": "email" in refused,
+        "wechat_unfollowed": "wechat" in refused,
+    }
 
 
 def masked(view: dict) -> dict:

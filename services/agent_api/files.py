@@ -30,7 +30,12 @@ SIGNATURES = {
 }
 """Types a browser would render: the bytes must be what the label says."""
 ALLOWED = {
-    *SIGNATURES, "image/webp", "text/plain", "text/csv", "application/msword", "application/vnd.ms-excel",
+    *SIGNATURES,
+    "image/webp",
+    "text/plain",
+    "text/csv",
+    "application/msword",
+    "application/vnd.ms-excel",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -99,26 +104,40 @@ async def upload(request: web.Request) -> web.Response:
     await request.app[POOL].execute(
         "INSERT INTO files (id, key, name, content_type, size, sha256, body, uploaded_by)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        file_id, key, name, kind, len(body), hashlib.sha256(body).digest(), body, uuid.UUID(request[AGENT].id),
+        file_id,
+        key,
+        name,
+        kind,
+        len(body),
+        hashlib.sha256(body).digest(),
+        body,
+        uuid.UUID(request[AGENT].id),
     )
     url = file_url(settings.agent_api_public_url, key, name)
     return json_response({"id": str(file_id), "name": name, "content_type": kind, "size": len(body), "url": url}, 201)
 
 
-async def attachments(pool: asyncpg.Pool, public_url: str, agent_id: str, file_ids: list[uuid.UUID]) -> tuple[Attachment, ...]:
+async def attachments(
+    pool: asyncpg.Pool, public_url: str, agent_id: str, file_ids: list[uuid.UUID]
+) -> tuple[Attachment, ...]:
     """The caller's uploaded files as attachments to send, in the order named; 422 for any other id."""
     rows = {
         row["id"]: row
         for row in await pool.fetch(
             "SELECT id, key, name, content_type, size FROM files WHERE id = ANY($1::uuid[]) AND uploaded_by = $2",
-            file_ids, uuid.UUID(agent_id),
+            file_ids,
+            uuid.UUID(agent_id),
         )
     }
     if missing := [str(file_id) for file_id in file_ids if file_id not in rows]:
         raise ApiError(422, "unknown_file", f"No file you uploaded has the id {missing[0]}.")
     return tuple(
-        Attachment(ref=file_url(public_url, row["key"], row["name"]), content_type=row["content_type"],
-                   name=row["name"], size=row["size"])
+        Attachment(
+            ref=file_url(public_url, row["key"], row["name"]),
+            content_type=row["content_type"],
+            name=row["name"],
+            size=row["size"],
+        )
         for row in (rows[file_id] for file_id in file_ids)
     )
 
@@ -132,12 +151,16 @@ async def serve(request: web.Request) -> web.Response:
         raise ApiError(404, "not_found", "No such file.")
     disposition = "inline" if row["content_type"] in INLINE else "attachment"
     ascii_name = row["name"].encode("ascii", "replace").decode().replace("?", "_")
-    return web.Response(body=row["body"], content_type=row["content_type"], headers={
-        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row['name'])}",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=86400",
-    })
+    return web.Response(
+        body=row["body"],
+        content_type=row["content_type"],
+        headers={
+            "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row['name'])}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=86400",
+        },
+    )
 
 
 def register(app: web.Application) -> None:

@@ -100,5 +100,7 @@ def select_page(query: ListQuery, viewer_id: uuid.UUID, supervisor: bool) -> tup
     if query.cursor is not None:
         created_at, conversation_id = decode_cursor(query.cursor)
         conditions.append(f"({key[0]}, {key[1]}) < ({arg(created_at)}, {arg(conversation_id)})")
-    return (f"SELECT c.* FROM {source} WHERE {' AND '.join(conditions) or 'true'}"
-            f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT {query.limit + 1}"), args
+    return (
+        f"SELECT c.* FROM {source} WHERE {' AND '.join(conditions) or 'true'}"
+        f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT {query.limit + 1}"
+    ), args

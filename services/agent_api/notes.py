@@ -7,9 +7,7 @@ import asyncpg
 from services.agent_api.auth import Agent
 from shared.pii import mask
 
-NOTE_FIELDS = (
-    "n.id::text AS id, n.kind, n.text, n.author_id::text AS author_id, a.name AS author_name, n.created_at"
-)
+NOTE_FIELDS = "n.id::text AS id, n.kind, n.text, n.author_id::text AS author_id, a.name AS author_name, n.created_at"
 
 
 async def add(pool: asyncpg.Pool, author: Agent, conversation_id: str, text: str, kind: str = "note") -> dict:
@@ -17,7 +15,11 @@ async def add(pool: asyncpg.Pool, author: Agent, conversation_id: str, text: str
         "WITH n AS (INSERT INTO conversation_notes (id, conversation_id, author_id, kind, text)"
         " VALUES ($1, $2, $3, $4, $5) RETURNING *)"
         f" SELECT {NOTE_FIELDS} FROM n JOIN agents a ON a.id = n.author_id",
-        uuid.uuid4(), uuid.UUID(conversation_id), uuid.UUID(author.id), kind, text,
+        uuid.uuid4(),
+        uuid.UUID(conversation_id),
+        uuid.UUID(author.id),
+        kind,
+        text,
     )
     return _masked(row)
 
@@ -40,7 +42,9 @@ async def tag(pool: asyncpg.Pool, author: Agent, conversation_id: str, label: st
     """Add a tag (again is fine) and return the conversation's tags."""
     await pool.execute(
         "INSERT INTO conversation_tags (conversation_id, tag, added_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        uuid.UUID(conversation_id), label, uuid.UUID(author.id),
+        uuid.UUID(conversation_id),
+        label,
+        uuid.UUID(author.id),
     )
     return await tags(pool, conversation_id)
 
@@ -53,7 +57,9 @@ async def untag(pool: asyncpg.Pool, conversation_id: str, label: str) -> list[st
 
 
 async def tags(pool: asyncpg.Pool, conversation_id: str) -> list[str]:
-    return list(await pool.fetchval(
-        "SELECT ARRAY(SELECT tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag)",
-        uuid.UUID(conversation_id),
-    ))
+    return list(
+        await pool.fetchval(
+            "SELECT ARRAY(SELECT tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag)",
+            uuid.UUID(conversation_id),
+        )
+    )

@@ -31,10 +31,17 @@ TITLE = "Relaydesk agent API"
 ALWAYS = (401, 422, 429, 503)
 """Any authenticated call may meet a bad token, an unusable value, its rate limit, or an outage."""
 REASONS = {
-    204: "Done; no content.", 400: "Not JSON, a bad cursor or a broken form.", 401: "No valid bearer token.",
-    403: "Your role may not do this.", 404: "Not found, or not yours to see.", 409: "Conflicts with the current state.",
-    413: "Too large.", 415: "File type not accepted.", 422: "The request does not fit its schema.",
-    429: "Rate limited; see Retry-After.", 503: "A dependency is unavailable; retry.",
+    204: "Done; no content.",
+    400: "Not JSON, a bad cursor or a broken form.",
+    401: "No valid bearer token.",
+    403: "Your role may not do this.",
+    404: "Not found, or not yours to see.",
+    409: "Conflicts with the current state.",
+    413: "Too large.",
+    415: "File type not accepted.",
+    422: "The request does not fit its schema.",
+    429: "Rate limited; see Retry-After.",
+    503: "A dependency is unavailable; retry.",
 }
 
 
@@ -84,88 +91,202 @@ ACCEPTED = {"response": schemas.Accepted, "status": 202}
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/me"): Op("Who you are, your status and open conversations", "me", schemas.Me),
     ("PUT", "/v1/me/status"): Op("Set your status", "me", body=routes.StatusRequest, errors=(400, 422), **ACCEPTED),
-    ("GET", "/v1/stream"): Op("Live events over a WebSocket", "me", status=101, errors=(400,), description=(
-        "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>` to resume.")),
-    ("GET", "/v1/conversations"): Op("List conversations you may see", C, schemas.ConversationPage,
-                                     query=listing.ListQuery, errors=(400, 403, 422)),
-    ("GET", "/v1/conversations/{id}"): Op("A conversation with messages and notes (audited)", C,
-                                          schemas.ConversationDetail, errors=(404,)),
-    ("POST", "/v1/conversations/{id}/replies"): Op("Reply to the customer", C, body=routes.ReplyRequest,
-                                                   errors=(400, 404, 409, 422), **ACCEPTED),
+    ("GET", "/v1/stream"): Op(
+        "Live events over a WebSocket",
+        "me",
+        status=101,
+        errors=(400,),
+        description=(
+            "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>` to resume."
+        ),
+    ),
+    ("GET", "/v1/conversations"): Op(
+        "List conversations you may see", C, schemas.ConversationPage, query=listing.ListQuery, errors=(400, 403, 422)
+    ),
+    ("GET", "/v1/conversations/{id}"): Op(
+        "A conversation with messages and notes (audited)", C, schemas.ConversationDetail, errors=(404,)
+    ),
+    ("POST", "/v1/conversations/{id}/replies"): Op(
+        "Reply to the customer", C, body=routes.ReplyRequest, errors=(400, 404, 409, 422), **ACCEPTED
+    ),
     ("POST", "/v1/conversations/{id}/resolve"): Op("Resolve", C, errors=(404, 409), **ACCEPTED),
-    ("POST", "/v1/conversations/{id}/transfer"): Op("Transfer to an agent, a team or the queue", C,
-                                                    body=routes.TransferRequest, errors=(400, 404, 409, 422), **ACCEPTED),
+    ("POST", "/v1/conversations/{id}/transfer"): Op(
+        "Transfer to an agent, a team or the queue",
+        C,
+        body=routes.TransferRequest,
+        errors=(400, 404, 409, 422),
+        **ACCEPTED,
+    ),
     ("POST", "/v1/conversations/{id}/accept"): Op("Accept an offered conversation", C, errors=(404,), **ACCEPTED),
     ("POST", "/v1/conversations/{id}/decline"): Op("Decline an offered conversation", C, errors=(404,), **ACCEPTED),
-    ("POST", "/v1/conversations/{id}/reopen"): Op("Reopen a resolved conversation", W, body=workspace_routes.ReopenRequest,
-                                                  errors=(400, 404, 409, 422), **ACCEPTED),
+    ("POST", "/v1/conversations/{id}/reopen"): Op(
+        "Reopen a resolved conversation",
+        W,
+        body=workspace_routes.ReopenRequest,
+        errors=(400, 404, 409, 422),
+        **ACCEPTED,
+    ),
     ("GET", "/v1/conversations/{id}/notes"): Op("Internal notes", W, schemas.Notes, errors=(404,)),
-    ("POST", "/v1/conversations/{id}/notes"): Op("Add an internal note", W, schemas.Note, 201,
-                                                 body=workspace_routes.NewNote, errors=(400, 404, 422)),
-    ("POST", "/v1/conversations/{id}/tags"): Op("Tag", W, schemas.Tags, body=workspace_routes.NewTag,
-                                                errors=(400, 404, 422)),
+    ("POST", "/v1/conversations/{id}/notes"): Op(
+        "Add an internal note", W, schemas.Note, 201, body=workspace_routes.NewNote, errors=(400, 404, 422)
+    ),
+    ("POST", "/v1/conversations/{id}/tags"): Op(
+        "Tag", W, schemas.Tags, body=workspace_routes.NewTag, errors=(400, 404, 422)
+    ),
     ("DELETE", "/v1/conversations/{id}/tags/{tag}"): Op("Remove a tag", W, schemas.Tags, errors=(404,)),
-    ("GET", "/v1/conversations/{id}/customer"): Op("The customer behind a conversation (audited)", P,
-                                                   schemas.CustomerView, errors=(404,)),
-    ("PUT", "/v1/conversations/{id}/consent"): Op("Record the customer's consent for this address", P,
-                                                  schemas.AcceptedMany, 202, body=consent_routes.ConsentRequest,
-                                                  errors=(400, 404, 409, 422)),
-    ("GET", "/v1/customers"): Op("The customer directory (supervisors)", P, schemas.CustomerPage,
-                                 query=customer_routes.DirectoryQuery, errors=(400, 403, 422)),
-    ("POST", "/v1/customers"): Op("Create a profile", P, schemas.Created, 201, body=customer_routes.ProfileFields,
-                                  errors=(400, 403, 404, 409, 422)),
-    ("GET", "/v1/customers/{id}"): Op("A profile with history and consent (audited)", P, schemas.CustomerView,
-                                      errors=(404,)),
-    ("PATCH", "/v1/customers/{id}"): Op("Change a profile", P, schemas.Created, body=customer_routes.ProfileFields,
-                                        errors=(400, 403, 404, 409, 422)),
-    ("POST", "/v1/customers/{id}/links"): Op("Link a contact to a profile", P, schemas.Linked,
-                                             body=customer_routes.LinkRequest, errors=(400, 403, 404, 409, 422)),
-    ("PUT", "/v1/customers/{id}/consent"): Op("Record consent for a channel", P, schemas.AcceptedMany, 202,
-                                              body=consent_routes.ConsentRequest, errors=(400, 404, 409, 422)),
+    ("GET", "/v1/conversations/{id}/customer"): Op(
+        "The customer behind a conversation (audited)", P, schemas.CustomerView, errors=(404,)
+    ),
+    ("PUT", "/v1/conversations/{id}/consent"): Op(
+        "Record the customer's consent for this address",
+        P,
+        schemas.AcceptedMany,
+        202,
+        body=consent_routes.ConsentRequest,
+        errors=(400, 404, 409, 422),
+    ),
+    ("GET", "/v1/customers"): Op(
+        "The customer directory (supervisors)",
+        P,
+        schemas.CustomerPage,
+        query=customer_routes.DirectoryQuery,
+        errors=(400, 403, 422),
+    ),
+    ("POST", "/v1/customers"): Op(
+        "Create a profile",
+        P,
+        schemas.Created,
+        201,
+        body=customer_routes.ProfileFields,
+        errors=(400, 403, 404, 409, 422),
+    ),
+    ("GET", "/v1/customers/{id}"): Op(
+        "A profile with history and consent (audited)", P, schemas.CustomerView, errors=(404,)
+    ),
+    ("PATCH", "/v1/customers/{id}"): Op(
+        "Change a profile", P, schemas.Created, body=customer_routes.ProfileFields, errors=(400, 403, 404, 409, 422)
+    ),
+    ("POST", "/v1/customers/{id}/links"): Op(
+        "Link a contact to a profile",
+        P,
+        schemas.Linked,
+        body=customer_routes.LinkRequest,
+        errors=(400, 403, 404, 409, 422),
+    ),
+    ("PUT", "/v1/customers/{id}/consent"): Op(
+        "Record consent for a channel",
+        P,
+        schemas.AcceptedMany,
+        202,
+        body=consent_routes.ConsentRequest,
+        errors=(400, 404, 409, 422),
+    ),
     ("GET", "/v1/canned-responses"): Op("Canned responses you may use", K, schemas.CannedResponses, query=CannedQuery),
-    ("POST", "/v1/canned-responses"): Op("Create a canned response", K, schemas.CannedResponse, 201,
-                                         body=canned_routes.NewCanned, errors=(400, 403, 409, 422)),
-    ("PATCH", "/v1/canned-responses/{id}"): Op("Change a canned response", K, schemas.CannedResponse,
-                                               body=canned_routes.CannedChanges, errors=(400, 403, 404, 409, 422)),
+    ("POST", "/v1/canned-responses"): Op(
+        "Create a canned response",
+        K,
+        schemas.CannedResponse,
+        201,
+        body=canned_routes.NewCanned,
+        errors=(400, 403, 409, 422),
+    ),
+    ("PATCH", "/v1/canned-responses/{id}"): Op(
+        "Change a canned response",
+        K,
+        schemas.CannedResponse,
+        body=canned_routes.CannedChanges,
+        errors=(400, 403, 404, 409, 422),
+    ),
     ("DELETE", "/v1/canned-responses/{id}"): Op("Delete a canned response", K, status=204, errors=(403, 404)),
-    ("GET", "/v1/canned-responses/{id}/render"): Op("A canned response filled in for a conversation", K,
-                                                    schemas.Rendered, query=RenderQuery, errors=(404,)),
-    ("POST", "/v1/files"): Op("Upload a file to send", W, schemas.File, 201, query=UploadQuery,
-                              errors=(400, 413, 415), content="file-upload"),
-    ("GET", "/files/{key}/{name}"): Op("A sent file, to whoever holds its link", W, errors=(404,), public=True,
-                                       content="file"),
-    ("POST", "/v1/messages/{id}/unmask"): Op("One message unmasked (supervisors; audited)", A, schemas.Unmasked,
-                                             body=privacy_routes.UnmaskRequest, errors=(400, 403, 404, 422)),
-    ("GET", "/v1/admin/audit"): Op("The audit log (admins)", A, schemas.AuditPage, query=audit.AuditQuery,
-                                   errors=(403, 422)),
+    ("GET", "/v1/canned-responses/{id}/render"): Op(
+        "A canned response filled in for a conversation", K, schemas.Rendered, query=RenderQuery, errors=(404,)
+    ),
+    ("POST", "/v1/files"): Op(
+        "Upload a file to send", W, schemas.File, 201, query=UploadQuery, errors=(400, 413, 415), content="file-upload"
+    ),
+    ("GET", "/files/{key}/{name}"): Op(
+        "A sent file, to whoever holds its link", W, errors=(404,), public=True, content="file"
+    ),
+    ("POST", "/v1/messages/{id}/unmask"): Op(
+        "One message unmasked (supervisors; audited)",
+        A,
+        schemas.Unmasked,
+        body=privacy_routes.UnmaskRequest,
+        errors=(400, 403, 404, 422),
+    ),
+    ("GET", "/v1/admin/audit"): Op(
+        "The audit log (admins)", A, schemas.AuditPage, query=audit.AuditQuery, errors=(403, 422)
+    ),
     ("GET", "/v1/admin/agents"): Op("Agents (admins)", A, schemas.Agents, errors=(403,)),
-    ("POST", "/v1/admin/agents"): Op("Create an agent and a first token (admins)", A, schemas.NewAccount, 201,
-                                     body=admin_routes.NewAgent, errors=(400, 403, 409, 422)),
-    ("GET", "/v1/admin/tokens"): Op("Tokens, without secrets (admins)", A, schemas.Tokens, query=TokensQuery,
-                                    errors=(403, 404, 422)),
-    ("POST", "/v1/admin/agents/{id}/tokens"): Op("Create a token (admins)", A, schemas.TokenWithSecret, 201,
-                                                 body=admin_routes.NewToken, errors=(400, 403, 404, 409, 422)),
-    ("POST", "/v1/admin/tokens/{id}/rotate"): Op("Rotate a token (admins)", A, schemas.TokenWithSecret,
-                                                 errors=(403, 404, 409)),
+    ("POST", "/v1/admin/agents"): Op(
+        "Create an agent and a first token (admins)",
+        A,
+        schemas.NewAccount,
+        201,
+        body=admin_routes.NewAgent,
+        errors=(400, 403, 409, 422),
+    ),
+    ("GET", "/v1/admin/tokens"): Op(
+        "Tokens, without secrets (admins)", A, schemas.Tokens, query=TokensQuery, errors=(403, 404, 422)
+    ),
+    ("POST", "/v1/admin/agents/{id}/tokens"): Op(
+        "Create a token (admins)",
+        A,
+        schemas.TokenWithSecret,
+        201,
+        body=admin_routes.NewToken,
+        errors=(400, 403, 404, 409, 422),
+    ),
+    ("POST", "/v1/admin/tokens/{id}/rotate"): Op(
+        "Rotate a token (admins)", A, schemas.TokenWithSecret, errors=(403, 404, 409)
+    ),
     ("DELETE", "/v1/admin/tokens/{id}"): Op("Revoke a token (admins)", A, status=204, errors=(403, 404, 409)),
-    ("GET", "/v1/stats/{name}"): Op("A statistic as JSON or CSV (supervisors)", S, schemas.Statistic,
-                                    query=StatsQuery, errors=(403, 404, 422), content="json-or-csv"),
-    ("GET", "/v1/callbacks"): Op("Your due and upcoming callbacks (supervisors: anyone's)", CB,
-                                 callback_routes.CallbackList, query=callback_routes.CallbacksQuery, errors=(403,)),
-    ("POST", "/v1/callbacks"): Op("Schedule a callback to a customer you served", CB,
-                                  body=callback_routes.NewCallback, errors=(400, 404), **ACCEPTED),
-    ("GET", "/v1/callbacks/{id}"): Op("A callback with what to prepare and its history", CB,
-                                      callback_routes.CallbackDetail, errors=(404,)),
+    ("GET", "/v1/stats/{name}"): Op(
+        "A statistic as JSON or CSV (supervisors)",
+        S,
+        schemas.Statistic,
+        query=StatsQuery,
+        errors=(403, 404, 422),
+        content="json-or-csv",
+    ),
+    ("GET", "/v1/callbacks"): Op(
+        "Your due and upcoming callbacks (supervisors: anyone's)",
+        CB,
+        callback_routes.CallbackList,
+        query=callback_routes.CallbacksQuery,
+        errors=(403,),
+    ),
+    ("POST", "/v1/callbacks"): Op(
+        "Schedule a callback to a customer you served",
+        CB,
+        body=callback_routes.NewCallback,
+        errors=(400, 404),
+        **ACCEPTED,
+    ),
+    ("GET", "/v1/callbacks/{id}"): Op(
+        "A callback with what to prepare and its history", CB, callback_routes.CallbackDetail, errors=(404,)
+    ),
     ("POST", "/v1/callbacks/{id}/claim"): Op("Claim a callback", CB, errors=(404, 409), **ACCEPTED),
-    ("POST", "/v1/callbacks/{id}/outcome"): Op("Record how the call went", CB, body=callback_routes.OutcomeRequest,
-                                               errors=(400, 404, 409), **ACCEPTED),
+    ("POST", "/v1/callbacks/{id}/outcome"): Op(
+        "Record how the call went", CB, body=callback_routes.OutcomeRequest, errors=(400, 404, 409), **ACCEPTED
+    ),
     ("GET", "/v1/broadcasts"): Op("Broadcasts, newest first (supervisors)", B, schemas.Broadcasts, errors=(403,)),
-    ("POST", "/v1/broadcasts"): Op("Create a broadcast (supervisors)", B, schemas.BroadcastAccepted, 202,
-                                   body=broadcast_routes.NewBroadcast, errors=(400, 403)),
-    ("GET", "/v1/broadcasts/{id}"): Op("A broadcast and its progress (supervisors)", B, schemas.BroadcastView,
-                                       errors=(403, 404)),
-    **{("POST", f"/v1/broadcasts/{{id}}/{action}"): Op(f"{action.capitalize()} a broadcast (supervisors)", B,
-                                                       errors=(403, 404, 409), **ACCEPTED)
-       for action in ("pause", "resume", "cancel")},
+    ("POST", "/v1/broadcasts"): Op(
+        "Create a broadcast (supervisors)",
+        B,
+        schemas.BroadcastAccepted,
+        202,
+        body=broadcast_routes.NewBroadcast,
+        errors=(400, 403),
+    ),
+    ("GET", "/v1/broadcasts/{id}"): Op(
+        "A broadcast and its progress (supervisors)", B, schemas.BroadcastView, errors=(403, 404)
+    ),
+    **{
+        ("POST", f"/v1/broadcasts/{{id}}/{action}"): Op(
+            f"{action.capitalize()} a broadcast (supervisors)", B, errors=(403, 404, 409), **ACCEPTED
+        )
+        for action in ("pause", "resume", "cancel")
+    },
     ("GET", PATH): Op("This document", "meta", public=True, content="openapi"),
 }

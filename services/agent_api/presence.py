@@ -71,8 +71,12 @@ class PresenceReporter:
     def report(self, streams: dict[str, datetime]) -> ReportStreams:
         self.seq += 1
         return ReportStreams(
-            command_id=str(uuid.uuid4()), replica_id=self.replica_id, seq=self.seq, issued_at=datetime.now(UTC),
-            streams=streams, expires_in_s=self.interval * MISSED_BEATS,
+            command_id=str(uuid.uuid4()),
+            replica_id=self.replica_id,
+            seq=self.seq,
+            issued_at=datetime.now(UTC),
+            streams=streams,
+            expires_in_s=self.interval * MISSED_BEATS,
         )
 
     async def send(self, streams: dict[str, datetime]) -> bool:

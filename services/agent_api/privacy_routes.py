@@ -49,8 +49,13 @@ async def unmask(request: web.Request) -> web.Response:
         if row is None:
             raise ApiError(404, "not_found", "No such message.")
         audit_id = await audit.record(
-            conn, agent, audit.UNMASK_MESSAGE, conversation_id=row["conversation_id"], message_id=row["id"],
-            reason=body.reason, detail=audit.token_detail(request),
+            conn,
+            agent,
+            audit.UNMASK_MESSAGE,
+            conversation_id=row["conversation_id"],
+            message_id=row["id"],
+            reason=body.reason,
+            detail=audit.token_detail(request),
         )
         return {**dict(row), "audit_id": audit_id}
 

@@ -62,7 +62,8 @@ async def visible_conversation(pool: asyncpg.Pool, agent: Agent, conversation_id
         f"SELECT {CONVERSATION_FIELDS}, EXISTS (SELECT 1 FROM conversation_agents s"
         "  WHERE s.conversation_id = c.id AND s.agent_id = $2) AS worked_on"
         f" FROM {CONVERSATION_SOURCE} WHERE c.id = $1",
-        parse_id(conversation_id), uuid.UUID(agent.id),
+        parse_id(conversation_id),
+        uuid.UUID(agent.id),
     )
     if row is None or not (row["worked_on"] or agent.is_supervisor):
         raise ApiError(404, "not_found", "No such conversation.")
@@ -97,5 +98,6 @@ async def open_conversation_of(pool: asyncpg.Pool, channel: str, conversation_id
         "SELECT o.id::text FROM conversations c JOIN conversations o"
         " ON o.channel = c.channel AND o.customer_address = c.customer_address AND o.status <> 'resolved'"
         " WHERE c.id = $1 AND c.channel = $2 AND o.id <> c.id",
-        uuid.UUID(conversation_id), channel,
+        uuid.UUID(conversation_id),
+        channel,
     )

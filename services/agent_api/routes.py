@@ -74,7 +74,11 @@ async def list_conversations(request: web.Request) -> web.Response:
     """`GET /v1/conversations`: a page of what the caller may see, filtered; `next_cursor` for more."""
     agent = request[AGENT]
     query = read_query(listing.query_fields(request.query), listing.ListQuery)
-    if query.agent_id not in (None, "me") and uuid.UUID(query.agent_id) != uuid.UUID(agent.id) and not agent.is_supervisor:
+    if (
+        query.agent_id not in (None, "me")
+        and uuid.UUID(query.agent_id) != uuid.UUID(agent.id)
+        and not agent.is_supervisor
+    ):
         raise ApiError(403, "forbidden", "Agents can only filter by their own id ('me').")
     try:
         rows, next_cursor = await queries.list_conversations(request.app[POOL], query, agent)
@@ -94,8 +98,13 @@ async def get_conversation(request: web.Request) -> web.Response:
     for message in messages:
         message["attachments"] = msgspec.json.decode(message["attachments"])
         message["text"] = mask(message["text"])
-    await audit.record(pool, agent, audit.VIEW_CONVERSATION, conversation_id=conversation["id"],
-                       detail=audit.token_detail(request, messages=len(messages)))
+    await audit.record(
+        pool,
+        agent,
+        audit.VIEW_CONVERSATION,
+        conversation_id=conversation["id"],
+        detail=audit.token_detail(request, messages=len(messages)),
+    )
     conversation["customer_address"] = mask(conversation["customer_address"])
     return json_response({**conversation, "messages": messages, "notes": await notes.of(pool, conversation["id"])})
 

@@ -35,7 +35,8 @@ async def volume_by_field(db: Db, start: datetime, end: datetime, field: str) ->
     rows = await db.fetch(
         f"SELECT {field}, count(*) AS count FROM conversations WHERE {CREATED}"
         f" GROUP BY {field} ORDER BY count DESC, {field}",
-        start, end,
+        start,
+        end,
     )
     return [dict(row) for row in rows]
 
@@ -51,7 +52,10 @@ async def volume_over_time(db: Db, start: datetime, end: datetime, unit: str, tz
         " FROM generate_series(date_trunc($3, $1 AT TIME ZONE $4), $2 AT TIME ZONE $4, ('1 ' || $3)::interval)"
         "  AS s (bucket) LEFT JOIN counted c USING (bucket)"
         " WHERE s.bucket < $2 AT TIME ZONE $4 ORDER BY s.bucket",
-        start, end, unit, tz,
+        start,
+        end,
+        unit,
+        tz,
     )
     return [{unit: row["bucket"].date() if unit == "day" else row["bucket"], "count": row["count"]} for row in rows]
 
@@ -65,13 +69,17 @@ async def response_times(db: Db, start: datetime, end: datetime) -> list[dict]:
         f" percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {RESOLUTION_S})"
         "  FILTER (WHERE status = 'resolved') AS resolution"
         f" FROM conversations WHERE {CREATED} {BY_PRIORITY}",
-        start, end,
+        start,
+        end,
     )
     return [
         {
-            "priority": row["priority"], "conversations": row["conversations"], "responded": row["responded"],
+            "priority": row["priority"],
+            "conversations": row["conversations"],
+            "responded": row["responded"],
             **_percentiles("first_response", row["first_response"]),
-            "resolved": row["resolved"], **_percentiles("resolution", row["resolution"]),
+            "resolved": row["resolved"],
+            **_percentiles("resolution", row["resolution"]),
         }
         for row in rows
     ]
@@ -88,7 +96,8 @@ async def resolution(db: Db, start: datetime, end: datetime) -> list[dict]:
         f"SELECT {PRIORITY_OR_ALL}, count(*) AS created, count(*) FILTER (WHERE status = 'resolved') AS resolved,"
         " (count(*) FILTER (WHERE status = 'resolved'))::float8 / NULLIF(count(*), 0) AS rate"
         f" FROM conversations WHERE {CREATED} {BY_PRIORITY}",
-        start, end,
+        start,
+        end,
     )
     return [dict(row) for row in rows]
 
@@ -101,7 +110,8 @@ async def sla_breaches(db: Db, start: datetime, end: datetime) -> list[dict]:
         " FROM sla_breaches WHERE breached_at >= $1 AND breached_at < $2"
         " GROUP BY GROUPING SETS ((kind, priority), (kind), ())"
         f" ORDER BY grouping(kind), kind, grouping(priority), {RANK}, priority",
-        start, end,
+        start,
+        end,
     )
     return [dict(row) for row in rows]
 
@@ -113,7 +123,8 @@ async def self_service(db: Db, start: datetime, end: datetime) -> dict:
         f" count(*) FILTER (WHERE {SELF_SERVED}) AS self_served,"
         f" (count(*) FILTER (WHERE {SELF_SERVED}))::float8 / NULLIF(count(*), 0) AS rate"
         f" FROM conversations WHERE {CREATED}",
-        start, end,
+        start,
+        end,
     )
     return dict(row)
 
@@ -124,10 +135,12 @@ async def csat(db: Db, start: datetime, end: datetime) -> dict:
     row = await db.fetchrow(
         f"SELECT count(*) AS responses, avg(score)::float8 AS average, {scores}"
         " FROM csat_responses WHERE answered_at >= $1 AND answered_at < $2",
-        start, end,
+        start,
+        end,
     )
     return {
-        "responses": row["responses"], "average": row["average"],
+        "responses": row["responses"],
+        "average": row["average"],
         "distribution": {str(score): row[f"s{score}"] for score in range(1, 6)},
     }
 
@@ -177,6 +190,7 @@ async def agents(db: Db, start: datetime, end: datetime) -> list[dict]:
         " LEFT JOIN cohort c ON c.agent_id = a.id LEFT JOIN handled h ON h.agent_id = a.id"
         " LEFT JOIN workload w ON w.agent_id = a.id LEFT JOIN survey v ON v.agent_id = a.id"
         " ORDER BY a.name",
-        start, end,
+        start,
+        end,
     )
     return [dict(row) for row in rows]

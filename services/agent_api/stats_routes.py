@@ -165,7 +165,9 @@ def _csv_response(table: Table, filename: str) -> web.Response:
     writer.writerow(header)
     writer.writerows([_cell(value) for value in row] for row in rows)
     return web.Response(
-        text=out.getvalue(), content_type="text/csv", charset="utf-8",
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -22,8 +22,8 @@ from services.agent_api.auth import AGENT, Agent
 from services.agent_api.presence import PRESENCE_ROLES, PresenceReporter
 from shared.db import UNAVAILABLE
 from shared.http import POOL, WS_CLOSE_TIMEOUT, ApiError, close_websockets
-from shared.pii import mask
 from shared.metrics import CONNECTIONS
+from shared.pii import mask
 
 log = logging.getLogger("relaydesk.agent_api.stream")
 RECENT_IDS = 256

@@ -53,6 +53,7 @@ class TokenLimits:
     def _drop_full(self, now: float) -> None:
         """Forget buckets that have refilled: a new bucket starts full, so nothing is lost."""
         self.buckets = {
-            token_id: bucket for token_id, bucket in self.buckets.items()
+            token_id: bucket
+            for token_id, bucket in self.buckets.items()
             if bucket.tokens + (now - bucket.updated) * bucket.rate < bucket.burst
         }

@@ -66,8 +66,11 @@ async def reopen(request: web.Request) -> web.Response:
     if conversation["status"] != "resolved":
         raise ApiError(409, "conversation_not_resolved", "Only a resolved conversation can be reopened.")
     if await queries.open_conversation_of(pool, conversation["channel"], conversation["id"]):
-        raise ApiError(409, "customer_has_open_conversation",
-                       "The customer has another open conversation on this channel; continue there.")
+        raise ApiError(
+            409,
+            "customer_has_open_conversation",
+            "The customer has another open conversation on this channel; continue there.",
+        )
     if body.note.strip():
         await notes.add(pool, agent, conversation["id"], body.note, "reopen")
     return await send_command(request, ReopenConversation(**command_fields(agent), conversation_id=conversation["id"]))

@@ -141,7 +141,8 @@ class Bodies:
         return parser
 
     def new_file(self) -> IO[bytes]:
-        file = tempfile.SpooledTemporaryFile(max_size=self.memory)
+        # Outlives this call: the parse writes and reads it, and close() removes every one.
+        file = tempfile.SpooledTemporaryFile(max_size=self.memory)  # noqa: SIM115
         self.files.append(file)
         return file
 

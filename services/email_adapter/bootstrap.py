@@ -32,15 +32,17 @@ def build(settings: Settings) -> web.Application:
         door = InboundDoor(app[BROKER], app[POOL], settings.email_addresses)
         options = door_options(settings)
         server = await asyncio.get_running_loop().create_server(
-            lambda: SpoolingSMTP(door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk",
-                         **options),
+            lambda: SpoolingSMTP(
+                door, data_size_limit=settings.email_max_size, enable_SMTPUTF8=True, ident="Relaydesk", **options
+            ),
             settings.host,
             settings.email_smtp_port,
         )
         poller = None
         if settings.email_imap_url:
-            reader = MailboxPoller(door, settings.email_imap_url, settings.email_imap_interval,
-                                   settings.email_imap_idle_renewal)
+            reader = MailboxPoller(
+                door, settings.email_imap_url, settings.email_imap_interval, settings.email_imap_idle_renewal
+            )
             poller = asyncio.create_task(reader.run())
         yield
         if poller:

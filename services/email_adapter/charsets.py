@@ -5,18 +5,36 @@ import binascii
 import codecs
 import re
 
-_GB = ("gb2312", "gbk", "cp936", "ms936", "windows-936", "x-gbk", "euc-cn", "x-euc-cn", "csgb2312",
-       "gb_2312-80", "gb_2312", "chinese", "iso-ir-58", "gb18030")
+_GB = (
+    "gb2312",
+    "gbk",
+    "cp936",
+    "ms936",
+    "windows-936",
+    "x-gbk",
+    "euc-cn",
+    "x-euc-cn",
+    "csgb2312",
+    "gb_2312-80",
+    "gb_2312",
+    "chinese",
+    "iso-ir-58",
+    "gb18030",
+)
 _BIG5 = ("big5", "big-5", "x-big5", "cn-big5", "csbig5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5")
 _LATIN1 = ("iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "ibm819", "windows-1252")
 CANDIDATES: dict[str, tuple[str, ...]] = {
     # GB2312/GBK labels often carry GBK-only characters; GB18030 is their superset (PROTOCOLS.md).
-    **{label: ("gb18030",) for label in _GB},
+    **dict.fromkeys(_GB, ("gb18030",)),
     # Taiwanese and Hong Kong clients label Microsoft's and HKSCS's extensions plain "big5".
-    **{label: ("big5hkscs", "cp950") for label in _BIG5},
+    **dict.fromkeys(_BIG5, ("big5hkscs", "cp950")),
     # Mail labelled Latin-1 routinely holds Windows-1252 quotes and dashes in 0x80-0x9F.
-    **{label: ("cp1252", "latin-1") for label in _LATIN1},
-    "us-ascii": (), "ascii": (), "unknown-8bit": (), "x-unknown": (), "default": (),
+    **dict.fromkeys(_LATIN1, ("cp1252", "latin-1")),
+    "us-ascii": (),
+    "ascii": (),
+    "unknown-8bit": (),
+    "x-unknown": (),
+    "default": (),
 }
 FALLBACKS = ("utf-8", "gb18030")
 """UTF-8 first because valid UTF-8 is rarely an accident; GB18030 because our customers write Chinese."""
@@ -78,7 +96,7 @@ def decode_header(value: str) -> str:
         data = _word_bytes(word[2], word[3])
         if data is None:
             continue  # left in place: a malformed word is shown as it was written
-        between = value[pos:word.start()]
+        between = value[pos : word.start()]
         charset = word[1].split("*")[0].lower()  # RFC 2231 adds "*language" to the charset
         previous = chunks[-1] if chunks else (b"", None)
         if previous[1] is None or between.strip():

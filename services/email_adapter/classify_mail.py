@@ -14,7 +14,9 @@ _AUTO_SUBJECT = re.compile(
     r"|undelivered|系统退信|退信)\s*[:：]"
     r"|out of (?:the )?office(?:\s*auto-?reply)?\s*(?:[:：\-–(]|$)"
     r"|delivery status notification|undelivered mail returned to sender|mail delivery (?:failed|failure)"
-    r"|returned mail\s*:|delivery failure|系统退信|退信通知)", re.I)
+    r"|returned mail\s*:|delivery failure|系统退信|退信通知)",
+    re.I,
+)
 """Anchored at the start and mostly needing the colon, so "Auto-reply not working" from a customer is not one."""
 
 

@@ -35,7 +35,7 @@ def reply_subject(thread: Thread | None, conversation_id: str) -> str:
 def references(thread: Thread) -> list[str]:
     ids = [*thread.references, thread.message_id]
     if len(ids) > MAX_REFERENCES:
-        ids = ids[:1] + ids[-(MAX_REFERENCES - 1):]
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]
     return ids
 
 

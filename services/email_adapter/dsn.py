@@ -31,8 +31,9 @@ def parse_dsn(msg: Message) -> Dsn | None:
     if status is None:
         return None  # a read receipt or another kind of report
     blocks = _field_blocks(status)
-    recipients = [block for block in blocks if raw_header(block, "Final-Recipient") or
-                  raw_header(block, "Original-Recipient")]
+    recipients = [
+        block for block in blocks if raw_header(block, "Final-Recipient") or raw_header(block, "Original-Recipient")
+    ]
     # The first recipient that failed says most about the bounce; others may only be delayed.
     main = next((block for block in recipients if _field(block, "Action").lower() == "failed"), None)
     main = main or (recipients[0] if recipients else Message())

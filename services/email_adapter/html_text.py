@@ -5,8 +5,23 @@ from html.parser import HTMLParser
 
 _HIDDEN = {"script", "style", "head", "title", "noscript", "template", "xml"}
 _PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl", "pre", "blockquote"}
-_BLOCKS = _PARAGRAPHS | {"div", "li", "tr", "section", "article", "header", "footer", "address", "dt", "dd",
-                         "center", "form", "fieldset", "figure", "caption"}
+_BLOCKS = _PARAGRAPHS | {
+    "div",
+    "li",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "address",
+    "dt",
+    "dd",
+    "center",
+    "form",
+    "fieldset",
+    "figure",
+    "caption",
+}
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 HR = "_" * 32

@@ -59,8 +59,9 @@ class MailboxPoller:
 
     async def _session(self) -> None:
         self.lost = lost = asyncio.Event()
-        client = (IMAP4_SSL if self.tls else IMAP4)(host=self.host, port=self.port, timeout=ANSWER_TIMEOUT,
-                                                     conn_lost_cb=lambda _exc: lost.set())
+        client = (IMAP4_SSL if self.tls else IMAP4)(
+            host=self.host, port=self.port, timeout=ANSWER_TIMEOUT, conn_lost_cb=lambda _exc: lost.set()
+        )
         await client.wait_hello_from_server()
         if (await client.login(self.user, self.password)).result != "OK":
             raise PermissionError("IMAP login refused")

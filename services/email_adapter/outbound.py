@@ -39,15 +39,31 @@ class Sender:
             files, links = await self._files(conn, message)
             text = "\n".join([message.text, *links])
             if message.purpose == BROADCAST_PURPOSE:
-                mail = compose_broadcast(self.settings.email_from, message.customer_address, message.subject, text,
-                                         message.html, message.message_id, message.unsubscribe_url)
+                mail = compose_broadcast(
+                    self.settings.email_from,
+                    message.customer_address,
+                    message.subject,
+                    text,
+                    message.html,
+                    message.message_id,
+                    message.unsubscribe_url,
+                )
             else:
-                mail = compose(self.settings.email_from, message.customer_address, text, message.conversation_id,
-                               message.message_id, await self._thread(conn, message), files)
+                mail = compose(
+                    self.settings.email_from,
+                    message.customer_address,
+                    text,
+                    message.conversation_id,
+                    message.message_id,
+                    await self._thread(conn, message),
+                    files,
+                )
             await self._send(message, mail)
             await conn.execute(
                 "INSERT INTO email_sends (message_id, smtp_message_id, to_address) VALUES ($1, $2, $3)",
-                message.message_id, smtp_message_id(mail), message.customer_address,
+                message.message_id,
+                smtp_message_id(mail),
+                message.customer_address,
             )
         await self._report(message, DeliveryStatus.SENT)
 
@@ -60,12 +76,14 @@ class Sender:
             ref, row = attachment.ref.removeprefix(ATTACHMENT_PREFIX), None
             if ref != attachment.ref:
                 with contextlib.suppress(ValueError):
-                    row = await conn.fetchrow("SELECT filename, content_type, data FROM email_attachments"
-                                              " WHERE id = $1", uuid.UUID(ref))
+                    row = await conn.fetchrow(
+                        "SELECT filename, content_type, data FROM email_attachments WHERE id = $1", uuid.UUID(ref)
+                    )
             elif attachment.ref.startswith(uploaded):
                 key = attachment.ref.removeprefix(uploaded).split("/", 1)[0]
-                row = await conn.fetchrow("SELECT name AS filename, content_type, body AS data FROM files"
-                                          " WHERE key = $1", key)
+                row = await conn.fetchrow(
+                    "SELECT name AS filename, content_type, body AS data FROM files WHERE key = $1", key
+                )
             if row:
                 files.append(File(attachment.name or row["filename"], row["content_type"], row["data"]))
             else:
@@ -103,7 +121,12 @@ class Sender:
 
     async def _report(self, message: OutboundMessage, status: DeliveryStatus, reason: str = "", detail: str = ""):
         report = DeliveryReported(
-            message_id=message.message_id, channel=Channel.EMAIL, status=status, occurred_at=datetime.now(UTC),
-            conversation_id=message.conversation_id, reason=reason, detail=detail[:500],
+            message_id=message.message_id,
+            channel=Channel.EMAIL,
+            status=status,
+            occurred_at=datetime.now(UTC),
+            conversation_id=message.conversation_id,
+            reason=reason,
+            detail=detail[:500],
         )
         await publish(self.broker, report, delivery_key(Channel.EMAIL), message_id=f"{message.message_id}:{status}")

@@ -137,7 +137,7 @@ def _check_structure(raw: bytes | IO[bytes]) -> None:
         window = seen + chunk.lower()
         parts += window.count(b"\n--") - seen.count(b"\n--")
         multiparts += window.count(b"boundary") - seen.count(b"boundary")
-        seen = window[-len(b"boundary") + 1:]
+        seen = window[-len(b"boundary") + 1 :]
     if parts > MAX_PARTS:
         raise MailRefused(554, f"5.6.0 More than {MAX_PARTS} MIME parts")
     if multiparts > MAX_MULTIPARTS:
@@ -160,7 +160,7 @@ def _message(raw: bytes | IO[bytes], return_path: str | None, bodies: Bodies | N
 def _chunks(raw: bytes | IO[bytes], size: int) -> Iterator[bytes]:
     """The mail a slice at a time, from memory or from its file."""
     if isinstance(raw, bytes):
-        yield from (raw[start:start + size] for start in range(0, len(raw), size))
+        yield from (raw[start : start + size] for start in range(0, len(raw), size))
         return
     raw.seek(0)
     while chunk := raw.read(size):

@@ -7,20 +7,27 @@ _LEAD = re.compile(r"^\s*(?:On\s|At\s|在|Le\s|Am\s|\d{4}\s*年|\d{4}[-/.])", re
 _WHEN = re.compile(r"\d{1,2}:\d{2}|\d\s*年|\d{4}")
 """Clients always date their attribution line; "On 3 June I wrote:" in a customer's own text is not one."""
 _ORIGINAL = re.compile(
-    r"^\s*-{2,}(?:\s|&nbsp;)*(?:Original(?:\s+Message)?|原始邮件|原始郵件|原邮件|邮件原件)(?:\s|&nbsp;)*-{2,}\s*$", re.I)
+    r"^\s*-{2,}(?:\s|&nbsp;)*(?:Original(?:\s+Message)?|原始邮件|原始郵件|原邮件|邮件原件)(?:\s|&nbsp;)*-{2,}\s*$", re.I
+)
 _RULE = re.compile(r"^\s*_{10,}\s*$")
 _HEADER = re.compile(
     r"^\s*\*?(?:From|Sent|Date|To|Cc|Bcc|Subject|Reply-To|发件人|發件人|寄件者|寄件人|发送时间|發送時間|傳送時間|发送日期|寄件日期|时间|日期"
-    r"|收件人|收件者|抄送|副本|主题|主題|主旨)\*?\s*[:：]", re.I)
+    r"|收件人|收件者|抄送|副本|主题|主題|主旨)\*?\s*[:：]",
+    re.I,
+)
 _FROM = re.compile(r"^\s*\*?(?:From|发件人|發件人|寄件者|寄件人)\*?\s*[:：]", re.I)
 _SUBJECT = re.compile(r"^\s*\*?(?:Subject|主题|主題|主旨)\*?\s*[:：]", re.I)
 _FORWARD = re.compile(
     r"^\s*(?:-{2,}\s*(?:Forwarded message|转发的邮件|转发邮件信息|转发邮件|转发的消息|轉寄的郵件|轉發的郵件)\s*-{2,}"
-    r"|Begin forwarded message:|开始转发的邮件[:：]|以下是转发的邮件[:：]?)\s*$", re.I)
+    r"|Begin forwarded message:|开始转发的邮件[:：]|以下是转发的邮件[:：]?)\s*$",
+    re.I,
+)
 _SIGNATURE = re.compile(r"^--\s?$")
 _FOOTER = re.compile(
     r"^\s*(?:(?:发自|来自|寄自|發自|來自)我的.{1,24}|从我的.{1,24}发送|Sent from my .{1,40}"
-    r"|Sent from (?:Mail|Outlook|Yahoo Mail|Gmail) for .{1,30}|Get Outlook for (?:iOS|Android))\s*$", re.I)
+    r"|Sent from (?:Mail|Outlook|Yahoo Mail|Gmail) for .{1,30}|Get Outlook for (?:iOS|Android))\s*$",
+    re.I,
+)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 HEADER_BLOCK_MIN = 2
 """Header-looking lines that make a block a forwarded message's headers rather than the customer's text."""
@@ -76,10 +83,10 @@ def _is_separator(lines: list[str], i: int) -> bool:
     if _ORIGINAL.match(line):
         return True
     if _RULE.match(line):
-        following = [other for other in lines[i + 1:i + 4] if other.strip()]
+        following = [other for other in lines[i + 1 : i + 4] if other.strip()]
         return bool(following) and bool(_FROM.match(following[0]))
     if _FROM.match(line):
-        block = lines[i + 1:i + 8]
+        block = lines[i + 1 : i + 8]
         headers = [other for other in block if _HEADER.match(other)]
         return len(headers) >= HEADER_BLOCK_MIN and any(_SUBJECT.match(other) for other in block)
     return False
@@ -97,8 +104,12 @@ def _attribution(lines: list[str], i: int) -> int:
 
 
 def _is_attribution(line: str) -> bool:
-    return (len(line) <= 300 and bool(_WROTE.search(line)) and bool(_WHEN.search(line))
-            and bool(_LEAD.match(line) or "@" in line or "于" in line))
+    return (
+        len(line) <= 300
+        and bool(_WROTE.search(line))
+        and bool(_WHEN.search(line))
+        and bool(_LEAD.match(line) or "@" in line or "于" in line)
+    )
 
 
 def _quoted_next(lines: list[str], i: int) -> bool:

@@ -57,7 +57,7 @@ class _Lines:
 
     def ends_data(self, piece: bytes) -> bool:
         """Whether `piece` (read up to ".\\r\\n") closes the data: the full stop is a line of its own."""
-        before = (self.partial + piece)[:-len(_LINE_END)]
+        before = (self.partial + piece)[: -len(_LINE_END)]
         return before == b"" or before.endswith(b"\r\n")
 
 
@@ -77,8 +77,7 @@ class SpoolingSMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
-        try:
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as spool:
             lines = await self._receive(_Lines(spool, self.data_size_limit))
             if lines is None:
                 return  # the connection went away during DATA
@@ -88,8 +87,6 @@ class SpoolingSMTP(SMTP):
                 return
             self.envelope.spool = spool
             status = await self._call_handler_hook("DATA")
-        finally:
-            spool.close()
         self._set_post_data_state()
         await self.push("250 OK" if status is MISSING else status)
 
@@ -109,7 +106,7 @@ class SpoolingSMTP(SMTP):
                 self._writer.close()  # the connection was reset during DATA (as aiosmtpd does)
                 raise
             if lines.ends_data(piece):
-                lines.add(piece[:-len(_LINE_END)])
+                lines.add(piece[: -len(_LINE_END)])
                 return lines
             lines.add(piece)
         return None

@@ -84,8 +84,12 @@ class InboundDoor:
             log.info("DSN (%s) for a mail we do not know or that did not fail", dsn.action)
             return
         report = DeliveryReported(
-            message_id=sent, channel=Channel.EMAIL, status=DeliveryStatus.FAILED, occurred_at=datetime.now(UTC),
-            reason="bounced", detail=f"{dsn.status} {dsn.diagnostic}"[:500],
+            message_id=sent,
+            channel=Channel.EMAIL,
+            status=DeliveryStatus.FAILED,
+            occurred_at=datetime.now(UTC),
+            reason="bounced",
+            detail=f"{dsn.status} {dsn.diagnostic}"[:500],
         )
         await publish(self.broker, report, delivery_key(Channel.EMAIL), message_id=f"{sent}:bounced")
 
@@ -103,8 +107,11 @@ class SharedSecret:
         self.user, self.password = user.encode(), password.encode()
 
     def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and hmac.compare_digest(auth_data.login, self.user) \
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and hmac.compare_digest(auth_data.login, self.user)
             and hmac.compare_digest(auth_data.password, self.password)
+        )
         return AuthResult(success=ok, handled=False)
 
 
@@ -116,6 +123,9 @@ def door_options(settings: Settings) -> dict:
         context.load_cert_chain(settings.email_smtp_tls_cert, settings.email_smtp_tls_key)
         options |= {"tls_context": context, "require_starttls": True}
     if settings.email_smtp_auth:
-        options |= {"authenticator": SharedSecret(settings.email_smtp_auth), "auth_required": True,
-                    "auth_require_tls": bool(options)}
+        options |= {
+            "authenticator": SharedSecret(settings.email_smtp_auth),
+            "auth_required": True,
+            "auth_require_tls": bool(options),
+        }
     return options

@@ -47,9 +47,18 @@ async def store_mail(pool: asyncpg.Pool, mail: ParsedMail, raw: bytes | IO[bytes
     if isinstance(raw, bytes) and all(a.decoded is None for a in mail.attachments):
         files = mail.attachments
         inserted = await pool.fetchval(
-            _STORE, mail.message_id, mail.from_address, mail.subject, references, raw, ids,
-            [a.filename for a in files], [a.content_type for a in files], [a.size for a in files],
-            [a.content_id for a in files], [a.data for a in files],
+            _STORE,
+            mail.message_id,
+            mail.from_address,
+            mail.subject,
+            references,
+            raw,
+            ids,
+            [a.filename for a in files],
+            [a.content_type for a in files],
+            [a.size for a in files],
+            [a.content_id for a in files],
+            [a.data for a in files],
         )
     else:
         inserted = await _stream(pool, mail, io.BytesIO(raw) if isinstance(raw, bytes) else raw, references, ids)
@@ -58,23 +67,41 @@ async def store_mail(pool: asyncpg.Pool, mail: ParsedMail, raw: bytes | IO[bytes
     return [str(r["id"]) for r in await pool.fetch(_STORED_FILES, mail.message_id)]
 
 
-async def _stream(pool: asyncpg.Pool, mail: ParsedMail, raw: IO[bytes], references: list[str],
-                  ids: list[uuid.UUID]) -> bool:
+async def _stream(
+    pool: asyncpg.Pool, mail: ParsedMail, raw: IO[bytes], references: list[str], ids: list[uuid.UUID]
+) -> bool:
     """The mail and its files sent with COPY a piece at a time; False if it was stored before."""
     message_id = _text(mail.message_id)
     async with exclusive(pool, f"email_messages:{mail.message_id}") as conn:
         if await conn.fetchval("SELECT true FROM email_messages WHERE message_id = $1", mail.message_id):
             return False
-        await _copy(conn, "email_messages", MESSAGE_COLUMNS, [
-            (message_id, _text(mail.from_address), _text(mail.subject), _text_array(references), raw),
-        ])
+        await _copy(
+            conn,
+            "email_messages",
+            MESSAGE_COLUMNS,
+            [
+                (message_id, _text(mail.from_address), _text(mail.subject), _text_array(references), raw),
+            ],
+        )
         if ids:
-            await _copy(conn, "email_attachments", ATTACHMENT_COLUMNS, [
-                (i.bytes, message_id, struct.pack("!i", n), _text(a.filename), _text(a.content_type),
-                 struct.pack("!i", a.size), None if a.content_id is None else _text(a.content_id),
-                 a.data if a.decoded is None else a.decoded)
-                for n, (i, a) in enumerate(zip(ids, mail.attachments, strict=True))
-            ])
+            await _copy(
+                conn,
+                "email_attachments",
+                ATTACHMENT_COLUMNS,
+                [
+                    (
+                        i.bytes,
+                        message_id,
+                        struct.pack("!i", n),
+                        _text(a.filename),
+                        _text(a.content_type),
+                        struct.pack("!i", a.size),
+                        None if a.content_id is None else _text(a.content_id),
+                        a.data if a.decoded is None else a.decoded,
+                    )
+                    for n, (i, a) in enumerate(zip(ids, mail.attachments, strict=True))
+                ],
+            )
         return True
 
 
@@ -112,4 +139,5 @@ def _text_array(items: list[str]) -> bytes:
         return struct.pack("!iii", 0, 0, _TEXT_OID)
     encoded = [_text(item) for item in items]
     return struct.pack("!iiiii", 1, 0, _TEXT_OID, len(encoded), 1) + b"".join(
-        struct.pack("!i", len(item)) + item for item in encoded)
+        struct.pack("!i", len(item)) + item for item in encoded
+    )

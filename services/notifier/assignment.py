@@ -27,9 +27,15 @@ FROM agents a JOIN agent_state s ON s.agent_id = a.id WHERE s.status = 'online'
 
 def _slot(row: asyncpg.Record) -> AgentSlot:
     # Channels are left open: a callback is a call, whatever channel the customer wrote on.
-    return AgentSlot(str(row["id"]), row["capacity"], row["load"], skills=frozenset(row["skills"]),
-                     languages=frozenset(row["languages"]), teams=frozenset(row["teams"]),
-                     idle_since=row["idle_since"])
+    return AgentSlot(
+        str(row["id"]),
+        row["capacity"],
+        row["load"],
+        skills=frozenset(row["skills"]),
+        languages=frozenset(row["languages"]),
+        teams=frozenset(row["teams"]),
+        idle_since=row["idle_since"],
+    )
 
 
 async def choose_for(conn: asyncpg.Connection, task: TaskRow, policy: Policy, now: datetime) -> str | None:
@@ -43,8 +49,12 @@ async def choose_for(conn: asyncpg.Connection, task: TaskRow, policy: Policy, no
     ):
         policy = replace(policy, complaint_team=None)  # no such team configured: by skill, as the router does
     ticket = Ticket(
-        conversation_id=task.task.id, priority="normal", queued_at=task.task.due_at, category=task.category,
-        language=task.language, sticky_agent=task.preferred_agent_id,
+        conversation_id=task.task.id,
+        priority="normal",
+        queued_at=task.task.due_at,
+        category=task.category,
+        language=task.language,
+        sticky_agent=task.preferred_agent_id,
     )
     chosen = choose_agent(ticket, agents, now, policy)
     return chosen.agent_id if chosen else None

@@ -20,8 +20,8 @@ from services.notifier.handlers import (
     on_preapproved,
     on_resolved,
 )
-from services.notifier.sender import Sender
 from services.notifier.scheduler import Scheduler
+from services.notifier.sender import Sender
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
 from shared.http import BROKER, POOL, base_app, running
@@ -36,18 +36,34 @@ def build(settings: Settings) -> web.Application:
     app[CONFIG] = config = load_callback_config(settings)  # a bad setting stops the start here
     reaching = load_broadcast_config(settings)
     app[SURVEY_DELAY] = reaching.survey_delay
-    subscribe(SERVICE, broker, work_queue(NOTIFIER_RESOLUTIONS, settings), ConversationClosed,
-              partial(on_resolved, app))
-    subscribe(SERVICE, broker, work_queue(NOTIFIER_APPLICATIONS, settings), ApplicationPreapproved,
-              partial(on_preapproved, app))
-    subscribe(SERVICE, broker, work_queue(NOTIFIER_COMMANDS, settings), CallbackCommand | BroadcastCommand,
-              partial(on_command, app))
+    subscribe(
+        SERVICE, broker, work_queue(NOTIFIER_RESOLUTIONS, settings), ConversationClosed, partial(on_resolved, app)
+    )
+    subscribe(
+        SERVICE,
+        broker,
+        work_queue(NOTIFIER_APPLICATIONS, settings),
+        ApplicationPreapproved,
+        partial(on_preapproved, app),
+    )
+    subscribe(
+        SERVICE,
+        broker,
+        work_queue(NOTIFIER_COMMANDS, settings),
+        CallbackCommand | BroadcastCommand,
+        partial(on_command, app),
+    )
     subscribe(SERVICE, broker, work_queue(NOTIFIER_DELIVERY, settings), DeliveryReported, partial(on_delivery, app))
     surveys.register(app)
     unsubscribe.register(app)
-    jobs = {kind: partial(handler, config=config) for kind, handler in (
-        (tasks.DUE, tasks.on_due), (tasks.ASSIGN, tasks.on_assign), (tasks.OVERDUE, tasks.on_overdue),
-    )}
+    jobs = {
+        kind: partial(handler, config=config)
+        for kind, handler in (
+            (tasks.DUE, tasks.on_due),
+            (tasks.ASSIGN, tasks.on_assign),
+            (tasks.OVERDUE, tasks.on_overdue),
+        )
+    }
     jobs[broadcasts.START] = broadcasts.on_start
     jobs[surveys.SEND] = partial(surveys.on_send, public_url=settings.notifier_public_url)
 

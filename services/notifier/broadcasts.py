@@ -21,8 +21,12 @@ async def create(conn: asyncpg.Connection, command: CreateBroadcast) -> None:
     inserted = await conn.fetchval(
         "INSERT INTO broadcasts (id, name, created_by, audience, content, send_at)"
         " VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) ON CONFLICT (id) DO NOTHING RETURNING true",
-        uuid.UUID(command.broadcast_id), command.name, uuid.UUID(command.agent_id),
-        _encoder.encode(command.audience).decode(), _encoder.encode(command.content).decode(), command.send_at,
+        uuid.UUID(command.broadcast_id),
+        command.name,
+        uuid.UUID(command.agent_id),
+        _encoder.encode(command.audience).decode(),
+        _encoder.encode(command.content).decode(),
+        command.send_at,
     )
     if not inserted:
         return
@@ -64,7 +68,9 @@ async def _set(conn: asyncpg.Connection, broadcast_id: uuid.UUID, state: str, pa
     await conn.execute(
         "UPDATE broadcasts SET state = $2, paused_from = $3, updated_at = now(),"
         " finished_at = CASE WHEN $2 IN ('cancelled', 'done') THEN now() END WHERE id = $1",
-        broadcast_id, state, paused_from,
+        broadcast_id,
+        state,
+        paused_from,
     )
 
 
@@ -85,7 +91,9 @@ async def record_delivery(pool: asyncpg.Pool, report: DeliveryReported) -> None:
         "UPDATE broadcast_recipients SET state = $2, reason = $3, updated_at = now()"
         " WHERE message_id = $1 AND (state IN ('queued', 'sent') OR (state = 'delivered' AND $2 = 'failed'))"
         " AND state <> $2",
-        _uuid(report.message_id), report.status.value, report.reason,
+        _uuid(report.message_id),
+        report.status.value,
+        report.reason,
     )
 
 

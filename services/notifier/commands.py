@@ -32,8 +32,14 @@ def reject(
     command: CallbackCommand, callback_id: str, conversation_id: str | None, reason: str, outbox: Outbox
 ) -> None:
     log.info("command %s refused: %s", type(command).__name__, reason)
-    event = CommandRejected(conversation_id or "", command.agent_id, now(), command_id=command.command_id,
-                            reason=reason, callback_id=callback_id)
+    event = CommandRejected(
+        conversation_id or "",
+        command.agent_id,
+        now(),
+        command_id=command.command_id,
+        reason=reason,
+        callback_id=callback_id,
+    )
     outbox.add(agent_event_key(command.agent_id), event, command.agent_id)
 
 
@@ -67,14 +73,28 @@ async def _create(conn: asyncpg.Connection, command: CreateCallback, outbox: Out
             reject(command, command.callback_id, None, "conversation_not_found", outbox)
             return
     found = await store.customer_at(conn, command.channel, command.customer_address)
-    await create(conn, NewTask(
-        id=command.callback_id, dedupe_key=f"agent:{command.callback_id}", source="agent", reason=command.reason,
-        channel=command.channel, customer_address=command.customer_address, customer_name=found.name,
-        customer_id=found.customer_id, conversation_id=command.conversation_id,
-        category=conversation["category"] if conversation else "other",
-        language=conversation["language"] if conversation else "", note=command.note, due_at=command.due_at,
-        preferred_agent_id=command.agent_id, assigned_agent_id=command.agent_id, created_by=command.agent_id,
-    ), outbox)
+    await create(
+        conn,
+        NewTask(
+            id=command.callback_id,
+            dedupe_key=f"agent:{command.callback_id}",
+            source="agent",
+            reason=command.reason,
+            channel=command.channel,
+            customer_address=command.customer_address,
+            customer_name=found.name,
+            customer_id=found.customer_id,
+            conversation_id=command.conversation_id,
+            category=conversation["category"] if conversation else "other",
+            language=conversation["language"] if conversation else "",
+            note=command.note,
+            due_at=command.due_at,
+            preferred_agent_id=command.agent_id,
+            assigned_agent_id=command.agent_id,
+            created_by=command.agent_id,
+        ),
+        outbox,
+    )
 
 
 async def _claim(conn: asyncpg.Connection, command: ClaimCallback, row: TaskRow, outbox: Outbox) -> None:
@@ -88,8 +108,9 @@ async def _record_outcome(
 ) -> None:
     task = row.task
     try:
-        step = after_outcome(task, command.outcome, now(), config.retry_schedule, config.no_answer_limit,
-                             command.reschedule_at)
+        step = after_outcome(
+            task, command.outcome, now(), config.retry_schedule, config.no_answer_limit, command.reschedule_at
+        )
     except ValueError:
         reject(command, task.id, row.conversation_id, "invalid_reschedule_at", outbox)
         return
@@ -103,8 +124,11 @@ async def _record_outcome(
         await schedule_reminder(conn, task.id, cycle, step.due_at)
         due_at = step.due_at
     event = CallbackUpdated(
-        **(about(row) | {"due_at": due_at}), agent_id=command.agent_id, occurred_at=now(),
-        state="closed" if step.closes else "scheduled", outcome=step.result or command.outcome.value,
+        **(about(row) | {"due_at": due_at}),
+        agent_id=command.agent_id,
+        occurred_at=now(),
+        state="closed" if step.closes else "scheduled",
+        outcome=step.result or command.outcome.value,
         attempts=step.attempts,
     )
     outbox.add(agent_event_key(command.agent_id), event, command.agent_id)

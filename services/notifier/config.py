@@ -70,8 +70,10 @@ def load_broadcast_config(settings: Settings) -> BroadcastConfig:
         raise ConfigError(f"{env_name('default_timezone')} is not a time zone: {settings.default_timezone!r}")
     unknown = set(settings.broadcast_rates) - set(PUSH_CHANNELS)
     if unknown or any(rate < 0 for rate in settings.broadcast_rates.values()):
-        raise ConfigError(f"{env_name('broadcast_rates')} takes messages per second (>= 0) for "
-                          f"{', '.join(PUSH_CHANNELS)}; got {sorted(settings.broadcast_rates.items())}")
+        raise ConfigError(
+            f"{env_name('broadcast_rates')} takes messages per second (>= 0) for "
+            f"{', '.join(PUSH_CHANNELS)}; got {sorted(settings.broadcast_rates.items())}"
+        )
     match settings.survey_delay.strip():
         case "off":
             delay = None

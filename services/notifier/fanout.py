@@ -33,10 +33,18 @@ def row(broadcast_id: str, recipient: Recipient, content: Content, now: datetime
     reason = reach.skip_reason(recipient, content, now)
     held = None if reason else reach.held_until(recipient, now, quiet)
     token = secrets.token_urlsafe(16) if recipient.channel == "email" and not reason else None
-    return (recipient.key, recipient.channel, recipient.address, recipient.account,
-            uuid.UUID(recipient.customer_id) if recipient.customer_id else None,
-            uuid.UUID(reach.message_id(broadcast_id, recipient.key)),
-            "skipped" if reason else "queued", reason or "", held, token)
+    return (
+        recipient.key,
+        recipient.channel,
+        recipient.address,
+        recipient.account,
+        uuid.UUID(recipient.customer_id) if recipient.customer_id else None,
+        uuid.UUID(reach.message_id(broadcast_id, recipient.key)),
+        "skipped" if reason else "queued",
+        reason or "",
+        held,
+        token,
+    )
 
 
 async def plan(pool: asyncpg.Pool, broadcast_id: str, quiet: QuietHours, batch: int = BATCH) -> int:
@@ -86,7 +94,10 @@ async def _store(pool: asyncpg.Pool, broadcast_id: str, rows: list[tuple], done:
         await conn.execute(
             "UPDATE broadcasts SET planned_key = COALESCE($2, planned_key), planned = planned + $3,"
             " state = CASE WHEN $4 THEN 'sending' ELSE state END, updated_at = now() WHERE id = $1",
-            uuid.UUID(broadcast_id), rows[-1][0] if rows else None, len(rows), done,
+            uuid.UUID(broadcast_id),
+            rows[-1][0] if rows else None,
+            len(rows),
+            done,
         )
     return True
 

@@ -53,13 +53,25 @@ async def on_resolved(app: web.Application, event: ConversationClosed, _: Rabbit
         if due_at is None:
             return
         found = await store.customer_at(conn, event.channel.value, event.customer_address)
-        await create(conn, NewTask(
-            id=str(uuid.uuid4()), dedupe_key=f"resolved:{event.conversation_id}:{event.resolved_at.isoformat()}",
-            source="rule", reason=follow_up_reason(event.category), channel=found.channel,
-            customer_address=found.address, customer_name=found.name, customer_id=found.customer_id,
-            conversation_id=event.conversation_id, category=event.category, language=event.language,
-            preferred_agent_id=event.agent_id, due_at=due_at,
-        ), outbox)
+        await create(
+            conn,
+            NewTask(
+                id=str(uuid.uuid4()),
+                dedupe_key=f"resolved:{event.conversation_id}:{event.resolved_at.isoformat()}",
+                source="rule",
+                reason=follow_up_reason(event.category),
+                channel=found.channel,
+                customer_address=found.address,
+                customer_name=found.name,
+                customer_id=found.customer_id,
+                conversation_id=event.conversation_id,
+                category=event.category,
+                language=event.language,
+                preferred_agent_id=event.agent_id,
+                due_at=due_at,
+            ),
+            outbox,
+        )
 
     await with_outbox(app, work)
 
@@ -73,14 +85,25 @@ async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _:
             found = await store.customer_at(conn, event.channel.value, event.customer_address, event.customer_name)
         elif (found := await store.customer_by_external_id(conn, event.customer_id, event.customer_name)) is None:
             raise DeadLetter(f"no customer {event.customer_id!r} with an address to call")
-        await create(conn, NewTask(
-            id=str(uuid.uuid4()), dedupe_key=f"preapproval:{event.application_id}", source="preapproval",
-            reason=preapproval_reason(event.application_type, event.application_id), channel=found.channel,
-            customer_address=found.address, customer_name=found.name, customer_id=found.customer_id,
-            category=application_category(event.application_type), application_id=event.application_id,
-            application_type=event.application_type, details=event.details,
-            due_at=add_business_time(config.hours, event.approved_at, config.preapproval_due),
-        ), outbox)
+        await create(
+            conn,
+            NewTask(
+                id=str(uuid.uuid4()),
+                dedupe_key=f"preapproval:{event.application_id}",
+                source="preapproval",
+                reason=preapproval_reason(event.application_type, event.application_id),
+                channel=found.channel,
+                customer_address=found.address,
+                customer_name=found.name,
+                customer_id=found.customer_id,
+                category=application_category(event.application_type),
+                application_id=event.application_id,
+                application_type=event.application_type,
+                details=event.details,
+                due_at=add_business_time(config.hours, event.approved_at, config.preapproval_due),
+            ),
+            outbox,
+        )
 
     await with_outbox(app, work)
 

@@ -80,18 +80,36 @@ def message(
 ) -> OutboundMessage | WeChatTemplateMessage:
     """What goes on the recipient's channel (call only for a recipient `skip_reason` lets through)."""
     mid = message_id(broadcast_id, recipient.key)
-    if recipient.channel == "wechat" and (content.wechat.template_id and not (content.wechat.text and window_open(
-            recipient, now))):
+    if recipient.channel == "wechat" and (
+        content.wechat.template_id and not (content.wechat.text and window_open(recipient, now))
+    ):
         wechat = content.wechat
-        return WeChatTemplateMessage(message_id=mid, account=recipient.account, openid=recipient.address,
-                                     template_id=wechat.template_id, data=wechat.template_data, created_at=now,
-                                     url=wechat.url)
-    text = {"wechat": lambda: content.wechat.text, "email": lambda: content.email.text,
-            "sms": lambda: content.sms.text}[recipient.channel]()
+        return WeChatTemplateMessage(
+            message_id=mid,
+            account=recipient.account,
+            openid=recipient.address,
+            template_id=wechat.template_id,
+            data=wechat.template_data,
+            created_at=now,
+            url=wechat.url,
+        )
+    text = {
+        "wechat": lambda: content.wechat.text,
+        "email": lambda: content.email.text,
+        "sms": lambda: content.sms.text,
+    }[recipient.channel]()
     email = content.email if recipient.channel == "email" else None
     return OutboundMessage(
-        message_id=mid, conversation_id="", channel=Channel(recipient.channel), customer_address=recipient.address,
-        text=text, seq=0, created_at=now, account=recipient.account, purpose=BROADCAST_PURPOSE,
-        subject=email.subject if email else "", html=email.html if email else "",
+        message_id=mid,
+        conversation_id="",
+        channel=Channel(recipient.channel),
+        customer_address=recipient.address,
+        text=text,
+        seq=0,
+        created_at=now,
+        account=recipient.account,
+        purpose=BROADCAST_PURPOSE,
+        subject=email.subject if email else "",
+        html=email.html if email else "",
         unsubscribe_url=unsubscribe_url if email else "",
     )

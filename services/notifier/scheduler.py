@@ -54,11 +54,16 @@ CLAIM = (
 
 async def schedule(conn: asyncpg.Connection, kind: str, key: str, due_at: datetime, payload: dict) -> bool:
     """Schedule a job once; False when a job with this key exists already, whatever its state."""
-    return bool(await conn.fetchval(
-        "INSERT INTO scheduled_jobs (kind, dedupe_key, payload, due_at) VALUES ($1, $2, $3::jsonb, $4)"
-        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING true",
-        kind, key, _encoder.encode(payload).decode(), due_at,
-    ))
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO scheduled_jobs (kind, dedupe_key, payload, due_at) VALUES ($1, $2, $3::jsonb, $4)"
+            " ON CONFLICT (dedupe_key) DO NOTHING RETURNING true",
+            kind,
+            key,
+            _encoder.encode(payload).decode(),
+            due_at,
+        )
+    )
 
 
 class Scheduler:
@@ -75,8 +80,14 @@ class Scheduler:
             events: list[StoredEvent] = []
             rows = await conn.fetch(CLAIM, list(self.handlers), batch)
             for row in rows:
-                job = Job(row["id"], row["kind"], row["dedupe_key"], msgspec.json.decode(row["payload"]),
-                          row["due_at"], row["attempts"])
+                job = Job(
+                    row["id"],
+                    row["kind"],
+                    row["dedupe_key"],
+                    msgspec.json.decode(row["payload"]),
+                    row["due_at"],
+                    row["attempts"],
+                )
                 events += await self._fire(conn, job)
             return len(rows), events
 
@@ -92,7 +103,9 @@ class Scheduler:
                     "UPDATE scheduled_jobs SET state = CASE WHEN $2::timestamptz IS NULL THEN 'done' ELSE state END,"
                     " due_at = COALESCE($2, due_at), fired_at = CASE WHEN $2::timestamptz IS NULL THEN now() END,"
                     " claimed_by = $3 WHERE id = $1",
-                    job.id, again, self.replica,
+                    job.id,
+                    again,
+                    self.replica,
                 )
         except RETRYABLE:
             raise  # a deadlock victim: the whole batch is retried
@@ -103,8 +116,12 @@ class Scheduler:
             await conn.execute(
                 "UPDATE scheduled_jobs SET attempts = $2, last_error = $3, due_at = $4, claimed_by = $5,"
                 " state = CASE WHEN $2::integer >= $6::integer THEN 'failed' ELSE 'pending' END WHERE id = $1",
-                job.id, failures, f"{type(exc).__name__}: {exc}"[:1000], job_retry_at(failures, datetime.now(UTC)),
-                self.replica, MAX_FAILURES,
+                job.id,
+                failures,
+                f"{type(exc).__name__}: {exc}"[:1000],
+                job_retry_at(failures, datetime.now(UTC)),
+                self.replica,
+                MAX_FAILURES,
             )
             return []
         JOBS_RUN.labels(job.kind, "again" if again else "done").inc()

@@ -39,12 +39,17 @@ ORDER BY r.broadcast_id, r.recipient_key LIMIT $2
 """
 # Keyed by the unique message id: keyed by (broadcast, recipient), a generic plan picks the partial
 # index of the broadcast's queued rows and scans them all for each row, quadratic in the audience.
-MARK_SENT = ("UPDATE broadcast_recipients SET state = 'sent', updated_at = now()"
-             " WHERE message_id = ANY($1::uuid[]) AND state = 'queued'")
-MARK_SKIPPED = ("UPDATE broadcast_recipients SET state = 'skipped', reason = $2, updated_at = now()"
-                " WHERE message_id = $1 AND state = 'queued'")
-MARK_HELD = ("UPDATE broadcast_recipients SET not_before = $2, updated_at = now()"
-             " WHERE message_id = $1 AND state = 'queued'")
+MARK_SENT = (
+    "UPDATE broadcast_recipients SET state = 'sent', updated_at = now()"
+    " WHERE message_id = ANY($1::uuid[]) AND state = 'queued'"
+)
+MARK_SKIPPED = (
+    "UPDATE broadcast_recipients SET state = 'skipped', reason = $2, updated_at = now()"
+    " WHERE message_id = $1 AND state = 'queued'"
+)
+MARK_HELD = (
+    "UPDATE broadcast_recipients SET not_before = $2, updated_at = now() WHERE message_id = $1 AND state = 'queued'"
+)
 
 
 class Sender:
@@ -63,8 +68,16 @@ class Sender:
         now = datetime.now(UTC)
         sent, skipped, held, outgoing = [], [], [], []
         for row in rows:
-            recipient = Recipient(row["recipient_key"], channel, row["address"], row["account"], row["customer_id"],
-                                  row["reachable"] is not False, row["last_inbound_at"], row["timezone"])
+            recipient = Recipient(
+                row["recipient_key"],
+                channel,
+                row["address"],
+                row["account"],
+                row["customer_id"],
+                row["reachable"] is not False,
+                row["last_inbound_at"],
+                row["timezone"],
+            )
             content = self._content(row["broadcast_id"], row["content"])
             if reason := reach.skip_reason(recipient, content, now):  # opted out since planning
                 skipped.append((row["message_id"], reason))
@@ -92,8 +105,9 @@ class Sender:
         while True:
             try:
                 async with self.pool.acquire() as lock:
-                    if not await lock.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
-                                               f"broadcast-send:{channel}"):
+                    if not await lock.fetchval(
+                        "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"broadcast-send:{channel}"
+                    ):
                         await asyncio.sleep(1.0)  # another replica sends this channel
                         continue
                     try:

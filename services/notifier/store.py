@@ -57,18 +57,35 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 async def insert_task(conn: asyncpg.Connection, new: NewTask) -> bool:
     """Store the task once; False when its id or its dedupe key is already stored."""
-    return bool(await conn.fetchval(
-        "INSERT INTO callback_tasks (id, dedupe_key, source, reason, channel, customer_address, customer_name,"
-        " customer_id, conversation_id, category, language, application_id, application_type, details, note,"
-        " preferred_agent_id, assigned_agent_id, assigned_at, due_at, created_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17,"
-        "  CASE WHEN $17::uuid IS NOT NULL THEN now() END, $18, $19)"
-        " ON CONFLICT DO NOTHING RETURNING true",
-        uuid.UUID(new.id), new.dedupe_key, new.source, new.reason, new.channel, new.customer_address,
-        new.customer_name, _uuid(new.customer_id), _uuid(new.conversation_id), new.category, new.language,
-        new.application_id, new.application_type, _encoder.encode(new.details).decode(), new.note,
-        _uuid(new.preferred_agent_id), _uuid(new.assigned_agent_id), new.due_at, _uuid(new.created_by),
-    ))
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO callback_tasks (id, dedupe_key, source, reason, channel, customer_address, customer_name,"
+            " customer_id, conversation_id, category, language, application_id, application_type, details, note,"
+            " preferred_agent_id, assigned_agent_id, assigned_at, due_at, created_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17,"
+            "  CASE WHEN $17::uuid IS NOT NULL THEN now() END, $18, $19)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            uuid.UUID(new.id),
+            new.dedupe_key,
+            new.source,
+            new.reason,
+            new.channel,
+            new.customer_address,
+            new.customer_name,
+            _uuid(new.customer_id),
+            _uuid(new.conversation_id),
+            new.category,
+            new.language,
+            new.application_id,
+            new.application_type,
+            _encoder.encode(new.details).decode(),
+            new.note,
+            _uuid(new.preferred_agent_id),
+            _uuid(new.assigned_agent_id),
+            new.due_at,
+            _uuid(new.created_by),
+        )
+    )
 
 
 async def lock_task(conn: asyncpg.Connection, callback_id: str) -> TaskRow | None:
@@ -80,21 +97,48 @@ async def lock_task(conn: asyncpg.Connection, callback_id: str) -> TaskRow | Non
     )
     if row is None:
         return None
-    task = Task(str(row["id"]), row["state"], _text(row["assigned_agent_id"]), row["claimed"], row["attempts"],
-                row["due_at"], row["cycle"])
-    return TaskRow(task, row["reason"], row["channel"], row["customer_address"], row["customer_name"],
-                   row["category"], row["language"], _text(row["conversation_id"]), _text(row["preferred_agent_id"]))
+    task = Task(
+        str(row["id"]),
+        row["state"],
+        _text(row["assigned_agent_id"]),
+        row["claimed"],
+        row["attempts"],
+        row["due_at"],
+        row["cycle"],
+    )
+    return TaskRow(
+        task,
+        row["reason"],
+        row["channel"],
+        row["customer_address"],
+        row["customer_name"],
+        row["category"],
+        row["language"],
+        _text(row["conversation_id"]),
+        _text(row["preferred_agent_id"]),
+    )
 
 
 async def record(
-    conn: asyncpg.Connection, callback_id: str, event: str, agent_id: str | None = None, *,
-    result: str | None = None, note: str = "", due_at: datetime | None = None,
+    conn: asyncpg.Connection,
+    callback_id: str,
+    event: str,
+    agent_id: str | None = None,
+    *,
+    result: str | None = None,
+    note: str = "",
+    due_at: datetime | None = None,
 ) -> None:
     """Append to the task's history."""
     await conn.execute(
         "INSERT INTO callback_history (callback_id, event, agent_id, result, note, due_at)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
-        uuid.UUID(callback_id), event, _uuid(agent_id), result, note, due_at,
+        uuid.UUID(callback_id),
+        event,
+        _uuid(agent_id),
+        result,
+        note,
+        due_at,
     )
 
 
@@ -109,7 +153,9 @@ async def assign(conn: asyncpg.Connection, callback_id: str, agent_id: str, clai
     await conn.execute(
         "UPDATE callback_tasks SET assigned_agent_id = $2, assigned_at = now(), updated_at = now(),"
         " claimed_at = CASE WHEN $3 THEN now() ELSE claimed_at END WHERE id = $1",
-        uuid.UUID(callback_id), uuid.UUID(agent_id), claimed,
+        uuid.UUID(callback_id),
+        uuid.UUID(agent_id),
+        claimed,
     )
 
 
@@ -125,7 +171,9 @@ async def reschedule(conn: asyncpg.Connection, callback_id: str, due_at: datetim
     return await conn.fetchval(
         "UPDATE callback_tasks SET state = 'scheduled', due_at = $2, attempts = $3, cycle = cycle + 1,"
         " overdue_at = NULL, updated_at = now() WHERE id = $1 RETURNING cycle",
-        uuid.UUID(callback_id), due_at, attempts,
+        uuid.UUID(callback_id),
+        due_at,
+        attempts,
     )
 
 
@@ -133,7 +181,9 @@ async def close(conn: asyncpg.Connection, callback_id: str, result: str, attempt
     await conn.execute(
         "UPDATE callback_tasks SET state = 'closed', result = $2, attempts = $3, closed_at = now(),"
         " updated_at = now() WHERE id = $1",
-        uuid.UUID(callback_id), result, attempts,
+        uuid.UUID(callback_id),
+        result,
+        attempts,
     )
 
 
@@ -151,7 +201,8 @@ async def customer_at(conn: asyncpg.Connection, channel: str, address: str, name
         " LEFT JOIN customer_identities i ON i.channel = $1 AND i.address = $2"
         " LEFT JOIN customers p ON p.id = i.customer_id"
         " LEFT JOIN contacts k ON k.channel = $1 AND k.address = $2",
-        channel, address,
+        channel,
+        address,
     )
     best = name or row["profile_name"] or row["display_name"] or ""
     return Customer(channel, address, best, _text(row["id"]))
@@ -173,7 +224,9 @@ async def customer_by_external_id(conn: asyncpg.Connection, external_id: str, na
 
 async def claim_command(conn: asyncpg.Connection, command_id: str) -> bool:
     """True the first time a command is seen; the row commits only with its effect."""
-    return bool(await conn.fetchval(
-        "INSERT INTO notifier_commands (command_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
-        uuid.UUID(command_id),
-    ))
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO notifier_commands (command_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
+            uuid.UUID(command_id),
+        )
+    )

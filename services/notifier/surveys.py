@@ -39,22 +39,35 @@ async def plan(conn: asyncpg.Connection, closed: ConversationClosed, delay: time
     await conn.execute(
         "INSERT INTO surveys (conversation_id, token, channel, language) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT DO NOTHING",
-        uuid.UUID(closed.conversation_id), secrets.token_urlsafe(16), closed.channel.value, closed.language,
+        uuid.UUID(closed.conversation_id),
+        secrets.token_urlsafe(16),
+        closed.channel.value,
+        closed.language,
     )
-    await schedule(conn, SEND, f"{SEND}:{closed.conversation_id}", closed.resolved_at + delay,
-                   {"conversation_id": closed.conversation_id})
+    await schedule(
+        conn,
+        SEND,
+        f"{SEND}:{closed.conversation_id}",
+        closed.resolved_at + delay,
+        {"conversation_id": closed.conversation_id},
+    )
 
 
 async def on_send(conn: asyncpg.Connection, job: Job, outbox: Outbox, public_url: str) -> datetime | None:
     """Ask the router to send the question (it skips a reopened, rated or unreachable conversation)."""
-    row = await conn.fetchrow("SELECT token, channel, language FROM surveys WHERE conversation_id = $1",
-                              uuid.UUID(job.payload["conversation_id"]))
+    row = await conn.fetchrow(
+        "SELECT token, channel, language FROM surveys WHERE conversation_id = $1",
+        uuid.UUID(job.payload["conversation_id"]),
+    )
     if row is None:
         return None
     link = f"{public_url}/survey/{row['token']}"
-    command = SendSurvey(command_id=str(uuid.uuid5(uuid.UUID(job.payload["conversation_id"]), SEND)),
-                         issued_at=datetime.now(UTC), conversation_id=job.payload["conversation_id"],
-                         text=question(row["channel"], row["language"], link))
+    command = SendSurvey(
+        command_id=str(uuid.uuid5(uuid.UUID(job.payload["conversation_id"]), SEND)),
+        issued_at=datetime.now(UTC),
+        conversation_id=job.payload["conversation_id"],
+        text=question(row["channel"], row["language"], link),
+    )
     outbox.add(AGENT_COMMAND_KEY, command)
     return None
 
@@ -70,8 +83,9 @@ FORM = """<h1>请为本次服务评分 / How did we do?</h1><form method="post">
 
 async def page(request: web.Request) -> web.Response:
     """`GET /survey/{token}`: five buttons; `POST` records the choice through the router."""
-    row = await request.app[POOL].fetchrow("SELECT conversation_id::text FROM surveys WHERE token = $1",
-                                           request.match_info["token"][:64])
+    row = await request.app[POOL].fetchrow(
+        "SELECT conversation_id::text FROM surveys WHERE token = $1", request.match_info["token"][:64]
+    )
     if row is None:
         return _html("<h1>找不到该调查 / Survey not found</h1>", 404)
     if request.method == "GET":
@@ -81,16 +95,28 @@ async def page(request: web.Request) -> web.Response:
     score, comment = str(form.get("score", "")), str(form.get("comment", "")).strip()[:1000]
     if score not in {"1", "2", "3", "4", "5"}:
         return _html("<h1>请选择 1-5 / Please choose 1-5</h1>", 400)
-    answer = RecordSurveyAnswer(command_id=str(uuid.uuid4()), issued_at=datetime.now(UTC),
-                                conversation_id=row["conversation_id"], score=int(score), comment=comment)
+    answer = RecordSurveyAnswer(
+        command_id=str(uuid.uuid4()),
+        issued_at=datetime.now(UTC),
+        conversation_id=row["conversation_id"],
+        score=int(score),
+        comment=comment,
+    )
     await publish(request.app[BROKER], answer, AGENT_COMMAND_KEY, message_id=answer.command_id)
     return _html(f"<h1>感谢您的评价！/ Thank you!</h1><p>{html.escape(score)} / 5</p>")
 
 
 def _html(body: str, status: int = 200) -> web.Response:
-    return web.Response(text=PAGE.format(body=body), status=status, content_type="text/html", charset="utf-8",
-                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-                                 "Cache-Control": "no-store"})
+    return web.Response(
+        text=PAGE.format(body=body),
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def register(app: web.Application) -> None:

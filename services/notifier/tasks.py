@@ -30,13 +30,21 @@ def now() -> datetime:
 
 def about(row: TaskRow) -> dict:
     """The fields every event about the task carries."""
-    return {"conversation_id": row.conversation_id or "", "callback_id": row.task.id, "due_at": row.task.due_at,
-            "reason": row.reason}
+    return {
+        "conversation_id": row.conversation_id or "",
+        "callback_id": row.task.id,
+        "due_at": row.task.due_at,
+        "reason": row.reason,
+    }
 
 
 def customer(row: TaskRow) -> dict:
-    return {"channel": row.channel, "customer_address": row.customer_address, "customer_name": row.customer_name,
-            "category": row.category}
+    return {
+        "channel": row.channel,
+        "customer_address": row.customer_address,
+        "customer_name": row.customer_name,
+        "category": row.category,
+    }
 
 
 async def _schedule(conn: asyncpg.Connection, kind: str, callback_id: str, cycle: int, at: datetime) -> None:

@@ -31,8 +31,12 @@ async def unsubscribe(request: web.Request) -> web.Response:
         return _html(CONFIRM)
     command = SetContactConsent(
         command_id=str(uuid.uuid5(uuid.UUID(row["broadcast_id"]), f"unsubscribe:{row['address']}")),
-        agent_id="", issued_at=datetime.now(UTC), channel=row["channel"], customer_address=row["address"],
-        allowed=False, reason="list-unsubscribe",
+        agent_id="",
+        issued_at=datetime.now(UTC),
+        channel=row["channel"],
+        customer_address=row["address"],
+        allowed=False,
+        reason="list-unsubscribe",
     )
     await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
     return _html("<h1>已退订 / You are unsubscribed</h1>")

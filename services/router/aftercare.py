@@ -27,7 +27,8 @@ async def reopen(conn: asyncpg.Connection, command: ReopenConversation, targets:
     row = await conn.fetchrow(
         "SELECT status, priority, EXISTS (SELECT 1 FROM agents WHERE id = $2 AND role = 'agent') AS by_agent"
         " FROM conversations WHERE id = $1 FOR UPDATE",
-        uuid.UUID(command.conversation_id), uuid.UUID(command.agent_id),
+        uuid.UUID(command.conversation_id),
+        uuid.UUID(command.agent_id),
     )
     if row is None:
         return "conversation_not_found"
@@ -55,7 +56,10 @@ async def record_consent(conn: asyncpg.Connection, command: SetContactConsent) -
         " subscribed_at = CASE WHEN $3 THEN $4 ELSE subscribed_at END,"
         " unsubscribed_at = CASE WHEN $3 THEN unsubscribed_at ELSE $4 END"
         " WHERE channel = $1 AND address = $2 RETURNING true",
-        command.channel, command.customer_address, command.allowed, command.issued_at,
+        command.channel,
+        command.customer_address,
+        command.allowed,
+        command.issued_at,
     )
     if not known:
         return False
@@ -63,7 +67,12 @@ async def record_consent(conn: asyncpg.Connection, command: SetContactConsent) -
         "INSERT INTO contact_events (channel, channel_event_id, address, event, details, occurred_at)"
         " VALUES ($1, $2, $3, $4, jsonb_build_object('agent_id', $5::text, 'reason', $6::text), $7)"
         " ON CONFLICT DO NOTHING",
-        command.channel, f"agent:{command.command_id}", command.customer_address,
-        "opt_in" if command.allowed else "opt_out", command.agent_id, command.reason, command.issued_at,
+        command.channel,
+        f"agent:{command.command_id}",
+        command.customer_address,
+        "opt_in" if command.allowed else "opt_out",
+        command.agent_id,
+        command.reason,
+        command.issued_at,
     )
     return True

@@ -55,8 +55,12 @@ def classify(text: str, rules: Rules) -> Classification:
     category = _category(scores, rules)
     priority = _priority(category, signals, question and not problem, rules.source.priority)
     return Classification(
-        category, priority, language(analyzed, rules.source.default_language),
-        "asks_human" in signals, "angry" in signals, "money_lost" in signals,
+        category,
+        priority,
+        language(analyzed, rules.source.default_language),
+        "asks_human" in signals,
+        "angry" in signals,
+        "money_lost" in signals,
     )
 
 

@@ -79,8 +79,9 @@ async def offer(conn: asyncpg.Connection, conversation_id: str, agent_id: str, p
 async def pass_on(conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox) -> None:
     """The offer leaves this agent (declined or expired); the next drain offers it onward."""
     await staffing.withdraw_offer(conn, conversation_id)
-    outbox.add(agent_event_key(agent_id), ConversationUnassigned(conversation_id, agent_id, now(), reason=reason),
-               agent_id)
+    outbox.add(
+        agent_event_key(agent_id), ConversationUnassigned(conversation_id, agent_id, now(), reason=reason), agent_id
+    )
 
 
 async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str, reason: str, outbox: Outbox) -> None:
@@ -124,5 +125,6 @@ async def hand_back(
 ) -> None:
     """Take the conversation from the agent, back into the queue, and tell them why."""
     await staffing.requeue(conn, conversation_id, team)
-    outbox.add(agent_event_key(agent_id), ConversationUnassigned(conversation_id, agent_id, now(), reason=reason),
-               agent_id)
+    outbox.add(
+        agent_event_key(agent_id), ConversationUnassigned(conversation_id, agent_id, now(), reason=reason), agent_id
+    )

@@ -77,7 +77,12 @@ async def _breaches(conn: asyncpg.Connection, outbox: Outbox) -> int:
             await conn.execute(
                 "INSERT INTO sla_breaches (conversation_id, kind, priority, category, agent_id, due_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                row["id"], kind, row["priority"], row["category"], row["agent_id"], row["due"],
+                row["id"],
+                kind,
+                row["priority"],
+                row["category"],
+                row["agent_id"],
+                row["due"],
             )
             await conn.execute(f"UPDATE conversations SET {kind}_breached = true WHERE id = $1", row["id"])
             _tell(outbox, SlaBreached, kind, row)
@@ -101,8 +106,15 @@ async def _warnings(conn: asyncpg.Connection, routing: Routing, outbox: Outbox) 
 def _tell(outbox: Outbox, event_type: type[SlaBreached | SlaWarning], kind: str, row: asyncpg.Record) -> None:
     """Every supervisor hears of it, and the conversation's agent if it has one."""
     agent_id = str(row["agent_id"]) if row["agent_id"] else ""
-    event = event_type(str(row["id"]), agent_id, now(), kind=kind, priority=row["priority"],
-                       category=row["category"], due_at=row["due"])
+    event = event_type(
+        str(row["id"]),
+        agent_id,
+        now(),
+        kind=kind,
+        priority=row["priority"],
+        category=row["category"],
+        due_at=row["due"],
+    )
     outbox.add(SUPERVISORS_KEY, event)
     if agent_id:
         outbox.add(agent_event_key(agent_id), event, agent_id)

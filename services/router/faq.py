@@ -43,13 +43,15 @@ UNKNOWN_SHARE = 0.7
 """Weight of a message word the FAQ never uses, as a share of the idf of a one-entry word."""
 PRIOR_SHARE = 0.4
 """The prior, as a share of the idf of a one-entry word (about 1.0 with 20 entries)."""
-STOP_WORDS = frozenset(latin_words(
-    "a an the i i'm me my mine you your it its is are am was were be been to of for in on at by"
-    " and or but so do does did doing done can could would will shall should may might must have"
-    " has had this that there here with from about please pls plz hi hello hey thanks thank ok okay"
-    " just still yet some any how what whats why when where which who want need help get got know"
-    " tell like make made use using way also now really think say said says see go going dont"
-))
+STOP_WORDS = frozenset(
+    latin_words(
+        "a an the i i'm me my mine you your it its is are am was were be been to of for in on at by"
+        " and or but so do does did doing done can could would will shall should may might must have"
+        " has had this that there here with from about please pls plz hi hello hey thanks thank ok okay"
+        " just still yet some any how what whats why when where which who want need help get got know"
+        " tell like make made use using way also now really think say said says see go going dont"
+    )
+)
 # CJK runs are cut at these, so "我的转账怎么还没到" and "转账没到" index alike and a phrasing's
 # weight sits on its content words, not on how it asks.
 FILLER = re.compile(
@@ -85,12 +87,11 @@ class FaqMatch(msgspec.Struct, frozen=True):
 def terms(text: str, speller: Speller) -> set[str]:
     """Index terms of a text: content words, and CJK unigrams and bigrams."""
     analyzed = analyze(text, speller)
-    found = {word for word in analyzed.words
-             if len(word) > 1 and word not in STOP_WORDS and not word.isdigit()}
+    found = {word for word in analyzed.words if len(word) > 1 and word not in STOP_WORDS and not word.isdigit()}
     for run in analyzed.cjk_runs:
         for segment in FILLER.split(run):
             found.update(segment)
-            found.update(segment[i:i + 2] for i in range(len(segment) - 1))
+            found.update(segment[i : i + 2] for i in range(len(segment) - 1))
     return found
 
 
@@ -154,13 +155,15 @@ def build_kb(entries: tuple[FaqEntry, ...], threshold: float = THRESHOLD) -> Kno
         raise DataFileError("FAQ ids must be unique")
     if empty := [entry.id for entry in entries if not entry.questions]:
         raise DataFileError(f"FAQ entry {empty[0]} has no questions")
-    vocabulary = Counter(word for entry in entries
-                         for text in (*entry.questions, entry.answer.en) for word in latin_words(fold(text)))
+    vocabulary = Counter(
+        word for entry in entries for text in (*entry.questions, entry.answer.en) for word in latin_words(fold(text))
+    )
     # Longer words only: a message word the FAQ does not know is more often a real word than a
     # typo (crash is not cash), and a wrong correction here claims an answer.
     speller = make_speller(vocabulary, min_length=6)
-    phrasings = [(number, terms(question, speller))
-                 for number, entry in enumerate(entries) for question in entry.questions]
+    phrasings = [
+        (number, terms(question, speller)) for number, entry in enumerate(entries) for question in entry.questions
+    ]
     users: dict[str, set[int]] = {}
     for number, found in phrasings:
         for term in found:
@@ -174,9 +177,15 @@ def build_kb(entries: tuple[FaqEntry, ...], threshold: float = THRESHOLD) -> Kno
         for term in found:
             postings.setdefault(term, []).append((phrasing, idf[term] / mass))
     return KnowledgeBase(
-        tuple(entries), speller, idf, {term: tuple(p) for term, p in postings.items()},
-        tuple(frozenset(found) for _, found in phrasings), tuple(number for number, _ in phrasings),
-        UNKNOWN_SHARE * specific, PRIOR_SHARE * specific, threshold,
+        tuple(entries),
+        speller,
+        idf,
+        {term: tuple(p) for term, p in postings.items()},
+        tuple(frozenset(found) for _, found in phrasings),
+        tuple(number for number, _ in phrasings),
+        UNKNOWN_SHARE * specific,
+        PRIOR_SHARE * specific,
+        threshold,
     )
 
 

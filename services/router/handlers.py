@@ -25,8 +25,8 @@ from contracts import (
     ReportStreams,
     ResolveConversation,
     SendReply,
-    SetAgentStatus,
     SendSurvey,
+    SetAgentStatus,
     SetContactConsent,
     TransferConversation,
 )
@@ -38,8 +38,8 @@ from services.router.policy import Policy
 from services.router.routing import Routing
 from services.router.rules import command_refusal
 from shared.db import in_transaction
-from shared.outbox import Outbox, publish_events
 from shared.http import BROKER, POOL
+from shared.outbox import Outbox, publish_events
 
 log = logging.getLogger("relaydesk.router")
 
@@ -55,7 +55,11 @@ async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitM
         if changed and changed[1]:
             conversation_id, agent_id = changed
             event = DeliveryUpdated(
-                conversation_id, agent_id, now(), message_id=report.message_id, status=report.status.value,
+                conversation_id,
+                agent_id,
+                now(),
+                message_id=report.message_id,
+                status=report.status.value,
                 reason=report.reason,
             )
             outbox.add(agent_event_key(agent_id), event, agent_id)
@@ -141,9 +145,13 @@ async def apply_conversation_command(
             event = ConversationResolved(conversation.id, command.agent_id, now())
             outbox.add(agent_event_key(command.agent_id), event, command.agent_id)
             closed = ConversationClosed(  # for the notifier: follow-up calls and surveys start here
-                conversation_id=conversation.id, channel=conversation.channel,
-                customer_address=conversation.customer_address, resolved_at=resolved_at,
-                category=conversation.category, language=conversation.language, agent_id=command.agent_id,
+                conversation_id=conversation.id,
+                channel=conversation.channel,
+                customer_address=conversation.customer_address,
+                resolved_at=resolved_at,
+                category=conversation.category,
+                language=conversation.language,
+                agent_id=command.agent_id,
             )
             outbox.add(CONVERSATION_RESOLVED_KEY, closed)
             await drain_queue(conn, outbox, policy)

@@ -15,8 +15,20 @@ HORIZON_DAYS = 400
 
 Span = tuple[time, time]
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 BEIJING = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
 
 
@@ -61,8 +73,11 @@ class BusinessHours(msgspec.Struct, frozen=True):
             day = local.date() + timedelta(days=offset)
             for start, end in self.spans_on(day):
                 opens = datetime.combine(day, start, zone)
-                closes = (datetime.combine(day, end, zone) if end != time.max
-                          else datetime.combine(day + timedelta(days=1), time(), zone))
+                closes = (
+                    datetime.combine(day, end, zone)
+                    if end != time.max
+                    else datetime.combine(day + timedelta(days=1), time(), zone)
+                )
                 if local < closes:
                     return max(opens, local)
         raise ValueError(f"no opening hours within {HORIZON_DAYS} days of {at.isoformat()}")
@@ -77,14 +92,18 @@ def closed_reply(next_open: datetime, language: str) -> str:
     if language == "zh":
         label = "北京时间" if zone in BEIJING else f"{zone} 时间，{utc}"
         weekday = "一二三四五六日"[next_open.weekday()]
-        return (f"您好，现在是非工作时间，人工客服暂时不在。我们将于{next_open.month}月{next_open.day}日"
-                f"（周{weekday}）{when}（{label}）回来。您的消息已在排队，客服上班后会按顺序回复您，无需重复发送。")
+        return (
+            f"您好，现在是非工作时间，人工客服暂时不在。我们将于{next_open.month}月{next_open.day}日"
+            f"（周{weekday}）{when}（{label}）回来。您的消息已在排队，客服上班后会按顺序回复您，无需重复发送。"
+        )
     label = f"Beijing time, {utc}" if zone in BEIJING else f"{zone} time, {utc}"
     # Names spelled out here: strftime's %A and %B follow the process locale.
     day = f"{WEEKDAY_NAMES[next_open.weekday()]} {next_open.day} {MONTH_NAMES[next_open.month - 1]}"
-    return (f"Thanks for your message. Our support team is offline right now and will be back on {day} at "
-            f"{when} ({label}). Your request is queued and an agent will reply in turn once we are back; "
-            "there is no need to send it again.")
+    return (
+        f"Thanks for your message. Our support team is offline right now and will be back on {day} at "
+        f"{when} ({label}). Your request is queued and an agent will reply in turn once we are back; "
+        "there is no need to send it again."
+    )
 
 
 def _local(at: datetime, timezone: str) -> datetime:
@@ -101,7 +120,7 @@ def _spans(texts: tuple[str, ...], where: str) -> tuple[Span, ...]:
         start_h, start_m, end_h, end_m = map(int, match.groups())
         start = time(start_h, start_m)
         end = time.max if (end_h, end_m) == (24, 0) else time(end_h % 24, end_m)
-        if end_h == 24 and end_m or not start < end:
+        if (end_h == 24 and end_m) or not start < end:
             raise DataFileError(f"{where}: {text!r} must open before it closes, on the same day")
         spans.append((start, end))
     return tuple(sorted(spans))
@@ -126,8 +145,7 @@ def build_hours(raw: HoursFile) -> BusinessHours:
         holidays.update(first + timedelta(days=n) for n in range((last - first).days + 1))
     worked = raw.working_day_hours
     working_day_hours = _spans(worked, "working_day_hours") if worked is not None else weekly[0]
-    return BusinessHours(raw.timezone, weekly, frozenset(holidays), frozenset(raw.working_days),
-                         working_day_hours)
+    return BusinessHours(raw.timezone, weekly, frozenset(holidays), frozenset(raw.working_days), working_day_hours)
 
 
 def load_hours(path: str | None = None) -> BusinessHours:

@@ -63,7 +63,9 @@ async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMes
     await publish_events(app[BROKER], app[MARKS], events)
 
 
-async def _take_in(routing: Routing, message: InboundMessage, verdict: Triage, open_now: bool, conn: asyncpg.Connection):
+async def _take_in(
+    routing: Routing, message: InboundMessage, verdict: Triage, open_now: bool, conn: asyncpg.Connection
+):
     outbox = Outbox(OUTBOX)
     name = await store.upsert_contact(conn, message)
     channel, address = message.channel.value, message.customer_address
@@ -126,8 +128,9 @@ async def _follow_up(
     """A message in an open conversation: maybe more urgent, maybe now for a person."""
     priority = more_urgent(conversation.priority, verdict.priority)
     if priority != conversation.priority or conversation.category == "other" != verdict.category:
-        await store.retriage(conn, conversation, priority, verdict.category,
-                             routing.targets.target("first_response", priority))
+        await store.retriage(
+            conn, conversation, priority, verdict.category, routing.targets.target("first_response", priority)
+        )
     if conversation.status == "bot" and intake.needs_person:
         await store.queue_for_person(conn, conversation.id, routing.targets.target("first_response", priority))
 

@@ -41,8 +41,9 @@ async def apply_report(conn: asyncpg.Connection, report: ReportStreams, outbox: 
         return  # older than a report already applied
     held = {
         str(r["agent_id"]): r["opened_at"]
-        for r in await conn.fetch("SELECT agent_id, opened_at FROM agent_streams WHERE replica_id = $1",
-                                  report.replica_id)
+        for r in await conn.fetch(
+            "SELECT agent_id, opened_at FROM agent_streams WHERE replica_id = $1", report.replica_id
+        )
     }
     changed = sorted(held.keys() ^ report.streams.keys())
     if not changed and held == report.streams:
@@ -132,18 +133,19 @@ async def _store_streams(
     """Make the replica's rows what it reported: only the differences are written."""
     await conn.execute(
         "DELETE FROM agent_streams WHERE replica_id = $1 AND agent_id = ANY($2::uuid[])",
-        replica_id, [a for a in held if a not in reported],
+        replica_id,
+        [a for a in held if a not in reported],
     )
     fresh = {a: at for a, at in reported.items() if held.get(a) != at}
     await conn.execute(
         "INSERT INTO agent_streams (agent_id, replica_id, opened_at)"
         " SELECT u.a, $1, u.o FROM unnest($2::uuid[], $3::timestamptz[]) AS u(a, o) JOIN agents ON agents.id = u.a"
         " ON CONFLICT (agent_id, replica_id) DO UPDATE SET opened_at = EXCLUDED.opened_at",
-        replica_id, list(fresh), list(fresh.values()),
+        replica_id,
+        list(fresh),
+        list(fresh.values()),
     )
 
 
 async def _set_disconnected(conn: asyncpg.Connection, agent_ids: list[str], since: datetime | None) -> None:
-    await conn.execute(
-        "UPDATE agent_state SET disconnected_at = $2 WHERE agent_id = ANY($1::uuid[])", agent_ids, since
-    )
+    await conn.execute("UPDATE agent_state SET disconnected_at = $2 WHERE agent_id = ANY($1::uuid[])", agent_ids, since)

@@ -72,7 +72,7 @@ class Matcher(msgspec.Struct, frozen=True):
         words, by_word = text.words, self.by_word
         for i, word in enumerate(words):
             for phrase, term_id in by_word.get(word, ()):
-                if len(phrase) == 1 or words[i:i + len(phrase)] == phrase:
+                if len(phrase) == 1 or words[i : i + len(phrase)] == phrase:
                     found.add(term_id)
         return found
 
@@ -123,8 +123,14 @@ def compile_rules(rules: RulesFile) -> Rules:
             by_char.setdefault(term[0], []).append((term, term_id))
     matcher = Matcher({k: tuple(v) for k, v in by_char.items()}, {k: tuple(v) for k, v in by_word.items()})
     tie_rank = {category: rank for rank, category in enumerate(rules.tie_order)}
-    return Rules(rules, matcher, tuple(tuple(e) for e in effects.values()), make_speller(vocabulary),
-                 tie_rank, frozenset(rules.self_service))
+    return Rules(
+        rules,
+        matcher,
+        tuple(tuple(e) for e in effects.values()),
+        make_speller(vocabulary),
+        tie_rank,
+        frozenset(rules.self_service),
+    )
 
 
 def load_rules(path: str | None = None) -> Rules:

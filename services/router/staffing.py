@@ -19,9 +19,7 @@ async def lock_online_agents(conn: asyncpg.Connection) -> list[AgentSlot]:
     reads with the snapshot from before the wait, so counting in it would miss the
     assignments the lock holder just committed.
     """
-    locked = await conn.fetch(
-        "SELECT agent_id FROM agent_state WHERE status = 'online' ORDER BY agent_id FOR UPDATE"
-    )
+    locked = await conn.fetch("SELECT agent_id FROM agent_state WHERE status = 'online' ORDER BY agent_id FOR UPDATE")
     if not locked:
         return []
     rows = await conn.fetch(
@@ -95,7 +93,8 @@ async def assign(conn: asyncpg.Connection, conversation_id: str, agent_id: str) 
         " team = NULL, offered_to = NULL, offered_at = NULL, declined_by = '{}', transfer_note = NULL,"
         " updated_at = now() FROM contacts k, conversations was"
         " WHERE c.id = $1 AND was.id = c.id AND k.channel = c.channel AND k.address = c.customer_address"
-        + SUMMARY + ", was.transfer_note AS note",  # the note is the taker's, then done with
+        + SUMMARY
+        + ", was.transfer_note AS note",  # the note is the taker's, then done with
         uuid.UUID(conversation_id),
         uuid.UUID(agent_id),
     )
@@ -106,7 +105,8 @@ async def offer(conn: asyncpg.Connection, conversation_id: str, agent_id: str) -
     return await conn.fetchrow(
         "UPDATE conversations c SET offered_to = $2, offered_at = now() FROM contacts k"
         " WHERE c.id = $1 AND k.channel = c.channel AND k.address = c.customer_address"
-        + SUMMARY + ", c.transfer_note AS note",
+        + SUMMARY
+        + ", c.transfer_note AS note",
         uuid.UUID(conversation_id),
         uuid.UUID(agent_id),
     )

@@ -196,7 +196,9 @@ async def retriage(
 
 async def mark_bot_answered(conn: asyncpg.Connection, conversation_id: str, faq_id: str) -> None:
     await conn.execute(
-        "UPDATE conversations SET bot_answered_at = now(), faq_id = $2 WHERE id = $1", uuid.UUID(conversation_id), faq_id
+        "UPDATE conversations SET bot_answered_at = now(), faq_id = $2 WHERE id = $1",
+        uuid.UUID(conversation_id),
+        faq_id,
     )
 
 

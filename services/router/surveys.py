@@ -39,22 +39,34 @@ async def send(conn: asyncpg.Connection, command: SendSurvey, outbox: Outbox) ->
     conversation = await store.lock_conversation(conn, command.conversation_id)
     if conversation is None or conversation.status != "resolved":
         return
-    rated = await conn.fetchval("SELECT true FROM csat_responses WHERE conversation_id = $1",
-                                uuid.UUID(conversation.id))
+    rated = await conn.fetchval(
+        "SELECT true FROM csat_responses WHERE conversation_id = $1", uuid.UUID(conversation.id)
+    )
     if rated or not await store.contact_reachable(conn, conversation.channel, conversation.customer_address):
         return
-    await send_to_customer(conn, conversation, command.command_id, command.text, outbox,
-                           details={"purpose": SURVEY_PURPOSE}, purpose=SURVEY_PURPOSE)
+    await send_to_customer(
+        conn,
+        conversation,
+        command.command_id,
+        command.text,
+        outbox,
+        details={"purpose": SURVEY_PURPOSE},
+        purpose=SURVEY_PURPOSE,
+    )
 
 
 async def record(conn: asyncpg.Connection, conversation_id: str, score: int, comment: str = "") -> bool:
     """Store the rating once (a second answer changes nothing); True when this one was stored."""
-    return bool(await conn.fetchval(
-        "INSERT INTO csat_responses (conversation_id, channel, agent_id, score, comment)"
-        " SELECT id, channel, agent_id, $2, $3 FROM conversations WHERE id = $1 AND status = 'resolved'"
-        " ON CONFLICT DO NOTHING RETURNING true",
-        uuid.UUID(conversation_id), score, comment,
-    ))
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO csat_responses (conversation_id, channel, agent_id, score, comment)"
+            " SELECT id, channel, agent_id, $2, $3 FROM conversations WHERE id = $1 AND status = 'resolved'"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            uuid.UUID(conversation_id),
+            score,
+            comment,
+        )
+    )
 
 
 async def record_answer(conn: asyncpg.Connection, command: RecordSurveyAnswer) -> None:
@@ -73,7 +85,10 @@ async def answer(conn: asyncpg.Connection, message: InboundMessage, language: st
         " AND m.direction = 'out' AND m.details->>'purpose' = $3 AND m.created_at > $4"
         " AND NOT EXISTS (SELECT 1 FROM csat_responses r WHERE r.conversation_id = c.id)"
         " ORDER BY m.created_at DESC LIMIT 1",
-        message.channel.value, message.customer_address, SURVEY_PURPOSE, message.received_at - ANSWER_WINDOW,
+        message.channel.value,
+        message.customer_address,
+        SURVEY_PURPOSE,
+        message.received_at - ANSWER_WINDOW,
     )
     if row is None:
         return False
@@ -82,6 +97,7 @@ async def answer(conn: asyncpg.Connection, message: InboundMessage, language: st
     await record(conn, row["id"], score)
     conversation = await store.lock_conversation(conn, row["id"])
     reply_id = str(uuid.uuid5(uuid.UUID(message.message_id), "survey_thanks"))
-    await send_to_customer(conn, conversation, reply_id, THANKS.get(language, THANKS["zh"]), outbox,
-                           details={"bot": "survey_thanks"})
+    await send_to_customer(
+        conn, conversation, reply_id, THANKS.get(language, THANKS["zh"]), outbox, details={"bot": "survey_thanks"}
+    )
     return True

@@ -11,22 +11,111 @@ TOKEN = re.compile(f"[{_CJK_CLASS}]+|[a-z0-9]+")
 
 # NFKC leaves these alone: the 帐/账 swap is the commonest slip in wallet chats, the rest are
 # traditional forms of the words the rules and the FAQ are keyed on.
-VARIANTS = str.maketrans("帐帳戶號碼轉錢還貸借額凍結銀",
-                         "账账户号码转钱还贷借额冻结银")
+VARIANTS = str.maketrans("帐帳戶號碼轉錢還貸借額凍結銀", "账账户号码转钱还贷借额冻结银")
 
 # Frequent English words a one-letter edit would wrongly "correct" into a rules or FAQ word.
-COMMON = frozenset("""
-about after again always already another answer anyone anything because before being between
-cannot change check could doesn didn every family first friend happen hello hours issue later
-maybe message might money month morning never nothing number other people person phone please
-problem question really reason reply replied respond right should since someone something
-sorry start still thank thanks their there these thing think those three through today tomorrow
-until update using where which while without would wouldn yesterday evening night minute
-second weeks email place order
-""".split())
+COMMON = frozenset(
+    [
+        "about",
+        "after",
+        "again",
+        "always",
+        "already",
+        "another",
+        "answer",
+        "anyone",
+        "anything",
+        "because",
+        "before",
+        "being",
+        "between",
+        "cannot",
+        "change",
+        "check",
+        "could",
+        "doesn",
+        "didn",
+        "every",
+        "family",
+        "first",
+        "friend",
+        "happen",
+        "hello",
+        "hours",
+        "issue",
+        "later",
+        "maybe",
+        "message",
+        "might",
+        "money",
+        "month",
+        "morning",
+        "never",
+        "nothing",
+        "number",
+        "other",
+        "people",
+        "person",
+        "phone",
+        "please",
+        "problem",
+        "question",
+        "really",
+        "reason",
+        "reply",
+        "replied",
+        "respond",
+        "right",
+        "should",
+        "since",
+        "someone",
+        "something",
+        "sorry",
+        "start",
+        "still",
+        "thank",
+        "thanks",
+        "their",
+        "there",
+        "these",
+        "thing",
+        "think",
+        "those",
+        "three",
+        "through",
+        "today",
+        "tomorrow",
+        "until",
+        "update",
+        "using",
+        "where",
+        "which",
+        "while",
+        "without",
+        "would",
+        "wouldn",
+        "yesterday",
+        "evening",
+        "night",
+        "minute",
+        "second",
+        "weeks",
+        "email",
+        "place",
+        "order",
+    ]
+)
 # Informal spellings of question words, folded to the form the rules and the FAQ are written in.
-INFORMAL = {"咋": "怎么", "啥": "什么", "肿么": "怎么", "神马": "什么", "木有": "没有", "多长时间": "多久",
-            "多少时间": "多久", "多长时候": "多久"}
+INFORMAL = {
+    "咋": "怎么",
+    "啥": "什么",
+    "肿么": "怎么",
+    "神马": "什么",
+    "木有": "没有",
+    "多长时间": "多久",
+    "多少时间": "多久",
+    "多长时候": "多久",
+}
 _INFORMAL = re.compile("|".join(sorted(INFORMAL, key=len, reverse=True)))
 MIN_CORRECTED = 5
 """Words shorter than this are never corrected: too many real words sit one edit apart."""
@@ -67,7 +156,7 @@ def stem(word: str) -> str:
 
 
 def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class Speller(msgspec.Struct, frozen=True):
@@ -84,9 +173,11 @@ class Speller(msgspec.Struct, frozen=True):
         shorter = _deletes(word)
         # Most likely first: a dropped letter (acount), an extra one (passsword), then a replaced
         # or swapped one (trasnfer); the commoner word wins within a kind.
-        for found in (self.by_delete.get(word, ()),
-                      [w for w in shorter if w in self.known],
-                      [w for short in shorter for w in self.by_delete.get(short, ())]):
+        for found in (
+            self.by_delete.get(word, ()),
+            [w for w in shorter if w in self.known],
+            [w for short in shorter for w in self.by_delete.get(short, ())],
+        ):
             if found:
                 return min(found, key=lambda candidate: (-self.frequency.get(candidate, 0), candidate))
         return word
@@ -100,8 +191,12 @@ def make_speller(vocabulary: Counter[str], min_length: int = MIN_CORRECTED) -> S
         for shorter in _deletes(word):
             by_delete.setdefault(shorter, set()).add(word)
     known = frozenset(vocabulary) | {stem(word) for word in COMMON} | COMMON
-    return Speller(known, {key: tuple(sorted(words)) for key, words in by_delete.items()}, min_length,
-                   {word: count for word, count in vocabulary.items() if word in targets})
+    return Speller(
+        known,
+        {key: tuple(sorted(words)) for key, words in by_delete.items()},
+        min_length,
+        {word: count for word, count in vocabulary.items() if word in targets},
+    )
 
 
 def latin_words(text: str) -> list[str]:

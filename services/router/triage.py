@@ -42,9 +42,15 @@ def triage(text: str, rules: Rules, kb: KnowledgeBase) -> Triage:
         and not seen.asks_human
     )
     return Triage(
-        seen.category, seen.priority, seen.language,
-        match.id if match else None, match.score if match else 0.0, self_service,
-        seen.asks_human, seen.angry, seen.money_lost,
+        seen.category,
+        seen.priority,
+        seen.language,
+        match.id if match else None,
+        match.score if match else 0.0,
+        self_service,
+        seen.asks_human,
+        seen.angry,
+        seen.money_lost,
     )
 
 

@@ -29,8 +29,14 @@ TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
 class Sender:
-    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, provider: Provider, settings: Settings,
-                 delays: tuple[float, ...] = RETRY_DELAYS):
+    def __init__(
+        self,
+        broker: RabbitBroker,
+        pool: asyncpg.Pool,
+        provider: Provider,
+        settings: Settings,
+        delays: tuple[float, ...] = RETRY_DELAYS,
+    ):
         self.broker, self.pool, self.provider, self.delays = broker, pool, provider, delays
         self.sender, self.region = settings.sms_sender, settings.sms_default_region
         base = settings.sms_public_url.rstrip("/")
@@ -63,16 +69,19 @@ class Sender:
             await conn.execute(
                 "INSERT INTO sms_sends (message_id, conversation_id, provider, provider_id, to_number, encoding,"
                 " segments, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'sent')",
-                message.message_id, message.conversation_id, self.provider.name, provider_id, to,
-                cost.encoding, cost.count,
+                message.message_id,
+                message.conversation_id,
+                self.provider.name,
+                provider_id,
+                to,
+                cost.encoding,
+                cost.count,
             )
         await self._report(message, DeliveryStatus.SENT)
 
     @staticmethod
     async def _opted_out(conn: asyncpg.Connection, number: str) -> bool:
-        reachable = await conn.fetchval(
-            "SELECT reachable FROM contacts WHERE channel = 'sms' AND address = $1", number
-        )
+        reachable = await conn.fetchval("SELECT reachable FROM contacts WHERE channel = 'sms' AND address = $1", number)
         return reachable is False
 
     async def _send(self, to: str, text: str) -> str:
@@ -96,7 +105,12 @@ class Sender:
 
     async def _report(self, message: OutboundMessage, status: DeliveryStatus, reason: str = "", detail: str = ""):
         report = DeliveryReported(
-            message_id=message.message_id, channel=Channel.SMS, status=status, occurred_at=datetime.now(UTC),
-            conversation_id=message.conversation_id, reason=reason, detail=detail[:500],
+            message_id=message.message_id,
+            channel=Channel.SMS,
+            status=status,
+            occurred_at=datetime.now(UTC),
+            conversation_id=message.conversation_id,
+            reason=reason,
+            detail=detail[:500],
         )
         await publish(self.broker, report, delivery_key(Channel.SMS), message_id=f"{message.message_id}:{status}")

@@ -91,8 +91,9 @@ class Twilio(msgspec.Struct, frozen=True):
         sid = form.get("MessageSid") or form.get("SmsSid")
         if not sid or not form.get("From"):
             raise WebhookRefused(400, "MessageSid and From are required")
-        media = tuple((form[f"MediaUrl{n}"], form.get(f"MediaContentType{n}", "")) for n in range(10)
-                      if form.get(f"MediaUrl{n}"))
+        media = tuple(
+            (form[f"MediaUrl{n}"], form.get(f"MediaContentType{n}", "")) for n in range(10) if form.get(f"MediaUrl{n}")
+        )
         return InboundSms(sid, form["From"], form.get("To", ""), form.get("Body", ""), media)
 
     @staticmethod
@@ -160,17 +161,25 @@ class Generic(msgspec.Struct, frozen=True):
     def send_request(self, to: str, sender: str, text: str, callback_url: str, now: float = 0.0) -> SendRequest:
         body = msgspec.json.encode({"to": to, "from": sender, "text": text, "callback_url": callback_url})
         timestamp = str(int(now))
-        return SendRequest(f"{self.api_base.rstrip('/')}/messages", body, {
-            "Content-Type": "application/json", "X-Timestamp": timestamp, "X-Signature": self.sign(timestamp, body),
-        })
+        return SendRequest(
+            f"{self.api_base.rstrip('/')}/messages",
+            body,
+            {
+                "Content-Type": "application/json",
+                "X-Timestamp": timestamp,
+                "X-Signature": self.sign(timestamp, body),
+            },
+        )
 
     @staticmethod
     def sent(status: int, body: bytes) -> str:
         answer = _json(body)
         if status in (200, 201) and answer.get("id"):
             return str(answer["id"])
-        raise SendFailed(status not in TRANSIENT_HTTP and status < 500,
-                         f"HTTP {status}: {answer.get('code', '')} {answer.get('error', '')}".strip())
+        raise SendFailed(
+            status not in TRANSIENT_HTTP and status < 500,
+            f"HTTP {status}: {answer.get('code', '')} {answer.get('error', '')}".strip(),
+        )
 
 
 class _GenericInbound(msgspec.Struct, frozen=True, forbid_unknown_fields=False):

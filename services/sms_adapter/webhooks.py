@@ -23,8 +23,12 @@ from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
 log = logging.getLogger("relaydesk.sms")
 PROVIDER = web.AppKey("sms_provider", Provider)
 STATUS_PATH = "/sms/status"
-DELIVERY = {"sent": DeliveryStatus.SENT, "delivered": DeliveryStatus.DELIVERED,
-            "undelivered": DeliveryStatus.FAILED, "failed": DeliveryStatus.FAILED}
+DELIVERY = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.FAILED,
+    "failed": DeliveryStatus.FAILED,
+}
 """Provider statuses that are news for the conversation; queued/sending only update our record."""
 
 
@@ -84,7 +88,12 @@ async def _assemble(pool: asyncpg.Pool, sms: InboundSms, sender: str) -> tuple[s
         await conn.execute(
             "INSERT INTO sms_parts (sender, ref, part_index, total, provider_id, text) VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT DO NOTHING",
-            sender, part.ref, part.index, part.total, sms.provider_id, sms.text,
+            sender,
+            part.ref,
+            part.index,
+            part.total,
+            sms.provider_id,
+            sms.text,
         )
         rows = await conn.fetch(
             "SELECT text FROM sms_parts WHERE sender = $1 AND ref = $2 ORDER BY part_index", sender, part.ref
@@ -104,19 +113,30 @@ async def status(request: web.Request) -> web.Response:
     row = await request.app[POOL].fetchrow(
         "UPDATE sms_sends SET status = $3, error = $4, updated_at = now() WHERE provider = $1 AND provider_id = $2"
         " RETURNING message_id, conversation_id",
-        provider.name, update.provider_id, update.status, update.error,
+        provider.name,
+        update.provider_id,
+        update.status,
+        update.error,
     )
     if row is None:
         log.info("status %s for unknown provider message", update.status)
         return _accepted(provider)
     if (news := DELIVERY.get(update.status)) is not None:
         report = DeliveryReported(
-            message_id=row["message_id"], channel=Channel.SMS, status=news, occurred_at=datetime.now(UTC),
-            conversation_id=row["conversation_id"], reason=f"provider_error_{update.error}" if update.error else "",
+            message_id=row["message_id"],
+            channel=Channel.SMS,
+            status=news,
+            occurred_at=datetime.now(UTC),
+            conversation_id=row["conversation_id"],
+            reason=f"provider_error_{update.error}" if update.error else "",
         )
         try:
-            await publish(request.app[BROKER], report, delivery_key(Channel.SMS),
-                          message_id=f"{row['message_id']}:{update.status}")
+            await publish(
+                request.app[BROKER],
+                report,
+                delivery_key(Channel.SMS),
+                message_id=f"{row['message_id']}:{update.status}",
+            )
         except Exception:
             raise ApiError(503, "unavailable", "status not accepted; retry") from None
     return _accepted(provider)

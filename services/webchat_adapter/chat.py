@@ -136,15 +136,22 @@ class VisitorHub:
                 " attachments::text AS attachments"
                 " FROM messages WHERE channel = 'webchat' AND customer_address = $1 AND direction = 'out'"
                 " AND seq > $2 ORDER BY seq LIMIT $3",
-                session_id, after, REPLAY_LIMIT,
+                session_id,
+                after,
+                REPLAY_LIMIT,
             )
         except UNAVAILABLE:
             log.exception("replay failed")
             raise FrameError("unavailable", "Earlier replies are unavailable right now; resume again.") from None
         for row in rows:
             reply = OutboundMessage(
-                message_id=row["id"], conversation_id=row["conversation_id"], channel=Channel.WEBCHAT,
-                customer_address=session_id, text=row["text"], seq=row["seq"], created_at=row["created_at"],
+                message_id=row["id"],
+                conversation_id=row["conversation_id"],
+                channel=Channel.WEBCHAT,
+                customer_address=session_id,
+                text=row["text"],
+                seq=row["seq"],
+                created_at=row["created_at"],
                 attachments=_attachments.decode(row["attachments"]),
             )
             await self._send(ws, reply_frame(reply))

@@ -85,9 +85,9 @@ def decrypt(account: WeChatAccount, query: dict[str, str], encrypted: str) -> by
     (length,) = struct.unpack(">I", content[:4])
     if length > len(content) - 4:
         raise CallbackRefused(400, "decrypted length prefix out of range")
-    if content[4 + length:] != account.app_id.encode():
+    if content[4 + length :] != account.app_id.encode():
         raise CallbackRefused(403, "app id mismatch")
-    return content[4:4 + length]
+    return content[4 : 4 + length]
 
 
 def seal(account: WeChatAccount, reply_xml: str) -> str:

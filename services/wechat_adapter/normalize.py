@@ -120,8 +120,9 @@ def _fill(message: InboundMessage, account: WeChatAccount, msg_type: str, f: dic
         size = int(f["FileTotalLen"]) if f.get("FileTotalLen", "").isdigit() else None
         ref = MEDIA_PREFIX + f.get("FileKey", "")
         details = {k: f[k] for k in ("FileKey", "FileMd5", "Description") if f.get(k)}
-        return replace(message, kind=MessageKind.FILE, text=name, attachments=(Attachment(ref, "", name, size),),
-                       details=details)
+        return replace(
+            message, kind=MessageKind.FILE, text=name, attachments=(Attachment(ref, "", name, size),), details=details
+        )
     if msg_type == "event":
         return _event(message, account, f)
     kept = {k: v for k, v in f.items() if k not in ("ToUserName", "FromUserName", "CreateTime")}
@@ -130,8 +131,10 @@ def _fill(message: InboundMessage, account: WeChatAccount, msg_type: str, f: dic
 
 def _event(message: InboundMessage, account: WeChatAccount, f: dict[str, str]) -> InboundMessage:
     event = f.get("Event", "").lower()
-    details = {"event": event, **{k: f[k] for k in ("EventKey", "Ticket", "Latitude", "Longitude", "Precision")
-                                  if f.get(k)}}
+    details = {
+        "event": event,
+        **{k: f[k] for k in ("EventKey", "Ticket", "Latitude", "Longitude", "Precision") if f.get(k)},
+    }
     text = ""
     if event == "click" and (intent := account.menu.get(f.get("EventKey", ""))):
         details["intent"] = intent

@@ -88,7 +88,9 @@ class Sender:
                 images.append(await self._upload(account, attachment.ref, attachment.name, attachment.content_type))
             else:
                 links.append(attachment.ref)
-        parts = [(self.api.send_custom, delivery.text_message(openid, t)) for t in [delivery.with_links(message, links)] if t]
+        parts = [
+            (self.api.send_custom, delivery.text_message(openid, t)) for t in [delivery.with_links(message, links)] if t
+        ]
         return parts + [(self.api.send_custom, delivery.image_message(openid, media_id)) for media_id in images]
 
     async def _upload(self, account: WeChatAccount, url: str, name: str, content_type: str) -> str:
@@ -122,7 +124,9 @@ class Sender:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise ConnectionError(f"WeChat API unreachable: {type(exc).__name__}") from None
 
-    async def _report(self, message: WeChatOutbound, status: DeliveryStatus, reason: str = "", detail: str = "") -> None:
+    async def _report(
+        self, message: WeChatOutbound, status: DeliveryStatus, reason: str = "", detail: str = ""
+    ) -> None:
         report = DeliveryReported(
             message_id=message.message_id,
             channel=Channel.WECHAT,

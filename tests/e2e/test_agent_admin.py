@@ -30,9 +30,11 @@ async def running(env, **limits):
 
 async def call(env, token: str | None, method: str, path: str, body=None) -> tuple[int, dict | None]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with aiohttp.ClientSession(headers=headers) as http:
-        async with http.request(method, env.url("agent_api", path), json=body) as response:
-            return response.status, (await response.json() if response.content_length else None)
+    async with (
+        aiohttp.ClientSession(headers=headers) as http,
+        http.request(method, env.url("agent_api", path), json=body) as response,
+    ):
+        return response.status, (await response.json() if response.content_length else None)
 
 
 async def in_db(env, work):
@@ -45,8 +47,12 @@ async def in_db(env, work):
 
 async def new_agent(env, role: str = "agent") -> tuple[str, str]:
     """(agent_id, token) of a fresh agent."""
-    return await in_db(env, lambda conn: accounts.add_agent(
-        conn, f"{role}-{uuid.uuid4().hex[:8]}", capacity=2, skills=[], languages=["en"], role=role))
+    return await in_db(
+        env,
+        lambda conn: accounts.add_agent(
+            conn, f"{role}-{uuid.uuid4().hex[:8]}", capacity=2, skills=[], languages=["en"], role=role
+        ),
+    )
 
 
 async def new_token(env, agent_id: str, name: str = "spare", expires_at=None) -> tuple[str, str]:
@@ -89,8 +95,13 @@ async def test_role_matrix_of_the_admin_endpoints(env):
 async def test_admin_creates_agents_and_tokens_whose_secrets_show_once_and_work(env):
     async with running(env):
         _, admin = await new_agent(env, "admin")
-        status, created = await call(env, admin, "POST", "/v1/admin/agents", {
-            "name": "王芳", "role": "supervisor", "capacity": 4, "skills": ["loan"], "teams": ["complaints"]})
+        status, created = await call(
+            env,
+            admin,
+            "POST",
+            "/v1/admin/agents",
+            {"name": "王芳", "role": "supervisor", "capacity": 4, "skills": ["loan"], "teams": ["complaints"]},
+        )
         assert status == 201
         agent = created["agent"]
         fields = ("name", "role", "capacity", "skills", "languages", "teams")
@@ -103,8 +114,9 @@ async def test_admin_creates_agents_and_tokens_whose_secrets_show_once_and_work(
         status, listed = await call(env, admin, "GET", "/v1/admin/agents")
         assert status == 200 and agent in listed["agents"]
         tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-        status, made = await call(env, admin, "POST", f"/v1/admin/agents/{agent['id']}/tokens",
-                                  {"name": "console", "expires_at": tomorrow})
+        status, made = await call(
+            env, admin, "POST", f"/v1/admin/agents/{agent['id']}/tokens", {"name": "console", "expires_at": tomorrow}
+        )
         assert status == 201 and (made["name"], made["agent_id"], made["status"]) == ("console", agent["id"], "active")
         assert (await call(env, made["secret"], "GET", "/v1/me"))[0] == 200
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {admin}"}) as http:
@@ -169,8 +181,12 @@ async def test_rotated_revoked_and_expired_tokens_stop_working(env):
 
         expiring_id, expiring = await new_token(env, agent, "short", datetime.now(UTC) + timedelta(hours=1))
         assert (await call(env, expiring, "GET", "/v1/me"))[0] == 200
-        await in_db(env, lambda conn: conn.execute(
-            "UPDATE agent_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", uuid.UUID(expiring_id)))
+        await in_db(
+            env,
+            lambda conn: conn.execute(
+                "UPDATE agent_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", uuid.UUID(expiring_id)
+            ),
+        )
         assert await refused(env, expiring)
         async with aiohttp.ClientSession() as http:  # the stream refuses it too
             with pytest.raises(aiohttp.WSServerHandshakeError) as refusal:
@@ -213,8 +229,9 @@ async def test_each_token_is_limited_to_its_burst_then_told_when_to_retry(env):
 
 
 def relaydesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "relaydesk.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "relaydesk.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def token_rows(env, *agent: str) -> list[dict]:
@@ -227,7 +244,9 @@ def token_rows(env, *agent: str) -> list[dict]:
 async def test_the_tokens_commands_create_list_rotate_and_revoke(env):
     async with running(env):
         assert relaydesk("agents", "add", "陈静", env=env.environ()).returncode == 0
-        created = relaydesk("tokens", "create", "陈静", "--name", "laptop", "--expires-in-days", "30", env=env.environ())
+        created = relaydesk(
+            "tokens", "create", "陈静", "--name", "laptop", "--expires-in-days", "30", env=env.environ()
+        )
         assert created.returncode == 0, created.stderr
         secret = created.stdout.strip()
         assert secret.startswith("rdk_") and "\n" not in secret
@@ -235,7 +254,9 @@ async def test_the_tokens_commands_create_list_rotate_and_revoke(env):
 
         rows = token_rows(env, "陈静")
         assert [(r["agent_name"], r["name"], r["status"]) for r in rows] == [
-            ("陈静", "laptop", "active"), ("陈静", "initial", "active")]
+            ("陈静", "laptop", "active"),
+            ("陈静", "initial", "active"),
+        ]
         assert rows[0]["expires_at"] != "-" and rows[1]["expires_at"] == "-"
         assert secret not in repr(token_rows(env)) and rows[0] in token_rows(env)
 
@@ -249,10 +270,16 @@ async def test_the_tokens_commands_create_list_rotate_and_revoke(env):
         assert revoked.returncode == 0 and new_row["id"] in revoked.stdout
         assert await refused(env, successor)
 
-        for bad in [("tokens", "create", "nobody"), ("tokens", "create", "陈静", "--expires-in-days", "0"),
-                    ("tokens", "create", "陈静", "--expires-in-days", "soon"), ("tokens", "create", "陈静", "--name", " "),
-                    ("tokens", "list", "nobody"), ("tokens", "rotate", "not-a-uuid"),
-                    ("tokens", "rotate", rows[0]["id"]), ("tokens", "revoke", str(uuid.uuid4()))]:
+        for bad in [
+            ("tokens", "create", "nobody"),
+            ("tokens", "create", "陈静", "--expires-in-days", "0"),
+            ("tokens", "create", "陈静", "--expires-in-days", "soon"),
+            ("tokens", "create", "陈静", "--name", " "),
+            ("tokens", "list", "nobody"),
+            ("tokens", "rotate", "not-a-uuid"),
+            ("tokens", "rotate", rows[0]["id"]),
+            ("tokens", "revoke", str(uuid.uuid4())),
+        ]:
             result = relaydesk(*bad, env=env.environ())
             assert result.returncode == 1, (bad, result.stderr)
             assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr, bad

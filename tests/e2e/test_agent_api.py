@@ -12,8 +12,11 @@ pytestmark = pytest.mark.e2e
 
 async def test_requests_without_a_valid_token_are_refused(env, system):
     async with aiohttp.ClientSession() as http:
-        for headers, code in [({}, "unauthenticated"), ({"Authorization": "Basic abc"}, "unauthenticated"),
-                              ({"Authorization": "Bearer rdk_unknown"}, "invalid_token")]:
+        for headers, code in [
+            ({}, "unauthenticated"),
+            ({"Authorization": "Basic abc"}, "unauthenticated"),
+            ({"Authorization": "Bearer rdk_unknown"}, "invalid_token"),
+        ]:
             async with http.get(env.url("agent_api", "/v1/me"), headers=headers) as response:
                 assert response.status == 401
                 assert (await response.json())["error"]["code"] == code
@@ -82,7 +85,7 @@ async def test_transfer_to_a_named_colleague(system, people):
     owner, colleague = (first, second) if assignment["agent_id"] == first.id else (second, first)
     path = f"/v1/conversations/{assignment['conversation_id']}/transfer"
 
-    status, body = await owner.request("POST", path, {"to_agent_id": str(uuid.uuid4())})
+    status, _body = await owner.request("POST", path, {"to_agent_id": str(uuid.uuid4())})
     assert status == 202
     assert (await owner.next_event("command_rejected"))["reason"] == "target_agent_unavailable"
 

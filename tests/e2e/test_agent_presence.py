@@ -31,10 +31,14 @@ async def replicas(env):
 async def presence(env, agent_id: str) -> dict:
     conn = await env.db()
     try:
-        return dict(await conn.fetchrow(
-            "SELECT s.status, s.disconnected_at IS NOT NULL AS lingering,"
-            " (SELECT count(*) FROM agent_streams t WHERE t.agent_id = s.agent_id) AS replicas"
-            " FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id WHERE a.id = $1::uuid", agent_id))
+        return dict(
+            await conn.fetchrow(
+                "SELECT s.status, s.disconnected_at IS NOT NULL AS lingering,"
+                " (SELECT count(*) FROM agent_streams t WHERE t.agent_id = s.agent_id) AS replicas"
+                " FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id WHERE a.id = $1::uuid",
+                agent_id,
+            )
+        )
     finally:
         await conn.close()
 
@@ -43,6 +47,7 @@ def has(env, agent_id: str, **expected):
     async def check():
         found = await presence(env, agent_id)
         return found if all(found[key] == value for key, value in expected.items()) else None
+
     return wait_until(check, what=f"agent {expected}")
 
 
@@ -84,10 +89,8 @@ async def test_an_agent_back_within_the_grace_stays_online(env, replicas, people
     assert (await presence(env, returning.id))["status"] == "online"
 
 
-async def test_streams_on_two_replicas_count_together_and_a_killed_replica_lets_its_agents_go(
-    env, replicas, people
-):
-    main, second = replicas
+async def test_streams_on_two_replicas_count_together_and_a_killed_replica_lets_its_agents_go(env, replicas, people):
+    _main, second = replicas
     agent = await people.agent(online=False, stream=False)
     await agent.connect()
     elsewhere = await agent.open_stream(second.url("agent_api"))

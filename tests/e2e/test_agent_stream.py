@@ -27,7 +27,9 @@ async def stream_rows(env, after: int, agent_id: str | None = None) -> list[tupl
             " UNION ALL SELECT id, payload, routing_key, agent_id FROM notifier_outbox) AS e"
             " WHERE id > $1 AND CASE WHEN $2::uuid IS NULL THEN routing_key = $3"
             "  ELSE agent_id = $2::uuid AND routing_key <> $3 END ORDER BY id",
-            after, agent_id, SUPERVISORS_KEY,
+            after,
+            agent_id,
+            SUPERVISORS_KEY,
         )
     finally:
         await conn.close()
@@ -50,15 +52,22 @@ async def write_notifier_event(env, agent_id: str | None) -> int:
     """A callback reminder as the notifier stores it (its own outbox, the shared id sequence), for
     an agent or, with None, for every supervisor."""
     event = CallbackDue(
-        conversation_id="", agent_id=agent_id or "", occurred_at=datetime.now(UTC), callback_id=str(uuid.uuid4()),
-        due_at=datetime.now(UTC), reason="follow_up", channel="sms", customer_address="+8613812345678",
+        conversation_id="",
+        agent_id=agent_id or "",
+        occurred_at=datetime.now(UTC),
+        callback_id=str(uuid.uuid4()),
+        due_at=datetime.now(UTC),
+        reason="follow_up",
+        channel="sms",
+        customer_address="+8613812345678",
     )
     conn = await env.db()
     try:
         return await conn.fetchval(
             "INSERT INTO notifier_outbox (routing_key, payload, agent_id, published_at)"
             " VALUES ($1, $2, $3, now()) RETURNING id",
-            agent_event_key(agent_id) if agent_id else SUPERVISORS_KEY, msgspec.json.encode(event),
+            agent_event_key(agent_id) if agent_id else SUPERVISORS_KEY,
+            msgspec.json.encode(event),
             uuid.UUID(agent_id) if agent_id else None,
         )
     finally:
@@ -101,9 +110,13 @@ async def test_a_dropped_stream_resumes_with_every_missed_event_exactly_once(env
 
 
 async def test_a_supervisor_resumes_the_sla_events_every_supervisor_sees(env, people):
-    system = await System(env, ["router", "agent_api", "webchat_adapter"], sla_sweep_interval=0.2,
-                          routing_policy={"offline_grace_s": 0, "sla_warning_ratio": 0.5},
-                          sla_targets={"first_response": {p: "2s" for p in ALL_PRIORITIES}}).start()
+    system = await System(
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        sla_sweep_interval=0.2,
+        routing_policy={"offline_grace_s": 0, "sla_warning_ratio": 0.5},
+        sla_targets={"first_response": dict.fromkeys(ALL_PRIORITIES, "2s")},
+    ).start()
     try:
         supervisor = await people.agent(role="supervisor", online=False)
         await publish_inbound(env.settings, [inbound("c-first", "where is my refund")])  # nobody online: queued
@@ -130,8 +143,11 @@ async def test_a_supervisor_resumes_the_sla_events_every_supervisor_sees(env, pe
 
 
 async def test_an_sla_warning_goes_out_once_before_the_breach_with_two_routers(env, people):
-    overrides = {"sla_sweep_interval": 0.1, "routing_policy": {"offline_grace_s": 0, "sla_warning_ratio": 0.5},
-                 "sla_targets": {"first_response": {p: "3s" for p in ALL_PRIORITIES}}}
+    overrides = {
+        "sla_sweep_interval": 0.1,
+        "routing_policy": {"offline_grace_s": 0, "sla_warning_ratio": 0.5},
+        "sla_targets": {"first_response": dict.fromkeys(ALL_PRIORITIES, "3s")},
+    }
     main = await System(env, ["router", "agent_api", "webchat_adapter"], **overrides).start()
     other_router = await System(env, ["router"], router_port=free_port(), **overrides).start()
     try:
@@ -141,7 +157,9 @@ async def test_an_sla_warning_goes_out_once_before_the_breach_with_two_routers(e
         assignment = await agent.next_event("assignment")
         frames = await until(agent.ws, lambda f: f["type"] == "sla_breached")
         warnings = [f for f in frames if f["type"] == "sla_warning"]
-        assert [(w["conversation_id"], w["kind"]) for w in warnings] == [(assignment["conversation_id"], "first_response")]
+        assert [(w["conversation_id"], w["kind"]) for w in warnings] == [
+            (assignment["conversation_id"], "first_response")
+        ]
         assert warnings[0]["due_at"] == frames[-1]["due_at"]
         seen = await until(supervisor.ws, lambda f: f["type"] == "sla_breached")
         assert [f["type"] for f in seen] == ["sla_warning", "sla_breached"]

@@ -32,7 +32,9 @@ async def test_lists_filter_and_page_without_gaps_or_repeats(env, system, people
     agent = await people.agent(capacity=10)
     other = await people.agent(online=False)
     supervisor = await people.agent(role="supervisor", online=False)
-    await publish_inbound(env.settings, [inbound(f"visitor-{n}-{uuid.uuid4().hex[:6]}", f"hello {n}") for n in range(7)])
+    await publish_inbound(
+        env.settings, [inbound(f"visitor-{n}-{uuid.uuid4().hex[:6]}", f"hello {n}") for n in range(7)]
+    )
     ids = await _assigned(agent, 7)
     for conversation_id in ids[:2]:
         assert (await agent.request("POST", f"/v1/conversations/{conversation_id}/tags", {"tag": "vip"}))[0] == 200
@@ -104,8 +106,12 @@ async def test_notes_and_tags_stay_inside(system, people):
     assert (await agent.request("DELETE", f"{path}/tags/vip"))[1]["tags"] == ["transfer-delay"]
     assert (await agent.request("POST", f"{path}/tags", {"tag": "Not A Tag!"}))[0] == 422
     assert (await agent.request("POST", f"{path}/notes", {"text": ""}))[0] == 422
-    for method, suffix, body in [("GET", "/notes", None), ("POST", "/notes", {"text": "x"}),
-                                 ("POST", "/tags", {"tag": "x"}), ("DELETE", "/tags/x", None)]:
+    for method, suffix, body in [
+        ("GET", "/notes", None),
+        ("POST", "/notes", {"text": "x"}),
+        ("POST", "/tags", {"tag": "x"}),
+        ("DELETE", "/tags/x", None),
+    ]:
         assert (await stranger.request(method, f"{path}{suffix}", body))[0] == 404
 
 
@@ -147,8 +153,10 @@ async def test_canned_responses_are_kept_per_owner_and_filled_in_for_the_custome
     status, mine = await agent.request("POST", "/v1/canned-responses", greet)
     assert status == 201 and not mine["shared"]
     status, shared = await supervisor.request(
-        "POST", "/v1/canned-responses", {"shortcut": "thanks", "title": "Thanks", "text": "Thanks, {{customer_name}}!",
-                                         "shared": True})
+        "POST",
+        "/v1/canned-responses",
+        {"shortcut": "thanks", "title": "Thanks", "text": "Thanks, {{customer_name}}!", "shared": True},
+    )
     assert status == 201 and shared["shared"]
     for client, body, status, code in [
         (agent, {**greet, "shortcut": "mine2", "shared": True}, 403, "forbidden"),
@@ -158,21 +166,27 @@ async def test_canned_responses_are_kept_per_owner_and_filled_in_for_the_custome
         got_status, got = await client.request("POST", "/v1/canned-responses", body)
         assert (got_status, got["error"]["code"]) == (status, code)
     assert {c["shortcut"] for c in (await agent.request("GET", "/v1/canned-responses"))[1]["canned_responses"]} == {
-        "greet", "thanks"}
+        "greet",
+        "thanks",
+    }
     assert [c["shortcut"] for c in (await colleague.request("GET", "/v1/canned-responses"))[1]["canned_responses"]] == [
-        "thanks"]
+        "thanks"
+    ]
     assert (await colleague.request("PATCH", f"/v1/canned-responses/{mine['id']}", {"title": "x"}))[0] == 404
     assert (await agent.request("PATCH", f"/v1/canned-responses/{shared['id']}", {"title": "x"}))[0] == 403
 
     agent_name = (await agent.request("GET", "/v1/me"))[1]["name"]
     status, rendered = await agent.request(
-        "GET", f"/v1/canned-responses/{mine['id']}/render?conversation_id={conversation_id}")
+        "GET", f"/v1/canned-responses/{mine['id']}/render?conversation_id={conversation_id}"
+    )
     assert (status, rendered["text"]) == (200, f"王芳您好，我是{agent_name}。")
     replies = f"/v1/conversations/{conversation_id}/replies"
     assert (await agent.request("POST", replies, {"canned_response_id": mine["id"], "text": "x"}))[0] == 422
     assert (await agent.request("POST", replies, {"canned_response_id": mine["id"]}))[0] == 202
     assert (await visitor.next_frame("message"))["text"] == f"王芳您好，我是{agent_name}。"
-    assert (await agent.request("PATCH", f"/v1/canned-responses/{mine['id']}", {"text": "{{customer_name}}，再见"}))[0] == 200
+    assert (await agent.request("PATCH", f"/v1/canned-responses/{mine['id']}", {"text": "{{customer_name}}，再见"}))[
+        0
+    ] == 200
     async with agent.http.delete(agent.env.url("agent_api", f"/v1/canned-responses/{mine['id']}")) as response:
         assert response.status == 204
     assert (await agent.request("POST", replies, {"canned_response_id": mine["id"]}))[0] == 404
@@ -180,8 +194,9 @@ async def test_canned_responses_are_kept_per_owner_and_filled_in_for_the_custome
 
 async def test_files_go_out_with_a_reply_and_are_served_to_whoever_holds_the_link(env, people):
     api = env.url("agent_api")
-    system = await System(env, ["router", "agent_api", "webchat_adapter"],
-                          agent_api_public_url=api, agent_api_max_upload=4096).start()
+    system = await System(
+        env, ["router", "agent_api", "webchat_adapter"], agent_api_public_url=api, agent_api_max_upload=4096
+    ).start()
     try:
         agent, colleague = await people.agent(), await people.agent(online=False)
         visitor = await people.visitor()
@@ -189,13 +204,18 @@ async def test_files_go_out_with_a_reply_and_are_served_to_whoever_holds_the_lin
         [conversation_id] = await _assigned(agent, 1)
 
         async def upload(client, body: bytes, content_type: str, name: str = "receipt.png"):
-            async with client.http.post(f"{api}/v1/files?name={name}", data=body,
-                                        headers={"Content-Type": content_type}) as response:
+            async with client.http.post(
+                f"{api}/v1/files?name={name}", data=body, headers={"Content-Type": content_type}
+            ) as response:
                 return response.status, await response.json()
 
         status, file = await upload(agent, PNG, "image/png", "回执 1.png")
         assert status == 201 and file["size"] == len(PNG) and file["url"].startswith(f"{api}/files/")
-        for body, kind, code in [(b"hello", "image/png", 415), (b"<html>", "text/html", 415), (bytes(5000), "text/plain", 413)]:
+        for body, kind, code in [
+            (b"hello", "image/png", 415),
+            (b"<html>", "text/html", 415),
+            (bytes(5000), "text/plain", 413),
+        ]:
             assert (await upload(agent, body, kind))[0] == code
         form = aiohttp.FormData()
         form.add_field("file", b"%PDF-1.4 statement", filename="statement.pdf", content_type="application/pdf")

@@ -42,7 +42,9 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_up(env, people):
         assert assignment["type"] == "assignment" and assignment["preview"] in {f"flood {n}" for n in range(4)}
         conn = await env.db()
         try:
-            await wait_until(lambda: conn.fetchval("SELECT count(*) >= 4 FROM messages"), what="accepted messages stored")
+            await wait_until(
+                lambda: conn.fetchval("SELECT count(*) >= 4 FROM messages"), what="accepted messages stored"
+            )
             texts = [r["text"] for r in await conn.fetch("SELECT text FROM messages")]
         finally:
             await conn.close()

@@ -16,8 +16,16 @@ from tests.support import System, free_port, queue_depth, wait_until
 pytestmark = pytest.mark.e2e
 
 CONTENT = {
-    "wechat": {"text": "钱包新功能上线 / New wallet feature", "template_id": "TPL-NOTICE", "template_data": {"first": "您好"}},
-    "email": {"subject": "手续费调整 / Fee change", "text": "Fees change on 1 December.", "html": "<p>Fees change.</p>"},
+    "wechat": {
+        "text": "钱包新功能上线 / New wallet feature",
+        "template_id": "TPL-NOTICE",
+        "template_data": {"first": "您好"},
+    },
+    "email": {
+        "subject": "手续费调整 / Fee change",
+        "text": "Fees change on 1 December.",
+        "html": "<p>Fees change.</p>",
+    },
     "sms": {"text": "【钱包】12月1日起手续费调整，详情见App。回T退订"},
 }
 
@@ -34,23 +42,26 @@ async def seed(conn, now: datetime, quiet_zone: str) -> None:
     recent, old = now - timedelta(hours=1), now - timedelta(days=10)
     contacts = []
     for n in range(2000):
-        contacts.append(("sms", f"+8613{n:09d}", n >= 1800, old))            # 200 opted out
+        contacts.append(("sms", f"+8613{n:09d}", n >= 1800, old))  # 200 opted out
     for n in range(1500):
         contacts.append(("email", f"c{n}@example.com", n >= 1400, recent if n < 100 else old))  # 100 out
     for n in range(1500):
-        contacts.append(("wechat", f"openid-{n}", n >= 1400, recent if n < 700 else old))       # 100 unfollowed
+        contacts.append(("wechat", f"openid-{n}", n >= 1400, recent if n < 700 else old))  # 100 unfollowed
     await conn.copy_records_to_table(
-        "contacts", columns=["channel", "address", "reachable", "last_inbound_at", "account"],
+        "contacts",
+        columns=["channel", "address", "reachable", "last_inbound_at", "account"],
         records=[(channel, address, not out, seen, "main") for channel, address, out, seen in contacts],
     )
     people = [(uuid.uuid4(), "", []) for _ in range(100)] + [(uuid.uuid4(), quiet_zone, ["sms"]) for _ in range(300)]
-    await conn.copy_records_to_table("customers", columns=["id", "timezone"],
-                                     records=[(pid, zone) for pid, zone, _ in people])
-    identities = [("sms", f"+8613{n:09d}", pid) for n, (pid, _, _) in enumerate(people[:100])]   # both channels:
+    await conn.copy_records_to_table(
+        "customers", columns=["id", "timezone"], records=[(pid, zone) for pid, zone, _ in people]
+    )
+    identities = [("sms", f"+8613{n:09d}", pid) for n, (pid, _, _) in enumerate(people[:100])]  # both channels:
     identities += [("email", f"c{n}@example.com", pid) for n, (pid, _, _) in enumerate(people[:100])]  # email newer
     identities += [("sms", f"+8613{100 + n:09d}", pid) for n, (pid, _, _) in enumerate(people[100:])]
-    await conn.copy_records_to_table("customer_identities", columns=["channel", "address", "customer_id"],
-                                     records=identities)
+    await conn.copy_records_to_table(
+        "customer_identities", columns=["channel", "address", "customer_id"], records=identities
+    )
 
 
 async def drain(settings, queue: str) -> list[dict]:
@@ -73,14 +84,18 @@ async def test_a_broadcast_reaches_each_person_once_across_a_crash(env, people):
         await seed(conn, datetime.now(UTC), zone_at(2))
     finally:
         await conn.close()
-    settings = {"default_timezone": zone_at(12), "broadcast_rates": {"wechat": 300.0, "email": 300.0, "sms": 300.0},
-                "survey_delay": "off"}
+    settings = {
+        "default_timezone": zone_at(12),
+        "broadcast_rates": {"wechat": 300.0, "email": 300.0, "sms": 300.0},
+        "survey_delay": "off",
+    }
     api = await System(env, ["agent_api"]).start()
     first, second = [await System(env, ["notifier"], **settings, notifier_port=free_port()).start() for _ in range(2)]
     try:
         supervisor = await people.agent(role="supervisor", online=False, stream=False)
-        status, created = await supervisor.request("POST", "/v1/broadcasts", {
-            "name": "Fee change", "audience": {"kind": "everyone"}, "content": CONTENT})
+        status, created = await supervisor.request(
+            "POST", "/v1/broadcasts", {"name": "Fee change", "audience": {"kind": "everyone"}, "content": CONTENT}
+        )
         assert status == 202 and created["estimate"]["sms"]["segments"] == 1
         path = f"/v1/broadcasts/{created['id']}"
 
@@ -100,18 +115,29 @@ async def test_a_broadcast_reaches_each_person_once_across_a_crash(env, people):
             process.stop()
 
     assert {k: final[k] for k in ("sent", "held", "skipped", "queued", "failed", "delivered")} == {
-        "sent": 4200, "held": 300, "skipped": 400, "queued": 0, "failed": 0, "delivered": 0}
+        "sent": 4200,
+        "held": 300,
+        "skipped": 400,
+        "queued": 0,
+        "failed": 0,
+        "delivered": 0,
+    }
     assert final["reasons"] == {"opted_out": 400}
     assert {channel: counts["sent"] for channel, counts in final["by_channel"].items()} == {
-        "sms": 1400, "email": 1400, "wechat": 1400}
+        "sms": 1400,
+        "email": 1400,
+        "wechat": 1400,
+    }
     assert final["by_channel"]["sms"]["held"] == 300
 
-    messages = {queue.name: await drain(env.settings, queue.name) for queue in (SMS_OUTBOUND, EMAIL_OUTBOUND, WECHAT_OUTBOUND)}
+    messages = {
+        queue.name: await drain(env.settings, queue.name) for queue in (SMS_OUTBOUND, EMAIL_OUTBOUND, WECHAT_OUTBOUND)
+    }
     sent = [m for found in messages.values() for m in found]
     by_id = {m["message_id"]: m.get("customer_address") or m.get("openid") for m in sent}
     assert len(by_id) == 4200  # a message resent after the kill carries its first id: the adapter sends it once
     assert len(set(by_id.values())) == 4200  # and no person has two
-    assert Counter(m["type"] for m in messages[WECHAT_OUTBOUND.name]) .keys() <= {"outbound_message", "wechat_template"}
+    assert Counter(m["type"] for m in messages[WECHAT_OUTBOUND.name]).keys() <= {"outbound_message", "wechat_template"}
     mails = {m["customer_address"] for m in messages[EMAIL_OUTBOUND.name]}
     assert {f"c{n}@example.com" for n in range(100)} <= mails  # the two-channel people got the email
     assert all(m["unsubscribe_url"].startswith("http") for m in messages[EMAIL_OUTBOUND.name])
@@ -124,5 +150,6 @@ async def _reached(progress, outcome: str, count: int) -> bool:
 
 async def _settled(progress) -> dict | None:
     found = await progress()
-    return found if found and found["queued"] == 0 and sum(
-        found[k] for k in ("sent", "held", "skipped")) == 4900 else None
+    return (
+        found if found and found["queued"] == 0 and sum(found[k] for k in ("sent", "held", "skipped")) == 4900 else None
+    )

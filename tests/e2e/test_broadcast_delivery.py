@@ -23,24 +23,40 @@ async def provider():
 async def test_each_number_is_texted_once_across_a_notifier_crash(env, people, provider):
     conn = await env.db()
     try:
-        await conn.copy_records_to_table("contacts", columns=["channel", "address"],
-                                         records=[("sms", number) for number in NUMBERS])
+        await conn.copy_records_to_table(
+            "contacts", columns=["channel", "address"], records=[("sms", number) for number in NUMBERS]
+        )
     finally:
         await conn.close()
     sms_port = free_port()
     notifier_settings = {"broadcast_rates": {"sms": 100.0}, "survey_delay": "off", "quiet_hours": "00:00-00:00"}
     running = [
         await System(env, ["agent_api"]).start(),
-        await System(env, ["sms_adapter"], sms_port=sms_port, sms_provider="twilio", sms_api_base=provider.base_url,
-                     sms_sender="+8610690000", sms_account_sid=ACCOUNT_SID, sms_auth_token=AUTH_TOKEN,
-                     sms_webhook_secret=GENERIC_SECRET, sms_public_url=f"http://127.0.0.1:{sms_port}").start(),
+        await System(
+            env,
+            ["sms_adapter"],
+            sms_port=sms_port,
+            sms_provider="twilio",
+            sms_api_base=provider.base_url,
+            sms_sender="+8610690000",
+            sms_account_sid=ACCOUNT_SID,
+            sms_auth_token=AUTH_TOKEN,
+            sms_webhook_secret=GENERIC_SECRET,
+            sms_public_url=f"http://127.0.0.1:{sms_port}",
+        ).start(),
     ]
     notifier = await System(env, ["notifier"], **notifier_settings).start()
     try:
         supervisor = await people.agent(role="supervisor", online=False, stream=False)
-        _, created = await supervisor.request("POST", "/v1/broadcasts", {
-            "name": "Maintenance", "audience": {"kind": "everyone"},
-            "content": {"sms": {"text": "【钱包】今晚系统维护，回T退订"}}})
+        _, created = await supervisor.request(
+            "POST",
+            "/v1/broadcasts",
+            {
+                "name": "Maintenance",
+                "audience": {"kind": "everyone"},
+                "content": {"sms": {"text": "【钱包】今晚系统维护，回T退订"}},
+            },
+        )
         await provider.wait_for(40)
         notifier.kill()
         assert len(provider.sent) < len(NUMBERS)

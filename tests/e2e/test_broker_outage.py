@@ -28,7 +28,9 @@ async def test_visitor_message_refused_during_outage_is_delivered_once_after(env
             assert (refused["type"], refused["code"], refused["client_id"]) == ("error", "unavailable", "outage-1")
 
             await proxy.restore()
-            await wait_until(lambda: _status(http, env.url("webchat", "/readyz"), 200), timeout=30, what="webchat ready again")
+            await wait_until(
+                lambda: _status(http, env.url("webchat", "/readyz"), 200), timeout=30, what="webchat ready again"
+            )
         for _ in range(2):  # the widget resends with the same client id until acked
             await visitor.send("during the outage", client_id="outage-1")
             assert (await visitor.next_frame())["type"] == "ack"
@@ -43,7 +45,10 @@ async def test_visitor_message_refused_during_outage_is_delivered_once_after(env
 
         conn = await env.db()
         try:
-            texts = [r["text"] for r in await conn.fetch("SELECT text FROM messages WHERE direction = 'in' ORDER BY created_at")]
+            texts = [
+                r["text"]
+                for r in await conn.fetch("SELECT text FROM messages WHERE direction = 'in' ORDER BY created_at")
+            ]
         finally:
             await conn.close()
         assert texts == ["before the outage", "during the outage", "sentinel"]

@@ -19,8 +19,9 @@ def ids(body: dict) -> set[str]:
 
 async def pool_callback(env, application_id: str) -> str:
     """A pre-approval call not due until tomorrow: nobody's yet, in the pool for anyone to claim."""
-    await publish_in_order(env, APPLICATION_PREAPPROVED_KEY,
-                           preapproval(application_id, approved_at=datetime.now(UTC) + timedelta(days=1)))
+    await publish_in_order(
+        env, APPLICATION_PREAPPROVED_KEY, preapproval(application_id, approved_at=datetime.now(UTC) + timedelta(days=1))
+    )
     query = "SELECT id::text FROM callback_tasks WHERE application_id = $1"
     return await wait_until(lambda: fetchval(env, query, application_id), what="the pool callback")
 
@@ -64,8 +65,12 @@ async def test_agents_see_their_own_and_the_pool_and_supervisors_see_and_filter_
                 assert ids(body) == expected, query
 
         for who, callback, status in [
-            (owner, mine, 200), (supervisor, mine, 200), (other, mine, 404), (other, pooled, 200),
-            (owner, str(uuid.uuid4()), 404), (owner, "not-a-uuid", 404),
+            (owner, mine, 200),
+            (supervisor, mine, 200),
+            (other, mine, 404),
+            (other, pooled, 200),
+            (owner, str(uuid.uuid4()), 404),
+            (owner, "not-a-uuid", 404),
         ]:
             got, body = await who.request("GET", f"/v1/callbacks/{callback}")
             assert got == status, (callback, body)
@@ -119,10 +124,12 @@ async def test_a_claim_that_loses_a_race_is_refused(env, people):
         first, second = await people.agent(online=False), await people.agent(online=False)
         pooled = await pool_callback(env, "APP-E")
         answers = await asyncio.gather(*(a.request("POST", f"/v1/callbacks/{pooled}/claim") for a in (first, second)))
-        accepted = [agent for agent, (status, _) in zip((first, second), answers) if status == 202]
+        accepted = [agent for agent, (status, _) in zip((first, second), answers, strict=False) if status == 202]
         assert accepted and all(status in (202, 409) for status, _ in answers)
         events = [await agent.next_event() for agent in accepted]
-        winners = [agent for agent, event in zip(accepted, events) if event["type"] == "callback_assigned"]
+        winners = [
+            agent for agent, event in zip(accepted, events, strict=False) if event["type"] == "callback_assigned"
+        ]
         losers = [event for event in events if event["type"] == "command_rejected"]
         assert len(winners) == 1 and len(losers) == len(accepted) - 1
         assert all((e["callback_id"], e["reason"]) == (pooled, "callback_already_claimed") for e in losers)
@@ -140,12 +147,16 @@ async def test_agents_schedule_callbacks_for_customers_they_served(env, people):
         conversation = (await owner.next_event("assignment"))["conversation_id"]
         due_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
 
-        status, body = await owner.request("POST", "/v1/callbacks",
-                                           {"conversation_id": conversation, "reason": "确认转账到账", "due_at": due_at})
+        status, body = await owner.request(
+            "POST", "/v1/callbacks", {"conversation_id": conversation, "reason": "确认转账到账", "due_at": due_at}
+        )
         assert status == 202
         created = await owner.next_event("callback_assigned")
-        assert (created["callback_id"], created["how"], created["conversation_id"]) == (body["id"], "created",
-                                                                                        conversation)
+        assert (created["callback_id"], created["how"], created["conversation_id"]) == (
+            body["id"],
+            "created",
+            conversation,
+        )
         status, detail = await owner.request("GET", f"/v1/callbacks/{body['id']}")
         assert (detail["source"], detail["state"], detail["assigned_agent_id"]) == ("agent", "scheduled", owner.id)
         assert detail["links"]["conversation"] == f"/v1/conversations/{conversation}"
@@ -159,8 +170,12 @@ async def test_agents_schedule_callbacks_for_customers_they_served(env, people):
             (owner, {"reason": "neither"}, 422, "invalid_request"),
             (owner, {"reason": "both", "conversation_id": conversation, **by_contact}, 422, "invalid_request"),
             (owner, {"reason": "", "conversation_id": conversation}, 422, "invalid_request"),
-            (owner, {"reason": "naive", "conversation_id": conversation, "due_at": "2030-01-01T09:00:00"}, 422,
-             "invalid_request"),
+            (
+                owner,
+                {"reason": "naive", "conversation_id": conversation, "due_at": "2030-01-01T09:00:00"},
+                422,
+                "invalid_request",
+            ),
         ]:
             got, answer = await who.request("POST", "/v1/callbacks", request_body)
             assert (got, answer["error"]["code"]) == (status, code), request_body

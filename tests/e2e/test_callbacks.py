@@ -29,15 +29,22 @@ async def test_resolving_a_loan_conversation_creates_its_follow_up_once(env, peo
 
         due = await agent.next_event("callback_due")  # to the agent who resolved it
         assert (due["conversation_id"], due["reason"]) == (
-            conversation_id, "Follow-up after a resolved loan conversation")
+            conversation_id,
+            "Follow-up after a resolved loan conversation",
+        )
         status, body = await agent.request("GET", f"/v1/callbacks/{due['callback_id']}")
         assert status == 200 and (body["source"], body["category"], body["state"]) == ("rule", "loan", "due")
         assert body["links"]["conversation"] == f"/v1/conversations/{conversation_id}"
 
         resolved_at = await fetchval(env, "SELECT resolved_at FROM conversations WHERE id = $1::uuid", conversation_id)
-        again = ConversationClosed(conversation_id=conversation_id, channel=Channel.WEBCHAT,
-                                   customer_address=visitor.session_id, resolved_at=resolved_at, category="loan",
-                                   agent_id=agent.id)
+        again = ConversationClosed(
+            conversation_id=conversation_id,
+            channel=Channel.WEBCHAT,
+            customer_address=visitor.session_id,
+            resolved_at=resolved_at,
+            category="loan",
+            agent_id=agent.id,
+        )
         reopened_and_resolved = msgspec.structs.replace(again, resolved_at=resolved_at + timedelta(hours=1))
         await publish_in_order(env, CONVERSATION_RESOLVED_KEY, again, reopened_and_resolved)
         key = f"resolved:{conversation_id}:{reopened_and_resolved.resolved_at.isoformat()}"
@@ -60,7 +67,10 @@ async def test_a_preapproved_application_becomes_a_due_callback_on_the_agents_st
         status, body = await agent.request("GET", f"/v1/callbacks/{due['callback_id']}")
         assert status == 200
         assert (body["source"], body["application_id"], body["application_type"]) == (
-            "preapproval", "APP-7", "cash_loan")
+            "preapproval",
+            "APP-7",
+            "cash_loan",
+        )
         assert body["customer_address"] != PHONE and "13900139000" not in body["details"]["contact"]
         assert body["details"]["amount"] == "50000 CNY"
         assert [entry["event"] for entry in body["history"]] == ["created", "due", "assigned"]
@@ -88,8 +98,7 @@ async def test_an_overdue_callback_is_escalated_to_supervisors_once(env, people)
 
 
 async def test_no_answer_calls_again_at_spaced_times_up_to_the_limit_then_closes(env, people):
-    async with desk(env, callback_preapproval_due="1s", callback_retry_schedule="1s,2s",
-                          callback_no_answer_limit=3):
+    async with desk(env, callback_preapproval_due="1s", callback_retry_schedule="1s,2s", callback_no_answer_limit=3):
         agent = await people.agent()
         await publish_in_order(env, APPLICATION_PREAPPROVED_KEY, preapproval("APP-3"))
         callback = (await agent.next_event("callback_due"))["callback_id"]
@@ -108,7 +117,15 @@ async def test_no_answer_calls_again_at_spaced_times_up_to_the_limit_then_closes
         status, body = await agent.request("GET", f"/v1/callbacks/{callback}")
         assert (body["state"], body["result"], body["attempts"]) == ("closed", "unreachable", 3)
         assert [entry["event"] for entry in body["history"]] == [
-            "created", "due", "assigned", "no_answer", "due", "no_answer", "due", "no_answer"]
+            "created",
+            "due",
+            "assigned",
+            "no_answer",
+            "due",
+            "no_answer",
+            "due",
+            "no_answer",
+        ]
         for action, payload in (("outcome", {"outcome": "reached"}), ("claim", None)):
             status, body = await agent.request("POST", f"/v1/callbacks/{callback}/{action}", payload)
             assert (status, body["error"]["code"]) == (409, "callback_closed")

@@ -20,13 +20,18 @@ async def test_a_profile_joins_channels_and_shows_history_and_consent(env, syste
     status, body = await agent.request("GET", f"/v1/conversations/{webchat_id}/customer")
     assert status == 200 and body["id"] is None and [i["channel"] for i in body["identities"]] == ["webchat"]
     assert (await agent.request("POST", "/v1/customers", {"name": "Li Wei"}))[0] == 422
-    status, created = await agent.request("POST", "/v1/customers", {"name": "李伟", "conversation_id": webchat_id,
-                                                                      "tags": ["vip"], "timezone": "Asia/Shanghai"})
+    status, created = await agent.request(
+        "POST",
+        "/v1/customers",
+        {"name": "李伟", "conversation_id": webchat_id, "tags": ["vip"], "timezone": "Asia/Shanghai"},
+    )
     assert status == 201
     customer = f"/v1/customers/{created['id']}"
     status, body = await agent.request("PATCH", customer, {"phone": "138 0013 8000"})
     assert (status, body["error"]["code"]) == (403, "forbidden")
-    assert (await supervisor.request("PATCH", customer, {"phone": "138 0013 8000", "email": "Li.Wei@Example.com"}))[0] == 200
+    assert (await supervisor.request("PATCH", customer, {"phone": "138 0013 8000", "email": "Li.Wei@Example.com"}))[
+        0
+    ] == 200
 
     await publish_inbound(env.settings, [inbound(PHONE, "还是没到账", channel="sms")])
     sms_id = (await agent.next_event("assignment"))["conversation_id"]
@@ -40,8 +45,9 @@ async def test_a_profile_joins_channels_and_shows_history_and_consent(env, syste
     listed = (await agent.request("GET", f"/v1/conversations?customer_id={created['id']}"))[1]["conversations"]
     assert {c["id"] for c in listed} == {sms_id, webchat_id} and {c["customer_name"] for c in listed} == {"李伟"}
 
-    status, _ = await agent.request("PUT", f"{customer}/consent", {"channel": "sms", "allowed": False,
-                                                                   "reason": "asked on web chat to stop texts"})
+    status, _ = await agent.request(
+        "PUT", f"{customer}/consent", {"channel": "sms", "allowed": False, "reason": "asked on web chat to stop texts"}
+    )
     assert status == 202
 
     async def opted_out() -> bool:
@@ -64,8 +70,10 @@ async def test_a_profile_joins_channels_and_shows_history_and_consent(env, syste
 
     conn = await env.db()
     try:
-        views = await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'view_customer' AND actor_id = $1",
-                                    __import__("uuid").UUID(agent.id))
+        views = await conn.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'view_customer' AND actor_id = $1",
+            __import__("uuid").UUID(agent.id),
+        )
     finally:
         await conn.close()
     assert views >= 3
@@ -73,13 +81,20 @@ async def test_a_profile_joins_channels_and_shows_history_and_consent(env, syste
 
 async def test_supervisors_link_raw_addresses_and_bad_profiles_are_refused(env, system, people):
     supervisor = await people.agent(role="supervisor", online=False)
-    for body in [{"phone": "12"}, {"email": "not-an-email"}, {"timezone": "Mars/Base"}, {"tags": ["Bad Tag"]},
-                 {"name": "x", "colour": "red"}]:
+    for body in [
+        {"phone": "12"},
+        {"email": "not-an-email"},
+        {"timezone": "Mars/Base"},
+        {"tags": ["Bad Tag"]},
+        {"name": "x", "colour": "red"},
+    ]:
         status, answer = await supervisor.request("POST", "/v1/customers", body)
         assert (status, answer["error"]["code"]) == (422, "invalid_request"), body
     status, created = await supervisor.request(
-        "POST", "/v1/customers", {"name": "Zhang", "external_id": "W-1001",
-                                  "contacts": [{"channel": "wechat", "address": "o-openid-1"}]})
+        "POST",
+        "/v1/customers",
+        {"name": "Zhang", "external_id": "W-1001", "contacts": [{"channel": "wechat", "address": "o-openid-1"}]},
+    )
     assert status == 201
     status, body = await supervisor.request("POST", "/v1/customers", {"external_id": "W-1001"})
     assert (status, body["error"]["code"]) == (409, "conflict")

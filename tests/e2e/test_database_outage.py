@@ -31,7 +31,9 @@ async def test_resume_during_a_database_outage_errors_and_recovers(env, people):
             assert (await visitor.next_frame())["type"] == "ack"
 
             await proxy.restore()
-            await wait_until(lambda: _checks(http, ready, {"broker": True, "database": True}), timeout=30, what="database back")
+            await wait_until(
+                lambda: _checks(http, ready, {"broker": True, "database": True}), timeout=30, what="database back"
+            )
         await visitor.ws.send_json({"type": "resume", "after_seq": 0})
         assert (await visitor.next_frame("message"))["id"] == reply_id
     finally:

@@ -1,6 +1,5 @@
 """At-least-once in, exactly-once effect: retries and redeliveries change nothing visible."""
 
-
 import pytest
 
 from tests.support import inbound, publish_inbound, wait_until
@@ -31,7 +30,10 @@ async def test_client_message_sent_three_times_is_stored_and_assigned_once(env, 
     conn = await env.db()
     try:
         rows = await conn.fetch("SELECT id::text, text FROM messages WHERE direction = 'in' ORDER BY created_at")
-        assert [(r["id"], r["text"]) for r in rows] == [(acks[0]["id"], "余额不对 balance is wrong"), (rows[1]["id"], "sentinel")]
+        assert [(r["id"], r["text"]) for r in rows] == [
+            (acks[0]["id"], "余额不对 balance is wrong"),
+            (rows[1]["id"], "sentinel"),
+        ]
         assignments = "SELECT count(*) FROM outbox WHERE convert_from(payload, 'UTF8') LIKE $1"
         assert await conn.fetchval(assignments, '%"type":"assignment"%') == 1
     finally:

@@ -24,8 +24,11 @@ async def idle_mailbox():
 
 
 def reading(mailbox: ImapMailbox, interval: float, **extra) -> dict:
-    return email_settings(email_imap_url=f"imap://support%40wallet.example:imap-pass@127.0.0.1:{mailbox.port}/INBOX",
-                          email_imap_interval=interval, **extra)
+    return email_settings(
+        email_imap_url=f"imap://support%40wallet.example:imap-pass@127.0.0.1:{mailbox.port}/INBOX",
+        email_imap_interval=interval,
+        **extra,
+    )
 
 
 async def test_with_idle_new_mail_is_taken_at_once_not_at_the_next_poll(env, idle_mailbox):

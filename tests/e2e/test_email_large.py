@@ -32,8 +32,14 @@ async def test_a_mail_larger_than_memory_is_stored_and_published_from_disk_once(
     try:
         async with BusTap(env.settings, inbound_key("email")) as inbound:
             for _ in range(2):  # a sending MTA that did not hear our 250 sends again
-                errors, _ = await aiosmtplib.send(raw, sender="li.lei@example.cn", recipients=[SUPPORT],
-                                                  hostname="127.0.0.1", port=settings["email_smtp_port"], timeout=60)
+                errors, _ = await aiosmtplib.send(
+                    raw,
+                    sender="li.lei@example.cn",
+                    recipients=[SUPPORT],
+                    hostname="127.0.0.1",
+                    port=settings["email_smtp_port"],
+                    timeout=60,
+                )
                 assert errors == {}
             first, again = (msgspec.json.decode(body, type=InboundMessage) for body in await inbound.take(2))
         assert again.attachments == first.attachments
@@ -69,5 +75,6 @@ async def _kept_once(env, message: EmailMessage, raw: bytes, data: bytes, publis
     finally:
         await conn.close()
     assert [(r["raw"], r["references_ids"]) for r in stored] == [(raw, [])]
-    assert [(f"email-attachment:{f['id']}", f["position"], f["filename"], f["size"], f["data"]) for f in files] \
-        == [(attachment.ref, 0, "日志.zip", len(data), data)]
+    assert [(f"email-attachment:{f['id']}", f["position"], f["filename"], f["size"], f["data"]) for f in files] == [
+        (attachment.ref, 0, "日志.zip", len(data), data)
+    ]

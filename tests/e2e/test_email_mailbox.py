@@ -19,8 +19,11 @@ async def mailbox():
 
 
 def polling(mailbox: ImapMailbox, **extra) -> dict:
-    return email_settings(email_imap_url=f"imap://support%40wallet.example:imap-pass@127.0.0.1:{mailbox.port}/INBOX",
-                          email_imap_interval=0.3, **extra)
+    return email_settings(
+        email_imap_url=f"imap://support%40wallet.example:imap-pass@127.0.0.1:{mailbox.port}/INBOX",
+        email_imap_interval=0.3,
+        **extra,
+    )
 
 
 async def test_mailbox_mail_reaches_an_agent_and_is_marked_once_taken(env, people, mailbox):

@@ -17,8 +17,13 @@ SUPPORT = "support@wallet.example"
 
 
 def email_settings(**extra) -> dict:
-    return {"email_port": free_port(), "email_smtp_port": free_port(), "email_addresses": f"{SUPPORT},@help.wallet.example",
-            "email_max_size": 200_000, **extra}
+    return {
+        "email_port": free_port(),
+        "email_smtp_port": free_port(),
+        "email_addresses": f"{SUPPORT},@help.wallet.example",
+        "email_max_size": 200_000,
+        **extra,
+    }
 
 
 def mail(subject: str, body: str, sender: str = "li.lei@example.cn", **headers) -> EmailMessage:
@@ -32,8 +37,9 @@ def mail(subject: str, body: str, sender: str = "li.lei@example.cn", **headers) 
 
 
 async def send(system: System, message: EmailMessage, recipients: list[str] | None = None):
-    return await aiosmtplib.send(message, hostname="127.0.0.1", port=system.overrides["email_smtp_port"],
-                                 recipients=recipients)
+    return await aiosmtplib.send(
+        message, hostname="127.0.0.1", port=system.overrides["email_smtp_port"], recipients=recipients
+    )
 
 
 async def test_a_mail_reaches_an_agent_with_only_what_is_new(env, people):
@@ -41,8 +47,10 @@ async def test_a_mail_reaches_an_agent_with_only_what_is_new(env, people):
     system = await System(env, ["router", "agent_api", "email_adapter"], **settings).start()
     try:
         agent = await people.agent()
-        body = ("我的提现三天了还没到账，请帮忙查一下。\n\n李雷\n\n"
-                "在 2026年11月20日，Wallet Support <support@wallet.example> 写道：\n> 您好，请问有什么可以帮您？\n")
+        body = (
+            "我的提现三天了还没到账，请帮忙查一下。\n\n李雷\n\n"
+            "在 2026年11月20日，Wallet Support <support@wallet.example> 写道：\n> 您好，请问有什么可以帮您？\n"
+        )
         message = mail("提现未到账", body)
         message.add_attachment(b"%PDF-1.4 statement", maintype="application", subtype="pdf", filename="对账单.pdf")
         errors, reply = await send(system, message)
@@ -78,18 +86,24 @@ async def test_refused_recipients_oversize_and_hostile_headers_get_smtp_errors(e
             assert code == 550 and b"Relaying denied" in text
             code, _ = client.docmd("RCPT TO:<anyone@help.wallet.example>")  # a whole support domain
             assert code == 250
-        with pytest.raises(smtplib.SMTPSenderRefused) as oversize:
-            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-                client.sendmail("a@example.com", [SUPPORT], b"Subject: big\r\n\r\n" + b"x" * 300_000)
+        with (
+            pytest.raises(smtplib.SMTPSenderRefused) as oversize,
+            smtplib.SMTP("127.0.0.1", port, timeout=10) as client,
+        ):
+            client.sendmail("a@example.com", [SUPPORT], b"Subject: big\r\n\r\n" + b"x" * 300_000)
         assert oversize.value.smtp_code == 552
         bomb = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"y" * 50) for n in range(3000))
-        with pytest.raises(smtplib.SMTPDataError) as refused:
-            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-                client.sendmail("a@example.com", [SUPPORT], bomb + b"Subject: bomb\r\n\r\nhi\r\n")
+        with (
+            pytest.raises(smtplib.SMTPDataError) as refused,
+            smtplib.SMTP("127.0.0.1", port, timeout=10) as client,
+        ):
+            client.sendmail("a@example.com", [SUPPORT], bomb + b"Subject: bomb\r\n\r\nhi\r\n")
         assert refused.value.smtp_code in (552, 554)
-        broken = (b"From: a@example.com\r\nTo: support@wallet.example\r\nSubject: =?gbk?B?!!!notbase64?=\r\n"
-                  b"Content-Type: multipart/mixed; boundary=\"never-closed\"\r\n\r\n--never-closed\r\n"
-                  b"Content-Transfer-Encoding: base64\r\n\r\n%%%not base64%%%\r\n")
+        broken = (
+            b"From: a@example.com\r\nTo: support@wallet.example\r\nSubject: =?gbk?B?!!!notbase64?=\r\n"
+            b'Content-Type: multipart/mixed; boundary="never-closed"\r\n\r\n--never-closed\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n%%%not base64%%%\r\n"
+        )
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.sendmail("a@example.com", [SUPPORT], broken)  # parsed safely and taken
         assert system.process.poll() is None
@@ -113,8 +127,9 @@ async def test_broker_down_answers_451_and_the_retry_is_stored_once(env, people)
         assert deferred.value.code == 451
         await proxy.restore()
         async with aiohttp.ClientSession() as http:
-            await wait_until(lambda: _status(http, door.url("email_adapter", "/readyz"), 200), timeout=30,
-                             what="ready again")
+            await wait_until(
+                lambda: _status(http, door.url("email_adapter", "/readyz"), 200), timeout=30, what="ready again"
+            )
         for _ in range(2):  # the sending MTA retries; its first retry may race our answer
             errors, _ = await send(door, message)
             assert errors == {}
@@ -142,12 +157,16 @@ async def test_out_of_office_opens_nothing_and_a_bounce_marks_our_reply_failed(e
         await send(system, auto)
         conn = await env.db()
         try:
-            await wait_until(lambda: conn.fetchval("SELECT count(*) = 1 FROM contact_events WHERE event = 'auto_reply'"),
-                             what="the auto-reply recorded")
+            await wait_until(
+                lambda: conn.fetchval("SELECT count(*) = 1 FROM contact_events WHERE event = 'auto_reply'"),
+                what="the auto-reply recorded",
+            )
             assert await conn.fetchval("SELECT count(*) FROM conversations") == 0
             # A reply we sent earlier (as the outbound side records it), then its bounce.
-            await conn.execute("INSERT INTO email_sends (message_id, smtp_message_id, to_address)"
-                               " VALUES ('11111111-2222-4333-8444-555555555555', 'rd-1@wallet.example', 'gone@example.cn')")
+            await conn.execute(
+                "INSERT INTO email_sends (message_id, smtp_message_id, to_address)"
+                " VALUES ('11111111-2222-4333-8444-555555555555', 'rd-1@wallet.example', 'gone@example.cn')"
+            )
         finally:
             await conn.close()
         dsn = _dsn("rd-1@wallet.example", "gone@example.cn")
@@ -198,15 +217,22 @@ def _self_signed(tmp_path) -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relaydesk-test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "door.crt", tmp_path / "door.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return str(cert_path), str(key_path)
 
 

@@ -24,8 +24,9 @@ SKIPPED = {"GET /v1/stream"}
 
 
 async def test_the_live_api_answers_every_generated_request_as_documented(env, people):
-    system = await System(env, ["router", "agent_api", "webchat_adapter"],
-                          agent_api_rate=100_000.0, agent_api_burst=100_000).start()
+    system = await System(
+        env, ["router", "agent_api", "webchat_adapter"], agent_api_rate=100_000.0, agent_api_burst=100_000
+    ).start()
     try:
         admin = await people.agent(role="admin", online=False, stream=False)
         agent = await people.agent()
@@ -33,11 +34,17 @@ async def test_the_live_api_answers_every_generated_request_as_documented(env, p
         await visitor.send("my card 4111 1111 1111 1111 was charged twice")
         conversation_id = (await agent.next_event("assignment"))["conversation_id"]
         detail = (await admin.request("GET", f"/v1/conversations/{conversation_id}"))[1]
-        customer = (await admin.request("POST", "/v1/customers", {"name": "Wang", "conversation_id": conversation_id}))[1]
-        canned = (await admin.request("POST", "/v1/canned-responses", {"shortcut": "hi", "title": "Hi", "text": "Hi!"}))[1]
+        customer = (await admin.request("POST", "/v1/customers", {"name": "Wang", "conversation_id": conversation_id}))[
+            1
+        ]
+        canned = (
+            await admin.request("POST", "/v1/canned-responses", {"shortcut": "hi", "title": "Hi", "text": "Hi!"})
+        )[1]
         real_ids = {  # half the runs use ids that exist, so successful answers are checked too
-            "/v1/conversations/{id}": conversation_id, "/v1/customers/{id}": customer["id"],
-            "/v1/canned-responses/{id}": canned["id"], "/v1/messages/{id}": detail["messages"][0]["id"],
+            "/v1/conversations/{id}": conversation_id,
+            "/v1/customers/{id}": customer["id"],
+            "/v1/canned-responses/{id}": canned["id"],
+            "/v1/messages/{id}": detail["messages"][0]["id"],
         }
         schema = schemathesis.openapi.from_dict(document())
         failures: list[str] = []
@@ -52,9 +59,14 @@ async def test_the_live_api_answers_every_generated_request_as_documented(env, p
                 strategy = strategy | operation.as_strategy(path_parameters={"id": known})
 
             @hypothesis.given(case=strategy)
-            @hypothesis.settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                                 phases=[Phase.explicit, Phase.generate],
-                                 suppress_health_check=list(HealthCheck))
+            @hypothesis.settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             def exercise(case) -> None:
                 case.call_and_validate(base_url=system.url("agent_api"), headers=admin.headers, checks=CHECKS)
 

@@ -21,7 +21,8 @@ async def test_health_readiness_and_metrics(env, system, people):
                 assert (response.status, await response.json()) == (200, {"status": "ok", "service": name})
             async with http.get(env.url(short, "/readyz")) as response:
                 assert (response.status, await response.json()) == (
-                    200, {"ready": True, "checks": {"broker": True, "database": True}}
+                    200,
+                    {"ready": True, "checks": {"broker": True, "database": True}},
                 )
         async with http.get(env.url("router", "/metrics")) as response:
             assert response.status == 200
@@ -29,13 +30,15 @@ async def test_health_readiness_and_metrics(env, system, people):
 
     consumed = {
         (s.labels["service"], s.labels["queue"], s.labels["outcome"]): s.value
-        for s in samples if s.name == "relaydesk_messages_consumed_total"
+        for s in samples
+        if s.name == "relaydesk_messages_consumed_total"
     }
     assert consumed[("router", "router.inbound", "ok")] == 1
     commands = consumed[("router", "router.commands", "ok")]
     assert commands >= 2  # the agent's status change, and the agent API's presence reports (stream opened, heartbeats)
     timed = {
         s.labels["queue"]: s.value
-        for s in samples if s.name == "relaydesk_message_handle_seconds_count" and s.labels["service"] == "router"
+        for s in samples
+        if s.name == "relaydesk_message_handle_seconds_count" and s.labels["service"] == "router"
     }
     assert timed == {"router.inbound": 1, "router.commands": commands, "router.delivery": 0}  # web chat reports none

@@ -10,16 +10,32 @@ from tests.support import System, inbound, publish_inbound
 
 pytestmark = pytest.mark.e2e
 
-CHINESE = ("你好，我的卡号是6222021234567890128，身份证号110101199003078515，手机+86 138-1234-5678，"
-           "邮箱wang.li@example.com，订单号2026112400123456789")
-CHINESE_MASKED = ("你好，我的卡号是***************0128，身份证号**************8515，手机+** ***-****-5678，"
-                  "邮箱w***@example.com，订单号2026112400123456789")
-ENGLISH = ("Card 4111 1111 1111 1111 was charged ¥1,234.56 twice. ID 11010519491231002X, "
-           "call 13912345678 or mail zhang.san@example.org")
-ENGLISH_MASKED = ("Card **** **** **** 1111 was charged ¥1,234.56 twice. ID **************002X, "
-                  "call *******5678 or mail z***@example.org")
-SECRETS = ["6222021234567890128", "110101199003078515", "138-1234-5678", "wang.li",
-           "4111 1111 1111 1111", "11010519491231002X", "13912345678", "zhang.san"]
+CHINESE = (
+    "你好，我的卡号是6222021234567890128，身份证号110101199003078515，手机+86 138-1234-5678，"
+    "邮箱wang.li@example.com，订单号2026112400123456789"
+)
+CHINESE_MASKED = (
+    "你好，我的卡号是***************0128，身份证号**************8515，手机+** ***-****-5678，"
+    "邮箱w***@example.com，订单号2026112400123456789"
+)
+ENGLISH = (
+    "Card 4111 1111 1111 1111 was charged ¥1,234.56 twice. ID 11010519491231002X, "
+    "call 13912345678 or mail zhang.san@example.org"
+)
+ENGLISH_MASKED = (
+    "Card **** **** **** 1111 was charged ¥1,234.56 twice. ID **************002X, "
+    "call *******5678 or mail z***@example.org"
+)
+SECRETS = [
+    "6222021234567890128",
+    "110101199003078515",
+    "138-1234-5678",
+    "wang.li",
+    "4111 1111 1111 1111",
+    "11010519491231002X",
+    "13912345678",
+    "zhang.san",
+]
 REASON = "Customer disputes the charge; bank asked for the card number (ticket 4711)"
 
 
@@ -90,7 +106,9 @@ async def test_a_supervisor_unmasks_one_message_for_a_reason_and_admins_see_who_
     assert status == 200, log
     # Refused attempts leave no entry: newest first, the unmask, then the agent's view.
     assert [(e["action"], e["actor_id"], e["actor_role"]) for e in log["entries"]] == [
-        ("unmask_message", supervisor.id, "supervisor"), ("view_conversation", agent.id, "agent")]
+        ("unmask_message", supervisor.id, "supervisor"),
+        ("view_conversation", agent.id, "agent"),
+    ]
     unmasked, viewed = log["entries"]
     assert (unmasked["message_id"], unmasked["conversation_id"]) == (chinese_id, conversation_id)
     assert unmasked["reason"] == REASON
@@ -137,8 +155,16 @@ async def test_the_audit_log_filters_and_pages_newest_first(env, running, people
             break
     assert pages == [[e["id"] for e in everything[:4]], [e["id"] for e in everything[4:]]]
 
-    for bad in ({"limit": 0}, {"limit": 501}, {"limit": "ten"}, {"after": -1}, {"actor_id": "nobody"},
-                {"from": "yesterday"}, {"from": "2026-01-01T00:00:00"}, {"from": middle["at"], "to": middle["at"]},
-                {"colour": "red"}):
+    for bad in (
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": "ten"},
+        {"after": -1},
+        {"actor_id": "nobody"},
+        {"from": "yesterday"},
+        {"from": "2026-01-01T00:00:00"},
+        {"from": middle["at"], "to": middle["at"]},
+        {"colour": "red"},
+    ):
         status, refused = await admin.request("GET", "/v1/admin/audit?" + urlencode(bad))
         assert (status, refused["error"]["code"]) == (422, "invalid_request"), bad

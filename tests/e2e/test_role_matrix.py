@@ -38,34 +38,83 @@ def cells(owner, other, supervisor, admin):
         ("GET", "/v1/me", None, everyone),
         ("GET", "/v1/conversations", None, everyone),
         ("GET", "/v1/conversations/{C}", None, mine),
-        ("POST", "/v1/conversations/{C}/replies", {"text": "hello"},
-         {"owner": 202, "other": 404, "supervisor": 409, "admin": 409}),
-        ("POST", "/v1/conversations/<fresh>/resolve", None,
-         {"owner": 202, "other": 404, "supervisor": 409, "admin": 409}),
-        ("POST", "/v1/conversations/<fresh>/transfer", {}, {"owner": 202, "other": 404, "supervisor": 409, "admin": 409}),
+        (
+            "POST",
+            "/v1/conversations/{C}/replies",
+            {"text": "hello"},
+            {"owner": 202, "other": 404, "supervisor": 409, "admin": 409},
+        ),
+        (
+            "POST",
+            "/v1/conversations/<fresh>/resolve",
+            None,
+            {"owner": 202, "other": 404, "supervisor": 409, "admin": 409},
+        ),
+        (
+            "POST",
+            "/v1/conversations/<fresh>/transfer",
+            {},
+            {"owner": 202, "other": 404, "supervisor": 409, "admin": 409},
+        ),
         ("POST", "/v1/conversations/{C}/accept", None, dict.fromkeys(ROLES, 404)),
         ("POST", "/v1/conversations/{C}/decline", None, dict.fromkeys(ROLES, 404)),
-        ("POST", "/v1/conversations/<resolved>/reopen", {}, {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)}),
+        (
+            "POST",
+            "/v1/conversations/<resolved>/reopen",
+            {},
+            {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)},
+        ),
         ("GET", "/v1/conversations/{C}/notes", None, mine),
-        ("POST", "/v1/conversations/{C}/notes", {"text": "n"}, {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 201)}),
+        (
+            "POST",
+            "/v1/conversations/{C}/notes",
+            {"text": "n"},
+            {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 201)},
+        ),
         ("POST", "/v1/conversations/{C}/tags", {"tag": "t"}, mine),
         ("DELETE", "/v1/conversations/{C}/tags/{T}", None, mine),
         ("GET", "/v1/conversations/{C}/customer", None, mine),
-        ("PUT", "/v1/conversations/{C}/consent", {"channel": "webchat", "allowed": True},
-         {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)}),
+        (
+            "PUT",
+            "/v1/conversations/{C}/consent",
+            {"channel": "webchat", "allowed": True},
+            {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)},
+        ),
         ("GET", "/v1/customers", None, staff),
-        ("POST", "/v1/customers", lambda: {"name": "x", "conversation_id": "<fresh>"},
-         {"owner": 201, "other": 404, "supervisor": 201, "admin": 201}),
+        (
+            "POST",
+            "/v1/customers",
+            lambda: {"name": "x", "conversation_id": "<fresh>"},
+            {"owner": 201, "other": 404, "supervisor": 201, "admin": 201},
+        ),
         ("GET", "/v1/customers/{P}", None, mine),
         ("PATCH", "/v1/customers/{P}", {"name": "李伟"}, mine),
         ("POST", "/v1/customers/{P}/links", lambda: {"conversation_id": "<fresh>"}, mine),
-        ("PUT", "/v1/customers/{P}/consent", {"channel": "webchat", "allowed": True},
-         {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)}),
+        (
+            "PUT",
+            "/v1/customers/{P}/consent",
+            {"channel": "webchat", "allowed": True},
+            {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)},
+        ),
         ("GET", "/v1/canned-responses", None, everyone),
-        ("POST", "/v1/canned-responses", lambda: {"shortcut": unique(), "title": "t", "text": "x", "shared": True},
-         {"owner": 403, "other": 403, "supervisor": 201, "admin": 201}),
-        ("PATCH", "/v1/canned-responses/{K}", {"title": "mine"}, {"owner": 200, "other": 404, "supervisor": 404, "admin": 404}),
-        ("DELETE", "/v1/canned-responses/<canned>", None, {"owner": 204, "other": 404, "supervisor": 404, "admin": 404}),
+        (
+            "POST",
+            "/v1/canned-responses",
+            lambda: {"shortcut": unique(), "title": "t", "text": "x", "shared": True},
+            {"owner": 403, "other": 403, "supervisor": 201, "admin": 201},
+        ),
+        (
+            "PATCH",
+            "/v1/canned-responses/{K}",
+            {"title": "mine"},
+            {"owner": 200, "other": 404, "supervisor": 404, "admin": 404},
+        ),
+        (
+            "DELETE",
+            "/v1/canned-responses/<canned>",
+            None,
+            {"owner": 204, "other": 404, "supervisor": 404, "admin": 404},
+        ),
         ("GET", "/v1/canned-responses/{S}/render?conversation_id={C}", None, mine),
         ("POST", "/v1/files?name=a.png", PNG, dict.fromkeys(ROLES, 201)),
         ("POST", "/v1/messages/{M}/unmask", {"reason": "fraud review"}, staff),
@@ -78,15 +127,27 @@ def cells(owner, other, supervisor, admin):
         ("DELETE", "/v1/admin/tokens/<token>", None, {**admins, "admin": 204}),
         ("GET", "/v1/stats/{stat}", None, staff),
         ("GET", "/v1/callbacks", None, everyone),
-        ("POST", "/v1/callbacks", {"conversation_id": "{C}", "reason": "call back about the refund"},
-         {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)}),
+        (
+            "POST",
+            "/v1/callbacks",
+            {"conversation_id": "{C}", "reason": "call back about the refund"},
+            {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)},
+        ),
         ("GET", "/v1/callbacks/{CB}", None, mine),
         ("POST", "/v1/callbacks/{CB}/claim", None, {"owner": 202, "other": 404, "supervisor": 202, "admin": 202}),
-        ("POST", "/v1/callbacks/{CB}/outcome", {"outcome": "reached"},
-         {"owner": 202, "other": 404, "supervisor": 409, "admin": 409}),
+        (
+            "POST",
+            "/v1/callbacks/{CB}/outcome",
+            {"outcome": "reached"},
+            {"owner": 202, "other": 404, "supervisor": 409, "admin": 409},
+        ),
         ("GET", "/v1/broadcasts", None, staff),
-        ("POST", "/v1/broadcasts", {"name": "n", "audience": {"kind": "everyone"}, "content": {"sms": {"text": "t"}}},
-         {**staff, "supervisor": 202, "admin": 202}),
+        (
+            "POST",
+            "/v1/broadcasts",
+            {"name": "n", "audience": {"kind": "everyone"}, "content": {"sms": {"text": "t"}}},
+            {**staff, "supervisor": 202, "admin": 202},
+        ),
         ("GET", "/v1/broadcasts/{B}", None, staff),
         ("POST", "/v1/broadcasts/{B}/pause", None, {**staff, "supervisor": 202, "admin": 202}),
         ("POST", "/v1/broadcasts/{B}/resume", None, {**staff, "supervisor": 409, "admin": 409}),
@@ -118,8 +179,11 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
         return conversation_id
 
     async def canned() -> str:
-        return (await owner.request("POST", "/v1/canned-responses", {"shortcut": f"c{uuid.uuid4().hex[:8]}",
-                                                                       "title": "t", "text": "x"}))[1]["id"]
+        return (
+            await owner.request(
+                "POST", "/v1/canned-responses", {"shortcut": f"c{uuid.uuid4().hex[:8]}", "title": "t", "text": "x"}
+            )
+        )[1]["id"]
 
     async def token() -> str:
         return (await admin.request("POST", f"/v1/admin/agents/{other.id}/tokens", {"name": "to-go"}))[1]["id"]
@@ -133,12 +197,18 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
             callback_id = uuid.uuid4()
             await conn.execute(
                 "INSERT INTO callback_tasks (id, dedupe_key, source, reason, channel, customer_address, due_at,"
-                " assigned_agent_id, assigned_at) VALUES ($1, $2, 'rule', 'follow up', 'webchat', 'v', now(), $3, now())",
-                callback_id, f"matrix:{callback_id}", uuid.UUID(owner.id))
+                " assigned_agent_id, assigned_at)"
+                " VALUES ($1, $2, 'rule', 'follow up', 'webchat', 'v', now(), $3, now())",
+                callback_id,
+                f"matrix:{callback_id}",
+                uuid.UUID(owner.id),
+            )
             broadcast_id = uuid.uuid4()
-            await conn.execute("INSERT INTO broadcasts (id, name, audience, content, send_at) VALUES"
-                               " ($1, 'b', '{\"kind\": \"everyone\"}', '{\"sms\": {\"text\": \"t\"}}', now() + interval '1 day')",
-                               broadcast_id)
+            await conn.execute(
+                "INSERT INTO broadcasts (id, name, audience, content, send_at) VALUES"
+                ' ($1, \'b\', \'{"kind": "everyone"}\', \'{"sms": {"text": "t"}}\', now() + interval \'1 day\')',
+                broadcast_id,
+            )
         finally:
             await conn.close()
         return str(callback_id), str(broadcast_id)
@@ -147,12 +217,19 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
     conversation = await fresh()
     detail = (await owner.request("GET", f"/v1/conversations/{conversation}"))[1]
     fixed = {
-        "{C}": conversation, "{T}": "t", "{stat}": "volume", "{M}": detail["messages"][0]["id"], "{other}": other.id,
+        "{C}": conversation,
+        "{T}": "t",
+        "{stat}": "volume",
+        "{M}": detail["messages"][0]["id"],
+        "{other}": other.id,
         "{P}": (await owner.request("POST", "/v1/customers", {"conversation_id": conversation}))[1]["id"],
         "{K}": await canned(),
         **dict(zip(("{CB}", "{B}"), await seeded(), strict=True)),
-        "{S}": (await supervisor.request("POST", "/v1/canned-responses",
-                                         {"shortcut": "shared", "title": "t", "text": "x", "shared": True}))[1]["id"],
+        "{S}": (
+            await supervisor.request(
+                "POST", "/v1/canned-responses", {"shortcut": "shared", "title": "t", "text": "x", "shared": True}
+            )
+        )[1]["id"],
     }
 
     async def fill(text: str) -> str:
@@ -174,12 +251,17 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
             payload = body() if callable(body) else body
             if isinstance(payload, dict):
                 payload = {k: await fill(v) if isinstance(v, str) else v for k, v in payload.items()}
-            kwargs = {"data": payload, "headers": {"Content-Type": "image/png"}} if isinstance(payload, bytes) else (
-                {"json": payload} if payload is not None else {})
+            kwargs = (
+                {"data": payload, "headers": {"Content-Type": "image/png"}}
+                if isinstance(payload, bytes)
+                else ({"json": payload} if payload is not None else {})
+            )
             async with clients[role].http.request(method, env.url("agent_api", path), **kwargs) as response:
                 if response.status != expected[role]:
-                    wrong.append(f"{method} {template} as {role}: {response.status} != {expected[role]}"
-                                 f" {(await response.text())[:200]}")
+                    wrong.append(
+                        f"{method} {template} as {role}: {response.status} != {expected[role]}"
+                        f" {(await response.text())[:200]}"
+                    )
     assert wrong == [], "\n".join(wrong)
 
     async with aiohttp.ClientSession() as anyone:

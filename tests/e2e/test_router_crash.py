@@ -27,7 +27,8 @@ async def test_router_killed_mid_stream_loses_and_duplicates_nothing(env, people
             router = await System(env, ["router"]).start()
             await wait_until(
                 lambda: conn.fetchval("SELECT count(*) = $1 FROM messages", len(messages)),
-                timeout=60, what="every message stored",
+                timeout=60,
+                what="every message stored",
             )
             stored = await conn.fetch("SELECT id::text FROM messages")
             assert sorted(r["id"] for r in stored) == sorted(m.message_id for m in messages)
@@ -36,7 +37,8 @@ async def test_router_killed_mid_stream_loses_and_duplicates_nothing(env, people
             # Events committed before the kill but never published are swept out after restart.
             await wait_until(
                 lambda: conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"),
-                timeout=30, what="outbox drained",
+                timeout=30,
+                what="outbox drained",
             )
         finally:
             await conn.close()

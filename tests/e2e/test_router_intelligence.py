@@ -14,7 +14,9 @@ async def conversation_row(env, customer: str):
     try:
         return await conn.fetchrow(
             "SELECT id::text, status, priority, category, language, faq_id, agent_id::text FROM conversations"
-            " WHERE customer_address = $1 ORDER BY created_at DESC LIMIT 1", customer)
+            " WHERE customer_address = $1 ORDER BY created_at DESC LIMIT 1",
+            customer,
+        )
     finally:
         await conn.close()
 
@@ -59,8 +61,9 @@ async def test_outside_business_hours_the_faq_and_an_honest_notice_answer_and_pe
 ):
     closed = tmp_path / "closed.yaml"
     closed.write_text("timezone: Asia/Shanghai\nweekly:\n  mon: ['09:00-09:01']\n", encoding="utf-8")
-    system = await System(env, ["router", "agent_api", "webchat_adapter"], faq_kb=SHIPPED,
-                          business_hours=str(closed)).start()
+    system = await System(
+        env, ["router", "agent_api", "webchat_adapter"], faq_kb=SHIPPED, business_hours=str(closed)
+    ).start()
     try:
         visitor = await people.visitor()
         await visitor.send("请问怎么绑定银行卡？")
@@ -75,7 +78,8 @@ async def test_outside_business_hours_the_faq_and_an_honest_notice_answer_and_pe
         conn = await env.db()
         try:
             bot_replies = await conn.fetchval(
-                "SELECT count(*) FROM messages WHERE direction = 'out' AND agent_id IS NULL")
+                "SELECT count(*) FROM messages WHERE direction = 'out' AND agent_id IS NULL"
+            )
         finally:
             await conn.close()
         assert bot_replies == 2  # one notice per conversation, not one per message
@@ -137,8 +141,12 @@ async def test_transfer_to_a_team_and_a_returning_customer_gets_their_agent_agai
 
 
 async def test_an_unanswered_assignment_is_breached_escalated_and_reassigned(env, people):
-    system = await System(env, ["router", "agent_api", "webchat_adapter"], sla_sweep_interval=0.2,
-                          sla_targets={"first_response": {p: "1s" for p in ("urgent", "high", "normal", "low")}}).start()
+    system = await System(
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        sla_sweep_interval=0.2,
+        sla_targets={"first_response": dict.fromkeys(("urgent", "high", "normal", "low"), "1s")},
+    ).start()
     try:
         supervisor = await people.agent(role="supervisor", online=False)
         silent = await people.agent(capacity=1)
@@ -146,8 +154,10 @@ async def test_an_unanswered_assignment_is_breached_escalated_and_reassigned(env
         assignment = await silent.next_event("assignment")
         helper = await people.agent()
         unassigned = await silent.next_event("unassigned")
-        assert (unassigned["conversation_id"], unassigned["reason"]) == (assignment["conversation_id"],
-                                                                          "no_first_response")
+        assert (unassigned["conversation_id"], unassigned["reason"]) == (
+            assignment["conversation_id"],
+            "no_first_response",
+        )
         assert (await helper.next_event("assignment"))["conversation_id"] == assignment["conversation_id"]
         breach = await supervisor.next_event("sla_breached")
         assert (breach["conversation_id"], breach["kind"]) == (assignment["conversation_id"], "first_response")
@@ -162,8 +172,9 @@ async def test_an_unanswered_assignment_is_breached_escalated_and_reassigned(env
 
 
 async def test_an_agent_going_offline_keeps_conversations_for_the_grace_period(env, people):
-    system = await System(env, ["router", "agent_api", "webchat_adapter"], sla_sweep_interval=0.2,
-                          routing_policy={"offline_grace_s": 3}).start()
+    system = await System(
+        env, ["router", "agent_api", "webchat_adapter"], sla_sweep_interval=0.2, routing_policy={"offline_grace_s": 3}
+    ).start()
     try:
         leaving = await people.agent()
         await publish_inbound(env.settings, [inbound("c-grace", "a question")])
@@ -181,8 +192,12 @@ async def test_an_agent_going_offline_keeps_conversations_for_the_grace_period(e
 
 
 async def test_a_team_in_offer_mode_is_offered_conversations_one_agent_at_a_time(env, people):
-    system = await System(env, ["router", "agent_api", "webchat_adapter"], sla_sweep_interval=0.2,
-                          routing_policy={"offer_teams": ["complaints"], "offer_timeout_s": 1}).start()
+    system = await System(
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        sla_sweep_interval=0.2,
+        routing_policy={"offer_teams": ["complaints"], "offer_timeout_s": 1},
+    ).start()
     try:
         # Equal load: offers go to whoever has been idle longest, i.e. in the order they came online.
         first, second, third = [await people.agent(teams=["complaints"]) for _ in range(3)]

@@ -19,8 +19,11 @@ async def test_two_routers_keep_one_conversation_per_customer_and_respect_capaci
 
         conn = await env.db()
         try:
-            await wait_until(lambda: conn.fetchval("SELECT count(*) = $1 FROM messages", len(messages)),
-                             timeout=60, what="every message stored")
+            await wait_until(
+                lambda: conn.fetchval("SELECT count(*) = $1 FROM messages", len(messages)),
+                timeout=60,
+                what="every message stored",
+            )
             per_customer = await conn.fetch(
                 "SELECT customer_address, count(*) AS n FROM conversations GROUP BY customer_address"
             )

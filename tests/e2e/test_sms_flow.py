@@ -37,8 +37,13 @@ async def provider():
 def sms_settings(provider, kind: str = "twilio") -> dict:
     port = free_port()
     return {
-        "sms_port": port, "sms_provider": kind, "sms_api_base": provider.base_url, "sms_sender": "+8610690000",
-        "sms_account_sid": ACCOUNT_SID, "sms_auth_token": AUTH_TOKEN, "sms_webhook_secret": GENERIC_SECRET,
+        "sms_port": port,
+        "sms_provider": kind,
+        "sms_api_base": provider.base_url,
+        "sms_sender": "+8610690000",
+        "sms_account_sid": ACCOUNT_SID,
+        "sms_auth_token": AUTH_TOKEN,
+        "sms_webhook_secret": GENERIC_SECRET,
         "sms_public_url": f"http://127.0.0.1:{port}",
     }
 
@@ -50,8 +55,12 @@ async def post(url: str, body: bytes, headers: dict) -> int:
 
 async def texted(system: System, text: str, sid: str, sender: str = CUSTOMER) -> int:
     url = system.url("sms_adapter", "/sms/inbound")
-    return await post(url, *twilio_webhook(url, {"MessageSid": sid, "From": sender, "To": "+8610690000",
-                                                 "Body": text, "NumSegments": "1"}))
+    return await post(
+        url,
+        *twilio_webhook(
+            url, {"MessageSid": sid, "From": sender, "To": "+8610690000", "Body": text, "NumSegments": "1"}
+        ),
+    )
 
 
 async def test_an_sms_reaches_an_agent_and_the_reply_reaches_the_right_number(env, provider, people):
@@ -88,7 +97,7 @@ async def test_tampered_webhooks_are_forbidden_and_publish_nothing(env, provider
         url = system.url("sms_adapter", "/sms/inbound")
         params = {"MessageSid": "SM200", "From": CUSTOMER, "To": "+8610690000", "Body": "hi"}
         body, headers = twilio_webhook(url, params)
-        assert await post(url + "?x=1", body, headers) == 403          # another URL
+        assert await post(url + "?x=1", body, headers) == 403  # another URL
         assert await post(url, body.replace(b"hi", b"ha"), headers) == 403  # a changed parameter
         assert await post(url, body, headers | {"X-Twilio-Signature": "AAAA"}) == 403
         assert await post(url, *twilio_webhook(url, params, token="not-our-token")) == 403
@@ -110,9 +119,12 @@ async def test_stop_and_start_keep_consent_with_one_confirmation_and_no_agent(en
         assert await texted(system, "退订", "SM300") == 200  # the provider retried the webhook
         [confirmation] = await provider.wait_for(1)
         assert confirmation.to == CUSTOMER and "退订" in confirmation.text
-        await wait_until(lambda: conn.fetchval(
-            "SELECT NOT reachable FROM contacts WHERE channel = 'sms' AND address = $1", CUSTOMER),
-            what="the opt-out recorded")
+        await wait_until(
+            lambda: conn.fetchval(
+                "SELECT NOT reachable FROM contacts WHERE channel = 'sms' AND address = $1", CUSTOMER
+            ),
+            what="the opt-out recorded",
+        )
 
         # A broadcast (as the notifier sends it) to the opted-out number is refused, not sent.
         notice = OutboundMessage(str(uuid.uuid4()), "", Channel.SMS, CUSTOMER, "钱包新功能上线啦", 0, datetime.now(UTC))
@@ -125,9 +137,10 @@ async def test_stop_and_start_keep_consent_with_one_confirmation_and_no_agent(en
         assert (report.status, report.reason) == ("failed", "opted_out")
 
         assert await texted(system, "START", "SM301") == 200
-        await wait_until(lambda: conn.fetchval(
-            "SELECT reachable FROM contacts WHERE channel = 'sms' AND address = $1", CUSTOMER),
-            what="the opt-in recorded")
+        await wait_until(
+            lambda: conn.fetchval("SELECT reachable FROM contacts WHERE channel = 'sms' AND address = $1", CUSTOMER),
+            what="the opt-in recorded",
+        )
         resubscribed = (await provider.wait_for(2))[1]
         assert "订阅" in resubscribed.text and "STOP" in resubscribed.text
         assert await conn.fetchval("SELECT count(*) FROM conversations") == 0  # keywords reach no agent
@@ -147,23 +160,32 @@ async def test_outbound_retries_a_5xx_and_dead_letters_a_permanent_refusal(env, 
     try:
         provider.fail_next(503, {"code": 20500, "message": "Internal Server Error"})
         provider.fail_next(429, {"code": 20429, "message": "Too Many Requests"})
-        busy = OutboundMessage("00000000-0000-4000-8000-000000000001", "c1", Channel.SMS, CUSTOMER, "您好", 1,
-                               datetime.now(UTC))
+        busy = OutboundMessage(
+            "00000000-0000-4000-8000-000000000001", "c1", Channel.SMS, CUSTOMER, "您好", 1, datetime.now(UTC)
+        )
         await publish_keyed(env.settings, [(outbound_key(Channel.SMS), busy, busy.message_id)])
         [sent] = await provider.wait_for(1)
         assert sent.text == "您好" and provider.attempts == 3
 
         provider.fail_next(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient"})
-        blocked = OutboundMessage("00000000-0000-4000-8000-000000000002", "c1", Channel.SMS, CUSTOMER, "hello", 2,
-                                  datetime.now(UTC))
+        blocked = OutboundMessage(
+            "00000000-0000-4000-8000-000000000002", "c1", Channel.SMS, CUSTOMER, "hello", 2, datetime.now(UTC)
+        )
         await publish_keyed(env.settings, [(outbound_key(Channel.SMS), blocked, blocked.message_id)])
         [dead] = await take_messages(env.settings, DEAD_LETTER_QUEUE, 1)
         assert "21610" in dead.headers[ERROR_HEADER] and "unsubscribed recipient" in dead.headers[ERROR_HEADER]
-        reports = {r.message_id: r for r in (msgspec.json.decode(m.body, type=DeliveryReported)
-                                             for m in await take_messages(env.settings, ROUTER_DELIVERY.name, 2))}
+        reports = {
+            r.message_id: r
+            for r in (
+                msgspec.json.decode(m.body, type=DeliveryReported)
+                for m in await take_messages(env.settings, ROUTER_DELIVERY.name, 2)
+            )
+        }
         assert reports[busy.message_id].status == "sent"
-        assert (reports[blocked.message_id].status, reports[blocked.message_id].reason) == \
-            ("failed", "provider_refused")
+        assert (reports[blocked.message_id].status, reports[blocked.message_id].reason) == (
+            "failed",
+            "provider_refused",
+        )
         assert len(provider.sent) == 1
     finally:
         system.stop()
@@ -175,8 +197,18 @@ async def test_the_generic_provider_signs_assembles_parts_and_refuses_replays(en
     try:
         agent = await people.agent()
         url = system.url("sms_adapter", "/sms/inbound")
-        first = {"id": "g-1", "from": "13800138000", "text": "我的贷款申请", "part": {"ref": "c7", "index": 1, "total": 2}}
-        second = {"id": "g-2", "from": "13800138000", "text": "审核到哪一步了？", "part": {"ref": "c7", "index": 2, "total": 2}}
+        first = {
+            "id": "g-1",
+            "from": "13800138000",
+            "text": "我的贷款申请",
+            "part": {"ref": "c7", "index": 1, "total": 2},
+        }
+        second = {
+            "id": "g-2",
+            "from": "13800138000",
+            "text": "审核到哪一步了？",
+            "part": {"ref": "c7", "index": 2, "total": 2},
+        }
         assert await post(url, *generic_webhook(second)) == 200
         assert await post(url, *generic_webhook(first)) == 200
         assignment = await agent.next_event("assignment")

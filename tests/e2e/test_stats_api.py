@@ -30,8 +30,9 @@ async def api(env):
 
 
 async def get(client, name: str, params: dict, headers: dict | None = None):
-    async with client.http.get(client.env.url("agent_api", f"/v1/stats/{name}"), params=params,
-                               headers=headers or {}) as response:
+    async with client.http.get(
+        client.env.url("agent_api", f"/v1/stats/{name}"), params=params, headers=headers or {}
+    ) as response:
         return response.status, response.headers, await response.text()
 
 
@@ -53,17 +54,26 @@ async def test_json_statistics_over_a_range(api, people):
     supervisor = await people.agent(role="supervisor", online=False, stream=False)
     # An unencoded '+' in the offset arrives as a space; it still reads as +08:00.
     status, body = await supervisor.request(
-        "GET", "/v1/stats/volume?group=channel&from=2024-05-06T00:00:00+08:00&to=2024-05-08T00:00:00+08:00")
+        "GET", "/v1/stats/volume?group=channel&from=2024-05-06T00:00:00+08:00&to=2024-05-08T00:00:00+08:00"
+    )
     assert status == 200, body
     assert (body["stat"], body["from"], body["to"], body["tz"]) == (
-        "volume", "2024-05-05T16:00:00Z", "2024-05-07T16:00:00Z", "Asia/Shanghai")
+        "volume",
+        "2024-05-05T16:00:00Z",
+        "2024-05-07T16:00:00Z",
+        "Asia/Shanghai",
+    )
     assert (body["group"], body["total"]) == ("channel", 30)
     assert body["rows"][0] == {"channel": "webchat", "count": 12}
 
-    status, body = await supervisor.request("GET", "/v1/stats/volume?group=day&tz=UTC&from=2024-05-05T16:00:00Z"
-                                                   "&to=2024-05-07T16:00:00Z")
+    status, body = await supervisor.request(
+        "GET", "/v1/stats/volume?group=day&tz=UTC&from=2024-05-05T16:00:00Z&to=2024-05-07T16:00:00Z"
+    )
     assert [(row["day"], row["count"]) for row in body["rows"]] == [
-        ("2024-05-05", 2), ("2024-05-06", 18), ("2024-05-07", 10)]
+        ("2024-05-05", 2),
+        ("2024-05-06", 18),
+        ("2024-05-07", 10),
+    ]
 
     for name, expected in [
         ("self_service", {"conversations": 30, "bot_answered": 6, "self_served": 4}),
@@ -85,26 +95,45 @@ async def test_csv_export_of_each_statistic(api, people):
     status, headers, text = await get(supervisor, "response_times", {**RANGE, "format": "csv"})
     assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
     assert headers["Content-Disposition"] == (
-        'attachment; filename="response_times-20240505T160000Z-20240507T160000Z.csv"')
+        'attachment; filename="response_times-20240505T160000Z-20240507T160000Z.csv"'
+    )
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["priority", "conversations", "responded", "first_response_p50_s", "first_response_p90_s",
-                       "resolved", "resolution_p50_s", "resolution_p90_s"]
+    assert rows[0] == [
+        "priority",
+        "conversations",
+        "responded",
+        "first_response_p50_s",
+        "first_response_p90_s",
+        "resolved",
+        "resolution_p50_s",
+        "resolution_p90_s",
+    ]
     assert [row[0] for row in rows[1:]] == ["urgent", "high", "normal", "low", "all"]
     assert rows[-1] == ["all", "30", "20", "240", "1800", "19", "3000", "8640"]  # plain numbers, seconds
 
     status, headers, text = await get(supervisor, "csat", RANGE, headers={"Accept": "text/csv"})
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
     assert list(csv.reader(io.StringIO(text))) == [
-        ["responses", "average", "distribution_1", "distribution_2", "distribution_3", "distribution_4",
-         "distribution_5"],
+        [
+            "responses",
+            "average",
+            "distribution_1",
+            "distribution_2",
+            "distribution_3",
+            "distribution_4",
+            "distribution_5",
+        ],
         ["10", "3.8", "1", "1", "1", "3", "4"],
     ]
 
     status, _, text = await get(supervisor, "resolution", {**RANGE, "format": "csv"})
     assert list(csv.reader(io.StringIO(text)))[-1] == ["all", "30", "19", "0.633333"]  # 19 / 30
 
-    status, _, text = await get(supervisor, "volume", {"group": "category", "format": "csv",
-                                                       "from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"})
+    status, _, text = await get(
+        supervisor,
+        "volume",
+        {"group": "category", "format": "csv", "from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"},
+    )
     assert status == 200 and text.splitlines() == ["category,count"]  # an empty range still names its columns
 
     for name in ("volume", "sla", "self_service", "live", "agents"):

@@ -22,16 +22,25 @@ async def _resolved_chat(people, text: str):
 async def _csat(env, conversation_id: str):
     conn = await env.db()
     try:
-        return await conn.fetchrow("SELECT score, comment, agent_id::text FROM csat_responses"
-                                   " WHERE conversation_id = $1::uuid", conversation_id)
+        return await conn.fetchrow(
+            "SELECT score, comment, agent_id::text FROM csat_responses WHERE conversation_id = $1::uuid",
+            conversation_id,
+        )
     finally:
         await conn.close()
 
 
 async def test_a_rating_reply_is_recorded_and_opens_nothing_and_the_page_works_too(env, people):
-    running = [await System(env, ["router", "agent_api", "webchat_adapter"]).start(),
-               await System(env, ["notifier"], survey_delay="0s", scheduler_interval=0.2,
-                            notifier_public_url=f"http://127.0.0.1:{env.settings.notifier_port}").start()]
+    running = [
+        await System(env, ["router", "agent_api", "webchat_adapter"]).start(),
+        await System(
+            env,
+            ["notifier"],
+            survey_delay="0s",
+            scheduler_interval=0.2,
+            notifier_public_url=f"http://127.0.0.1:{env.settings.notifier_port}",
+        ).start(),
+    ]
     try:
         agent, visitor, conversation_id = await _resolved_chat(people, "my card payment failed")
         survey = await visitor.next_frame("message")
@@ -44,10 +53,12 @@ async def test_a_rating_reply_is_recorded_and_opens_nothing_and_the_page_works_t
 
         conn = await env.db()
         try:
-            opened = await conn.fetchval("SELECT count(*) FROM conversations WHERE customer_address = $1",
-                                         visitor.session_id)
-            stored = await conn.fetchval("SELECT count(*) FROM messages WHERE conversation_id = $1::uuid"
-                                         " AND direction = 'in'", conversation_id)
+            opened = await conn.fetchval(
+                "SELECT count(*) FROM conversations WHERE customer_address = $1", visitor.session_id
+            )
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM messages WHERE conversation_id = $1::uuid AND direction = 'in'", conversation_id
+            )
         finally:
             await conn.close()
         assert (opened, stored) == (1, 2)  # the rating is kept in the rated conversation

@@ -23,8 +23,13 @@ async def test_visitor_reaches_agent_and_gets_the_reply(env, system, people):
     reply_id = await agent.reply(assignment["conversation_id"], "您好，我们正在核查 / we are checking")
     reply = await visitor.next_frame("message")
     assert reply == {
-        "type": "message", "id": reply_id, "seq": 1, "from": "agent",
-        "text": "您好，我们正在核查 / we are checking", "sent_at": reply["sent_at"], "attachments": [],
+        "type": "message",
+        "id": reply_id,
+        "seq": 1,
+        "from": "agent",
+        "text": "您好，我们正在核查 / we are checking",
+        "sent_at": reply["sent_at"],
+        "attachments": [],
     }
 
     conn = await env.db()
@@ -58,7 +63,9 @@ async def test_resolving_frees_capacity_for_the_queue(system, people):
     queued = await agent.next_event("assignment")
     assert queued["customer_address"] == second.session_id and queued["reason"] == "queue"
 
-    status, body = await agent.request("POST", f"/v1/conversations/{assigned['conversation_id']}/replies", {"text": "late"})
+    status, body = await agent.request(
+        "POST", f"/v1/conversations/{assigned['conversation_id']}/replies", {"text": "late"}
+    )
     assert (status, body["error"]["code"]) == (409, "conversation_resolved")
 
 
@@ -73,7 +80,9 @@ async def test_visitor_who_was_away_gets_missed_replies_on_resume(env, system, p
     second = await agent.reply(conversation_id, "reply two")
     conn = await env.db()
     try:
-        await wait_until(lambda: conn.fetchval("SELECT count(*) = 2 FROM messages WHERE direction = 'out'"), what="replies stored")
+        await wait_until(
+            lambda: conn.fetchval("SELECT count(*) = 2 FROM messages WHERE direction = 'out'"), what="replies stored"
+        )
     finally:
         await conn.close()
 

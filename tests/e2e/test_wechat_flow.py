@@ -28,8 +28,9 @@ async def wechat_api():
 
 @pytest.fixture
 async def wechat_system(env, wechat_api):
-    system = await System(env, ["router", "agent_api", "wechat_adapter"], wechat_accounts=(ACCOUNT,),
-                          wechat_api_base=wechat_api.base_url).start()
+    system = await System(
+        env, ["router", "agent_api", "wechat_adapter"], wechat_accounts=(ACCOUNT,), wechat_api_base=wechat_api.base_url
+    ).start()
     yield system
     system.stop()
 
@@ -41,14 +42,19 @@ async def post(env, xml: str, acc=ACCOUNT, name: str | None = None) -> tuple[int
         return r.status, await r.text()
 
 
-async def test_a_wechat_text_reaches_the_agent_and_the_reply_reaches_the_customer(env, wechat_system, wechat_api, people):
+async def test_a_wechat_text_reaches_the_agent_and_the_reply_reaches_the_customer(
+    env, wechat_system, wechat_api, people
+):
     agent = await people.agent()
     wechat_api.customer_wrote("o-alice")  # WeChat's own record that opens the 48-hour window
     assert await post(env, text_xml("o-alice", "我的转账还没到账", 7001)) == (200, "success")
 
     assignment = await agent.next_event("assignment")
-    assert (assignment["channel"], assignment["customer_address"], assignment["preview"]) == \
-        ("wechat", "o-alice", "我的转账还没到账")
+    assert (assignment["channel"], assignment["customer_address"], assignment["preview"]) == (
+        "wechat",
+        "o-alice",
+        "我的转账还没到账",
+    )
     await agent.reply(assignment["conversation_id"], "您好，我们正在为您查询。")
 
     [sent] = await wechat_api.wait_for(1)
@@ -74,8 +80,10 @@ async def test_wechat_retrying_one_msgid_makes_one_message_and_one_assignment(en
     try:
         stored = await conn.fetchval("SELECT count(*) FROM messages WHERE customer_address = 'o-retry'")
         conversations = await conn.fetchval("SELECT count(*) FROM conversations WHERE customer_address = 'o-retry'")
-        assignments = await conn.fetchval("SELECT count(*) FROM outbox WHERE routing_key LIKE 'assignment.%'"
-                                          " AND convert_from(payload, 'UTF8') LIKE '%\"type\":\"assignment\"%'")
+        assignments = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE routing_key LIKE 'assignment.%'"
+            " AND convert_from(payload, 'UTF8') LIKE '%\"type\":\"assignment\"%'"
+        )
     finally:
         await conn.close()
     assert (stored, conversations, assignments) == (2, 1, 1)
@@ -115,8 +123,10 @@ async def test_follow_unfollow_and_menu_events(env, wechat_system, people):
     await post(env, event_xml("o-bob", "unsubscribe", int(time.time()) + 1))
     conn = await env.db()
     try:
-        await wait_until(lambda: conn.fetchval("SELECT NOT reachable FROM contacts WHERE address = 'o-bob'"),
-                         what="unsubscribe recorded")
+        await wait_until(
+            lambda: conn.fetchval("SELECT NOT reachable FROM contacts WHERE address = 'o-bob'"),
+            what="unsubscribe recorded",
+        )
         events = await conn.fetch("SELECT event FROM contact_events WHERE address = 'o-bob' ORDER BY occurred_at")
         conversations = await conn.fetchval("SELECT count(*) FROM conversations WHERE customer_address = 'o-bob'")
     finally:
@@ -128,13 +138,20 @@ async def test_follow_unfollow_and_menu_events(env, wechat_system, people):
 
 
 async def test_bad_callbacks_are_refused_reach_nothing_and_the_adapter_keeps_serving(env, wechat_api):
-    adapter = await System(env, ["wechat_adapter"], wechat_accounts=(ACCOUNT,), wechat_api_base=wechat_api.base_url,
-                           wechat_max_body=64 * 1024).start()
+    adapter = await System(
+        env,
+        ["wechat_adapter"],
+        wechat_accounts=(ACCOUNT,),
+        wechat_api_base=wechat_api.base_url,
+        wechat_max_body=64 * 1024,
+    ).start()
     impostor = account("safe", name="wallet", app_id="wxsomeoneelse")  # right token and key, wrong app id
     try:
         good_query, good_body = callback(ACCOUNT, text_xml("o-eve", "hi", 7100))
-        bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;">'
-                '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;">]><xml><Content>&lol2;</Content></xml>')
+        bomb = (
+            '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;">'
+            '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;">]><xml><Content>&lol2;</Content></xml>'
+        )
         wrong_key = account("safe")
         cases = [
             ("wrong signature", good_query | {"msg_signature": "0" * 40}, good_body, 403),
@@ -146,14 +163,16 @@ async def test_bad_callbacks_are_refused_reach_nothing_and_the_adapter_keeps_ser
         ]
         async with aiohttp.ClientSession() as http:
             for what, query, body, expected in cases:
-                async with http.post(adapter.url("wechat_adapter", f"/wechat/wallet?{urlencode(query)}"),
-                                     data=body) as response:
+                async with http.post(
+                    adapter.url("wechat_adapter", f"/wechat/wallet?{urlencode(query)}"), data=body
+                ) as response:
                     assert response.status == expected, what
                     assert (await response.json())["error"]["message"], what
             async with http.post(adapter.url("wechat_adapter", "/wechat/nobody"), data=good_body) as response:
                 assert response.status == 404
-            async with http.post(adapter.url("wechat_adapter", f"/wechat/wallet?{urlencode(good_query)}"),
-                                 data=good_body) as response:
+            async with http.post(
+                adapter.url("wechat_adapter", f"/wechat/wallet?{urlencode(good_query)}"), data=good_body
+            ) as response:
                 assert (response.status, await response.text()) == (200, "success")
         assert adapter.process.poll() is None
         assert await queue_depth(env.settings, ROUTER_INBOUND.name) == 1  # only the good one reached the bus
@@ -178,6 +197,12 @@ def _bad_padding(acc) -> tuple[dict, bytes]:
     from wechatpy.crypto.base import WeChatCipher
 
     encrypted = base64.b64encode(
-        WeChatCipher(base64.b64decode(acc.aes_key + "=")).encrypt(b"r" * 16 + b"x" * 15 + b"\x00")).decode()
-    query = {"timestamp": "1", "nonce": "2", "encrypt_type": "aes", "msg_signature": sign(acc.token, "1", "2", encrypted)}
+        WeChatCipher(base64.b64decode(acc.aes_key + "=")).encrypt(b"r" * 16 + b"x" * 15 + b"\x00")
+    ).decode()
+    query = {
+        "timestamp": "1",
+        "nonce": "2",
+        "encrypt_type": "aes",
+        "msg_signature": sign(acc.token, "1", "2", encrypted),
+    }
     return query, f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode()

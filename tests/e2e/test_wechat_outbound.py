@@ -29,14 +29,20 @@ async def wechat_api():
 
 
 def adapter(env, wechat_api, **overrides) -> System:
-    return System(env, ["wechat_adapter"], wechat_accounts=(ACCOUNT,), wechat_api_base=wechat_api.base_url,
-                  **overrides)
+    return System(env, ["wechat_adapter"], wechat_accounts=(ACCOUNT,), wechat_api_base=wechat_api.base_url, **overrides)
 
 
 def reply(openid: str, text: str, **fields) -> tuple[str, OutboundMessage, str]:
     message = OutboundMessage(
-        message_id=str(uuid.uuid4()), conversation_id=str(uuid.uuid4()), channel=Channel.WECHAT,
-        customer_address=openid, text=text, seq=1, created_at=datetime.now(UTC), account=ACCOUNT.name, **fields,
+        message_id=str(uuid.uuid4()),
+        conversation_id=str(uuid.uuid4()),
+        channel=Channel.WECHAT,
+        customer_address=openid,
+        text=text,
+        seq=1,
+        created_at=datetime.now(UTC),
+        account=ACCOUNT.name,
+        **fields,
     )
     return outbound_key(Channel.WECHAT), message, message.message_id
 
@@ -49,9 +55,13 @@ async def reports(env, count: int) -> list[DeliveryReported]:
 async def consumed_ok(system: System) -> float:
     async with aiohttp.ClientSession() as http, http.get(system.url("wechat_adapter", "/metrics")) as response:
         text = await response.text()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("relaydesk_messages_consumed_total") and "wechat_adapter.outbound" in line
-               and 'outcome="ok"' in line)
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("relaydesk_messages_consumed_total")
+        and "wechat_adapter.outbound" in line
+        and 'outcome="ok"' in line
+    )
 
 
 async def test_two_replicas_share_one_token_and_one_refresh_after_expiry(env, wechat_api):
@@ -59,8 +69,10 @@ async def test_two_replicas_share_one_token_and_one_refresh_after_expiry(env, we
     for openid in openids:
         wechat_api.customer_wrote(openid)
     # prefetch 1: the two replicas take turns, so both need the token.
-    replicas = [await adapter(env, wechat_api, prefetch=1).start(),
-                await adapter(env, wechat_api, prefetch=1, wechat_port=free_port()).start()]
+    replicas = [
+        await adapter(env, wechat_api, prefetch=1).start(),
+        await adapter(env, wechat_api, prefetch=1, wechat_port=free_port()).start(),
+    ]
     try:
         await publish_keyed(env.settings, [reply(o, f"first {o}") for o in openids * 3])
         await wechat_api.wait_for(24)
@@ -157,9 +169,11 @@ async def test_images_are_sent_by_media_id_and_uploaded_when_given_by_url(env, w
     wechat_api.files["receipt.png"] = (b"\x89PNG fake", "image/png")
     system = await adapter(env, wechat_api).start()
     try:
-        attachments = (Attachment("wechat-media:known-media", "image/jpeg"),
-                       Attachment(f"{wechat_api.base_url}/files/receipt.png", "image/png", "receipt.png"),
-                       Attachment("https://files.example/statement.pdf", "application/pdf", "statement.pdf"))
+        attachments = (
+            Attachment("wechat-media:known-media", "image/jpeg"),
+            Attachment(f"{wechat_api.base_url}/files/receipt.png", "image/png", "receipt.png"),
+            Attachment("https://files.example/statement.pdf", "application/pdf", "statement.pdf"),
+        )
         await publish_keyed(env.settings, [reply("o-pics", "见附件", attachments=attachments)])
         sent = await wechat_api.wait_for(3)
     finally:
@@ -172,8 +186,12 @@ async def test_images_are_sent_by_media_id_and_uploaded_when_given_by_url(env, w
 
 async def test_template_messages_go_out_whatever_the_window(env, wechat_api):
     template = WeChatTemplateMessage(
-        message_id=str(uuid.uuid4()), account=ACCOUNT.name, openid="o-never-wrote", template_id="TPL-callback",
-        data={"first": "您的贷款预审已通过", "keyword1": "RD-1042"}, created_at=datetime.now(UTC),
+        message_id=str(uuid.uuid4()),
+        account=ACCOUNT.name,
+        openid="o-never-wrote",
+        template_id="TPL-callback",
+        data={"first": "您的贷款预审已通过", "keyword1": "RD-1042"},
+        created_at=datetime.now(UTC),
         url="https://wallet.example/loan",
     )
     system = await adapter(env, wechat_api).start()
@@ -184,6 +202,10 @@ async def test_template_messages_go_out_whatever_the_window(env, wechat_api):
     finally:
         system.stop()
     assert sent.path == "/cgi-bin/message/template/send"
-    assert sent.body == {"touser": "o-never-wrote", "template_id": "TPL-callback", "url": "https://wallet.example/loan",
-                         "data": {"first": {"value": "您的贷款预审已通过"}, "keyword1": {"value": "RD-1042"}}}
+    assert sent.body == {
+        "touser": "o-never-wrote",
+        "template_id": "TPL-callback",
+        "url": "https://wallet.example/loan",
+        "data": {"first": {"value": "您的贷款预审已通过"}, "keyword1": {"value": "RD-1042"}},
+    }
     assert report.status == "sent"

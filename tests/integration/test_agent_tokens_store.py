@@ -36,7 +36,11 @@ async def test_a_new_agent_gets_an_initial_token_stored_only_as_its_hash(conn):
     agent_id, name, token = await new_agent(conn)
     [listed] = await accounts.list_tokens(conn, agent_id)
     assert (listed["agent_id"], listed["agent_name"], listed["name"], listed["status"]) == (
-        agent_id, name, "initial", "active")
+        agent_id,
+        name,
+        "initial",
+        "active",
+    )
     row = await stored(conn, listed["id"])
     assert row["token_hash"] == token_hash(token) and token.encode() not in row["token_hash"]
     assert token not in str(dict(row))
@@ -115,12 +119,14 @@ async def test_the_auth_query_finds_live_tokens_only_and_stamps_last_use_once_a_
     assert (await stored(conn, token["id"]))["last_used_at"] == first_use
     backdated = await conn.fetchval(
         "UPDATE agent_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1 RETURNING last_used_at",
-        uuid.UUID(token["id"]))
+        uuid.UUID(token["id"]),
+    )
     await conn.fetchrow(AUTHENTICATE, token_hash(secret))
     assert (await stored(conn, token["id"]))["last_used_at"] > backdated + timedelta(seconds=60)
 
-    await conn.execute("UPDATE agent_tokens SET expires_at = now() - interval '1 second' WHERE id = $1",
-                       uuid.UUID(token["id"]))
+    await conn.execute(
+        "UPDATE agent_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", uuid.UUID(token["id"])
+    )
     assert await conn.fetchrow(AUTHENTICATE, token_hash(secret)) is None
     assert (await accounts.get_token(conn, token["id"]))["status"] == "expired"
     other_id, other = await accounts.create_token(conn, agent_id, "other")
@@ -147,8 +153,10 @@ async def test_the_migration_makes_each_existing_agents_token_its_initial_token(
     rows = await conn.fetch("SELECT agent_id, name, token_hash, created_at, revoked_at, expires_at FROM agent_tokens")
     assert {row["agent_id"]: row["token_hash"] for row in rows} == {a: token_hash(t) for a, t in old.items()}
     assert {(r["name"], r["created_at"], r["revoked_at"], r["expires_at"]) for r in rows} == {
-        ("initial", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), None, None)}
+        ("initial", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), None, None)
+    }
     found = await conn.fetchrow(AUTHENTICATE, token_hash(old[next(iter(old))]))
     assert found is not None and found["name"] == "old-0"
-    await conn.execute("INSERT INTO agents (id, name, role, capacity) VALUES ($1, 'no-mirror', 'agent', 1)",
-                       uuid.uuid4())  # token_hash is optional now
+    await conn.execute(
+        "INSERT INTO agents (id, name, role, capacity) VALUES ($1, 'no-mirror', 'agent', 1)", uuid.uuid4()
+    )  # token_hash is optional now

@@ -35,8 +35,22 @@ def test_work_queues_are_durable_quorum_queues_with_dead_lettering(servers, env,
     asyncio.run(_declare(broker, env.settings))
     vhost = env.settings.amqp_url.rsplit("/", 1)[1]
     listing = subprocess.run(
-        [*servers.rabbitmqctl, "list_queues", "-p", vhost, "--formatter", "json", "name", "type", "durable", "arguments"],
-        check=True, capture_output=True, text=True, timeout=60,
+        [
+            *servers.rabbitmqctl,
+            "list_queues",
+            "-p",
+            vhost,
+            "--formatter",
+            "json",
+            "name",
+            "type",
+            "durable",
+            "arguments",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     queues = {q["name"]: q for q in msgspec.json.decode(listing.stdout)}
     for spec in topology.DURABLE_QUEUES:

@@ -24,8 +24,13 @@ def environ(**overrides: str) -> dict[str, str]:
 
 
 def classify(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "relaydesk.cli", "classify", *args], input=stdin.encode(),
-                          env=env or environ(), capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "relaydesk.cli", "classify", *args],
+        input=stdin.encode(),
+        env=env or environ(),
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def lines(result: subprocess.CompletedProcess) -> list[dict]:
@@ -44,8 +49,9 @@ def test_one_json_object_per_message_line_with_the_documented_fields():
     assert (stolen["category"], stolen["priority"], stolen["self_service"]) == ("security", "urgent", False)
     for chit_chat in (hello, hi):
         assert (chit_chat["faq_id"], chit_chat["faq_score"], chit_chat["self_service"]) == (None, 0.0, False)
-    assert all(isinstance(item["faq_score"], float) and round(item["faq_score"], 3) == item["faq_score"]
-               for item in out)
+    assert all(
+        isinstance(item["faq_score"], float) and round(item["faq_score"], 3) == item["faq_score"] for item in out
+    )
 
 
 def test_crlf_and_a_last_line_without_newline_are_read():
@@ -70,11 +76,18 @@ def test_the_files_default_to_the_settings(tmp_path):
     assert [item["faq_id"] for item in out] == ["红包", None]
 
 
-@pytest.mark.parametrize(("flag", "content", "expected"), [
-    ("--rules", "categories: [unclosed\n", "not valid YAML"),
-    ("--kb", "- id: x\n  category: nope\n  questions: [a b]\n  answer: {zh: a, en: b}\n", "Invalid enum value 'nope'"),
-    ("--kb", None, "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("flag", "content", "expected"),
+    [
+        ("--rules", "categories: [unclosed\n", "not valid YAML"),
+        (
+            "--kb",
+            "- id: x\n  category: nope\n  questions: [a b]\n  answer: {zh: a, en: b}\n",
+            "Invalid enum value 'nope'",
+        ),
+        ("--kb", None, "cannot read"),
+    ],
+)
 def test_a_bad_file_is_one_clear_line_and_exit_2(tmp_path, flag, content, expected):
     path = tmp_path / "broken.yaml"
     if content is not None:
@@ -87,8 +100,13 @@ def test_a_bad_file_is_one_clear_line_and_exit_2(tmp_path, flag, content, expect
 
 
 def test_each_answer_is_flushed_before_the_next_line_arrives():
-    process = subprocess.Popen([sys.executable, "-m", "relaydesk.cli", "classify"], env=environ(),
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relaydesk.cli", "classify"],
+        env=environ(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         for message in ("怎么提现", "hello"):
             process.stdin.write(message.encode() + b"\n")

@@ -9,29 +9,36 @@ pytestmark = pytest.mark.integration
 
 
 def relaydesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "relaydesk.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "relaydesk.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
-@pytest.mark.parametrize("variable, value", [
-    ("RELAYDESK_WEBCHAT_PORT", "eighty"),
-    ("RELAYDESK_AGENT_API_PORT", "70000"),
-    ("RELAYDESK_AMQP_URL", "http://localhost"),
-    ("RELAYDESK_WEBCHAT_SECRET", "short"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RELAYDESK_WEBCHAT_PORT", "eighty"),
+        ("RELAYDESK_AGENT_API_PORT", "70000"),
+        ("RELAYDESK_AMQP_URL", "http://localhost"),
+        ("RELAYDESK_WEBCHAT_SECRET", "short"),
+    ],
+)
 def test_a_wrong_setting_stops_the_service_naming_the_variable(env, variable, value):
     result = relaydesk("run", env=env.environ() | {variable: value})
     assert result.returncode == 2
     assert variable in result.stderr and "configuration error" in result.stderr
 
 
-@pytest.mark.parametrize("variable, content, expected", [
-    ("RELAYDESK_FAQ_KB", "- id: x\n  category: payment\n", "faq.yaml"),
-    ("RELAYDESK_ROUTER_RULES", "categories: [unclosed", "rules.yaml"),
-    ("RELAYDESK_BUSINESS_HOURS", "timezone: Mars/Olympus\nweekly: {}\n", "hours.yaml"),
-    ("RELAYDESK_ROUTING_POLICY", None, "RELAYDESK_ROUTING_POLICY"),
-    ("RELAYDESK_SLA_TARGETS", None, "RELAYDESK_SLA_TARGETS"),
-])
+@pytest.mark.parametrize(
+    ("variable", "content", "expected"),
+    [
+        ("RELAYDESK_FAQ_KB", "- id: x\n  category: payment\n", "faq.yaml"),
+        ("RELAYDESK_ROUTER_RULES", "categories: [unclosed", "rules.yaml"),
+        ("RELAYDESK_BUSINESS_HOURS", "timezone: Mars/Olympus\nweekly: {}\n", "hours.yaml"),
+        ("RELAYDESK_ROUTING_POLICY", None, "RELAYDESK_ROUTING_POLICY"),
+        ("RELAYDESK_SLA_TARGETS", None, "RELAYDESK_SLA_TARGETS"),
+    ],
+)
 def test_a_bad_router_file_or_policy_stops_the_router_with_a_clear_error(env, tmp_path, variable, content, expected):
     if content is None:
         value = '{"offer_timeout_s": -1}' if variable.endswith("POLICY") else '{"first_response": {"urgent": "soon"}}'
@@ -45,12 +52,15 @@ def test_a_bad_router_file_or_policy_stops_the_router_with_a_clear_error(env, tm
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("variable, value", [
-    ("RELAYDESK_CALLBACK_RULES", '{"loan": "tomorrow"}'),
-    ("RELAYDESK_CALLBACK_RETRY_SCHEDULE", "2h,,1d"),
-    ("RELAYDESK_CALLBACK_PREAPPROVAL_DUE", "0s"),
-    ("RELAYDESK_CALLBACK_NO_ANSWER_LIMIT", "0"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RELAYDESK_CALLBACK_RULES", '{"loan": "tomorrow"}'),
+        ("RELAYDESK_CALLBACK_RETRY_SCHEDULE", "2h,,1d"),
+        ("RELAYDESK_CALLBACK_PREAPPROVAL_DUE", "0s"),
+        ("RELAYDESK_CALLBACK_NO_ANSWER_LIMIT", "0"),
+    ],
+)
 def test_a_bad_callback_setting_stops_the_notifier_naming_the_variable(env, variable, value):
     result = relaydesk("run", "notifier", env=env.environ() | {variable: value})
     assert result.returncode == 2, result.stderr
@@ -64,8 +74,18 @@ def test_unknown_service_is_refused(env):
 
 
 async def test_agents_add_prints_a_token_that_authenticates_once_stored_hashed(env):
-    result = relaydesk("agents", "add", "李娜", "--capacity", "3", "--skills", "loan,payment",
-                       "--role", "supervisor", env=env.environ())
+    result = relaydesk(
+        "agents",
+        "add",
+        "李娜",
+        "--capacity",
+        "3",
+        "--skills",
+        "loan,payment",
+        "--role",
+        "supervisor",
+        env=env.environ(),
+    )
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()
     assert token.startswith("rdk_")

@@ -44,9 +44,7 @@ COMPOSE_BIN = _find_compose_binary()
 RELAYDESK_SERVICES = {"agent_api": 8000, "webchat_adapter": 8001, "router": 8005, "notifier": 8004}
 
 
-def _compose(
-    *args: str, file: Path = COMPOSE_FILE, binary: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def _compose(*args: str, file: Path = COMPOSE_FILE, binary: Path | None = None) -> subprocess.CompletedProcess[str]:
     binary = binary or COMPOSE_BIN
     if binary is None:
         pytest.fail(
@@ -108,7 +106,7 @@ def test_migrate_runs_once_after_backing_services(config: dict) -> None:
     assert migrate["restart"] == "no"
 
 
-@pytest.mark.parametrize("name,port", sorted(RELAYDESK_SERVICES.items()))
+@pytest.mark.parametrize(("name", "port"), sorted(RELAYDESK_SERVICES.items()))
 def test_relaydesk_service(config: dict, name: str, port: int) -> None:
     service = config["services"][name]
     _assert_built_from_dockerfile(service)

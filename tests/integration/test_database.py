@@ -26,7 +26,9 @@ async def test_migrate_creates_the_database_and_is_idempotent(empty_database_url
     conn = await asyncpg.connect(empty_database_url)
     try:
         recorded = [r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY 1")]
-        tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        tables = {
+            r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
     finally:
         await conn.close()
     assert recorded == every_version
@@ -44,8 +46,9 @@ async def test_one_open_conversation_per_customer_is_enforced_by_the_schema(env)
     conn = await env.db()
     try:
         await conn.execute("INSERT INTO contacts (channel, address) VALUES ('sms', '+8613800000000')")
-        insert = ("INSERT INTO conversations (id, channel, customer_address, status)"
-                  " VALUES ($1, 'sms', '+8613800000000', $2)")
+        insert = (
+            "INSERT INTO conversations (id, channel, customer_address, status) VALUES ($1, 'sms', '+8613800000000', $2)"
+        )
         await conn.execute(insert, uuid.uuid4(), "queued")
         with pytest.raises(asyncpg.UniqueViolationError):
             await conn.execute(insert, uuid.uuid4(), "queued")

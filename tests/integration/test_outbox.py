@@ -40,14 +40,17 @@ async def test_sweeper_publishes_what_was_left_unpublished_and_prune_keeps_recen
             await message.ack()
         assert sorted(received) == [b'{"left":"by a crash"}', b'{"old":"unpublished"}']
 
-        commands = "INSERT INTO applied_commands (command_id, applied_at) VALUES (gen_random_uuid(), now() - $1::interval)"
+        commands = (
+            "INSERT INTO applied_commands (command_id, applied_at) VALUES (gen_random_uuid(), now() - $1::interval)"
+        )
         await pool.execute(commands, timedelta(days=30))
         await pool.execute(commands, timedelta(minutes=5))
         assert await prune_once(pool, OUTBOX, retention_days=7) == 2  # both 30-day-old ones, now published
         assert await pool.fetchval("SELECT count(*) FROM applied_commands") == 1
         remaining = await pool.fetch("SELECT payload, published_at IS NOT NULL AS published FROM outbox ORDER BY id")
         assert [(r["payload"], r["published"]) for r in remaining] == [
-            (b'{"left":"by a crash"}', True), (b'{"just":"written"}', False),
+            (b'{"left":"by a crash"}', True),
+            (b'{"just":"written"}', False),
         ]
     finally:
         await connection.close()

@@ -72,8 +72,9 @@ async def test_a_failing_job_rolls_back_alone_and_backs_off_until_it_is_parked(p
     assert broken["due_at"] > datetime.now(UTC)  # not again at once
     assert (await scheduler.fire_due())[0] == 0
 
-    await pool.execute("UPDATE scheduled_jobs SET due_at = now(), attempts = $1 WHERE dedupe_key = 'broken:1'",
-                       MAX_FAILURES - 1)
+    await pool.execute(
+        "UPDATE scheduled_jobs SET due_at = now(), attempts = $1 WHERE dedupe_key = 'broken:1'", MAX_FAILURES - 1
+    )
     await scheduler.fire_due()
     assert (await jobs(pool))["broken:1"]["state"] == "failed"
 

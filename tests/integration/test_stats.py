@@ -26,26 +26,34 @@ async def test_volume_by_category_and_channel(conn):
     # payment 6 7 8 11 12 14 22 23 26 = 9; account 3 4 15 24 29 = 5; other 13 18 19 27 30 = 5;
     # loan 9 10 20 25 = 4; security 1 2 5 21 = 4; complaint 16 17 28 = 3 (O1-O4 are outside)
     assert await stats.volume_by_field(conn, START, END, "category") == [
-        {"category": "payment", "count": 9}, {"category": "account", "count": 5}, {"category": "other", "count": 5},
-        {"category": "loan", "count": 4}, {"category": "security", "count": 4}, {"category": "complaint", "count": 3},
+        {"category": "payment", "count": 9},
+        {"category": "account", "count": 5},
+        {"category": "other", "count": 5},
+        {"category": "loan", "count": 4},
+        {"category": "security", "count": 4},
+        {"category": "complaint", "count": 3},
     ]
     # webchat 1 4 6 10 11 13 14 15 21 23 27 29 = 12; wechat 2 3 9 12 20 22 25 28 = 8;
     # email 7 8 16 17 24 30 = 6; sms 5 18 19 26 = 4
     assert await stats.volume_by_field(conn, START, END, "channel") == [
-        {"channel": "webchat", "count": 12}, {"channel": "wechat", "count": 8},
-        {"channel": "email", "count": 6}, {"channel": "sms", "count": 4},
+        {"channel": "webchat", "count": 12},
+        {"channel": "wechat", "count": 8},
+        {"channel": "email", "count": 6},
+        {"channel": "sms", "count": 4},
     ]
 
 
 async def test_volume_by_day_follows_the_time_zone(conn):
     # Shanghai: 1-20 fall on D1 (incl. 1 at 00:00 and 20 at 23:59), 21-30 on D2; O2 at D3 00:00 is excluded.
     assert await stats.volume_over_time(conn, START, END, "day", "Asia/Shanghai") == [
-        {"day": date(2024, 5, 6), "count": 20}, {"day": date(2024, 5, 7), "count": 10},
+        {"day": date(2024, 5, 6), "count": 20},
+        {"day": date(2024, 5, 7), "count": 10},
     ]
     # UTC: the same range is 05-05 16:00Z to 05-07 16:00Z. 1 (16:00Z) and 2 (23:30Z) are on 05-05;
     # 3-20 (D1 09:05 .. 23:59 local = 01:05Z .. 15:59Z) on 05-06; 21-30 on 05-07.
     assert await stats.volume_over_time(conn, START, END, "day", "UTC") == [
-        {"day": date(2024, 5, 5), "count": 2}, {"day": date(2024, 5, 6), "count": 18},
+        {"day": date(2024, 5, 5), "count": 2},
+        {"day": date(2024, 5, 6), "count": 18},
         {"day": date(2024, 5, 7), "count": 10},
     ]
 
@@ -55,11 +63,21 @@ async def test_volume_by_hour_covers_every_hour_of_the_range(conn):
     assert [row["hour"] for row in rows] == [datetime(2024, 5, 6) + timedelta(hours=h) for h in range(48)]
     busy = {(row["hour"].day - 5, row["hour"].hour): row["count"] for row in rows if row["count"]}
     assert busy == {
-        (1, 0): 1, (1, 7): 1,  # 1; 2
-        (1, 9): 4, (1, 10): 4, (1, 11): 5,  # 3 4 5 6; 7 8 9 10; 11 12 13 14 15
-        (1, 14): 2, (1, 15): 1, (1, 20): 1, (1, 23): 1,  # 16 17; 18; 19; 20
-        (2, 9): 3, (2, 10): 2, (2, 15): 2,  # 21 22 23; 24 25; 26 27
-        (2, 16): 1, (2, 22): 1, (2, 23): 1,  # 28; 29; 30
+        (1, 0): 1,
+        (1, 7): 1,  # 1; 2
+        (1, 9): 4,
+        (1, 10): 4,
+        (1, 11): 5,  # 3 4 5 6; 7 8 9 10; 11 12 13 14 15
+        (1, 14): 2,
+        (1, 15): 1,
+        (1, 20): 1,
+        (1, 23): 1,  # 16 17; 18; 19; 20
+        (2, 9): 3,
+        (2, 10): 2,
+        (2, 15): 2,  # 21 22 23; 24 25; 26 27
+        (2, 16): 1,
+        (2, 22): 1,
+        (2, 23): 1,  # 28; 29; 30
     }
     assert sum(row["count"] for row in rows) == 30
 
@@ -88,9 +106,14 @@ async def test_first_response_and_resolution_times(conn):
     }
     for priority, (conversations, responded, fr50, fr90, resolved, rs50, rs90) in expected.items():
         assert rows[priority] == {
-            "priority": priority, "conversations": conversations, "responded": responded,
-            "first_response_p50_s": pytest.approx(fr50), "first_response_p90_s": pytest.approx(fr90),
-            "resolved": resolved, "resolution_p50_s": pytest.approx(rs50), "resolution_p90_s": pytest.approx(rs90),
+            "priority": priority,
+            "conversations": conversations,
+            "responded": responded,
+            "first_response_p50_s": pytest.approx(fr50),
+            "first_response_p90_s": pytest.approx(fr90),
+            "resolved": resolved,
+            "resolution_p50_s": pytest.approx(rs50),
+            "resolution_p90_s": pytest.approx(rs90),
         }, priority
 
 
@@ -124,14 +147,18 @@ async def test_self_service_counts_what_the_faq_settled_alone(conn):
     # The FAQ answered 11 12 13 14 15 23 (6). Self-served: 11 12 23 (still 'bot') and 13 (closed, nobody
     # involved) = 4; not 14 (queued for a person) nor 15 (bob took it). 4 of 30 created.
     assert await stats.self_service(conn, START, END) == {
-        "conversations": 30, "bot_answered": 6, "self_served": 4, "rate": pytest.approx(4 / 30),
+        "conversations": 30,
+        "bot_answered": 6,
+        "self_served": 4,
+        "rate": pytest.approx(4 / 30),
     }
 
 
 async def test_csat_average_and_distribution(conn):
     # In range: 5 4 3 5 2 4 5 4 1 5 (O3's 1 and 30's 3 are outside): sum 38 over 10 = 3.8
     assert await stats.csat(conn, START, END) == {
-        "responses": 10, "average": pytest.approx(3.8),
+        "responses": 10,
+        "average": pytest.approx(3.8),
         "distribution": {"1": 1, "2": 1, "3": 1, "4": 3, "5": 4},  # 16; 7; 3; 2 9 13; 1 6 10 21
     }
     nothing = await stats.csat(conn, START - timedelta(days=30), START - timedelta(days=29))
@@ -156,55 +183,93 @@ async def test_per_agent_workload_and_performance(conn):
     for row in rows.values():
         del row["agent_id"]
     assert rows["alice"] == {
-        "role": "agent", "status": "online", "capacity": 5,
+        "role": "agent",
+        "status": "online",
+        "capacity": 5,
         "assigned_now": 2,  # 25, O1
         "handled": 7,  # resolved in range: 1 2 6 10 20 22 29
-        "conversations": 8, "resolved": 7, "resolution_rate": pytest.approx(7 / 8),  # 1 2 6 10 20 22 25 29
+        "conversations": 8,
+        "resolved": 7,
+        "resolution_rate": pytest.approx(7 / 8),  # 1 2 6 10 20 22 25 29
         "first_response_p50_s": pytest.approx(120),  # 30 60 60 [120 120] 150 300 300
-        "csat_responses": 4, "csat_average": pytest.approx(4.75),  # (5 + 4 + 5 + 5) / 4 from 1 2 6 10
+        "csat_responses": 4,
+        "csat_average": pytest.approx(4.75),  # (5 + 4 + 5 + 5) / 4 from 1 2 6 10
     }
     assert rows["bob"] == {
-        "role": "agent", "status": "online", "capacity": 5,
+        "role": "agent",
+        "status": "online",
+        "capacity": 5,
         "assigned_now": 1,  # 4
         "handled": 7,  # 3 9 15 18 21 26, and O4 resolved exactly at the start
-        "conversations": 7, "resolved": 6, "resolution_rate": pytest.approx(6 / 7),  # 3 4 9 15 18 21 26; 4 open
+        "conversations": 7,
+        "resolved": 6,
+        "resolution_rate": pytest.approx(6 / 7),  # 3 4 9 15 18 21 26; 4 open
         "first_response_p50_s": pytest.approx(240),  # 90 180 240 [240] 900 1800 3600
-        "csat_responses": 3, "csat_average": pytest.approx(4.0),  # (3 + 4 + 5) / 3 from 3 9 21
+        "csat_responses": 3,
+        "csat_average": pytest.approx(4.0),  # (3 + 4 + 5) / 3 from 3 9 21
     }
     assert rows["carol"] == {
-        "role": "agent", "status": "away", "capacity": 5,
+        "role": "agent",
+        "status": "away",
+        "capacity": 5,
         "assigned_now": 2,  # 8, 17
         "handled": 3,  # 7 16 24; 30 is resolved after the end, O3 before the start
-        "conversations": 6, "resolved": 4, "resolution_rate": pytest.approx(4 / 6),  # 7 8 16 17 24 30; 8 17 open
+        "conversations": 6,
+        "resolved": 4,
+        "resolution_rate": pytest.approx(4 / 6),  # 7 8 16 17 24 30; 8 17 open
         "first_response_p50_s": pytest.approx(600),  # 60 600 [600] 1200 1800 (8 has no reply)
-        "csat_responses": 2, "csat_average": pytest.approx(1.5),  # (2 + 1) / 2 from 7 16
+        "csat_responses": 2,
+        "csat_average": pytest.approx(1.5),  # (2 + 1) / 2 from 7 16
     }
     assert rows["sam"] == {
-        "role": "supervisor", "status": "offline", "capacity": 5, "assigned_now": 0, "handled": 0,
-        "conversations": 0, "resolved": 0, "resolution_rate": None, "first_response_p50_s": None,
-        "csat_responses": 0, "csat_average": None,
+        "role": "supervisor",
+        "status": "offline",
+        "capacity": 5,
+        "assigned_now": 0,
+        "handled": 0,
+        "conversations": 0,
+        "resolved": 0,
+        "resolution_rate": None,
+        "first_response_p50_s": None,
+        "csat_responses": 0,
+        "csat_average": None,
     }
 
 
 async def test_an_empty_range_reports_zeros_not_errors(conn):
     start, end = datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 2, tzinfo=UTC)
     assert await stats.volume_by_field(conn, start, end, "category") == []
-    assert await stats.response_times(conn, start, end) == [{
-        "priority": "all", "conversations": 0, "responded": 0, "first_response_p50_s": None,
-        "first_response_p90_s": None, "resolved": 0, "resolution_p50_s": None, "resolution_p90_s": None,
-    }]
+    assert await stats.response_times(conn, start, end) == [
+        {
+            "priority": "all",
+            "conversations": 0,
+            "responded": 0,
+            "first_response_p50_s": None,
+            "first_response_p90_s": None,
+            "resolved": 0,
+            "resolution_p50_s": None,
+            "resolution_p90_s": None,
+        }
+    ]
     assert await stats.resolution(conn, start, end) == [{"priority": "all", "created": 0, "resolved": 0, "rate": None}]
     assert await stats.sla_breaches(conn, start, end) == [{"kind": "all", "priority": "all", "breaches": 0}]
     assert await stats.self_service(conn, start, end) == {
-        "conversations": 0, "bot_answered": 0, "self_served": 0, "rate": None}
+        "conversations": 0,
+        "bot_answered": 0,
+        "self_served": 0,
+        "rate": None,
+    }
 
 
-@pytest.mark.parametrize("table, predicate, index", [
-    ("conversations", stats.CREATED, "conversations_listing"),
-    ("conversations", "status = 'resolved' AND resolved_at >= $1 AND resolved_at < $2", "conversations_resolved"),
-    ("csat_responses", "answered_at >= $1 AND answered_at < $2", "csat_responses_answered"),
-    ("sla_breaches", "breached_at >= $1 AND breached_at < $2", "sla_breaches_breached"),
-])
+@pytest.mark.parametrize(
+    ("table", "predicate", "index"),
+    [
+        ("conversations", stats.CREATED, "conversations_listing"),
+        ("conversations", "status = 'resolved' AND resolved_at >= $1 AND resolved_at < $2", "conversations_resolved"),
+        ("csat_responses", "answered_at >= $1 AND answered_at < $2", "csat_responses_answered"),
+        ("sla_breaches", "breached_at >= $1 AND breached_at < $2", "sla_breaches_breached"),
+    ],
+)
 async def test_range_look_ups_can_use_an_index(conn, table, predicate, index):
     # The seeded tables are small enough that a scan would win; forbid it to see that an index fits.
     await conn.execute(f"ANALYZE {table}; SET enable_seqscan = off")

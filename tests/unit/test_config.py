@@ -17,21 +17,25 @@ def test_empty_environment_gives_the_defaults():
 
 
 def test_unrelated_and_unknown_variables_are_ignored():
-    assert load_settings({"PATH": "/usr/bin", "RELAYDESK_NO_SUCH_SETTING": "x", "relaydesk_log_level": "nope"}) \
+    assert (
+        load_settings({"PATH": "/usr/bin", "RELAYDESK_NO_SUCH_SETTING": "x", "relaydesk_log_level": "nope"})
         == Settings()
+    )
 
 
 def test_valid_overrides_are_converted_to_their_types():
-    settings = load_settings({
-        "RELAYDESK_AGENT_API_PORT": "9000",
-        "RELAYDESK_PREFETCH": "128",
-        "RELAYDESK_WEBCHAT_RATE": "2.5",
-        "RELAYDESK_OUTBOX_SWEEP_INTERVAL": "3",
-        "RELAYDESK_LOG_LEVEL": "DEBUG",
-        "RELAYDESK_AMQP_URL": "amqps://user:pw@rabbit.example:5671/prod",
-        "RELAYDESK_DATABASE_URL": "postgres://db.example/relaydesk",
-        "RELAYDESK_WEBCHAT_SECRET": "s" * 16,
-    })
+    settings = load_settings(
+        {
+            "RELAYDESK_AGENT_API_PORT": "9000",
+            "RELAYDESK_PREFETCH": "128",
+            "RELAYDESK_WEBCHAT_RATE": "2.5",
+            "RELAYDESK_OUTBOX_SWEEP_INTERVAL": "3",
+            "RELAYDESK_LOG_LEVEL": "DEBUG",
+            "RELAYDESK_AMQP_URL": "amqps://user:pw@rabbit.example:5671/prod",
+            "RELAYDESK_DATABASE_URL": "postgres://db.example/relaydesk",
+            "RELAYDESK_WEBCHAT_SECRET": "s" * 16,
+        }
+    )
     assert (settings.agent_api_port, settings.prefetch) == (9000, 128)
     assert type(settings.agent_api_port) is int
     assert (settings.webchat_rate, settings.outbox_sweep_interval) == (2.5, 3.0)
@@ -95,8 +99,16 @@ def test_config_error_does_not_leak_secrets(variable, value, secret):
 
 
 def test_to_environ_round_trips_through_load_settings():
-    account = WeChatAccount(name="wallet", app_id="wx1", app_secret="s", token="tok123", mode="safe",
-                            aes_key="a" * 43, menu={"HUMAN": "human"}, welcome="欢迎")
+    account = WeChatAccount(
+        name="wallet",
+        app_id="wx1",
+        app_secret="s",
+        token="tok123",
+        mode="safe",
+        aes_key="a" * 43,
+        menu={"HUMAN": "human"},
+        welcome="欢迎",
+    )
     settings = Settings(webchat_port=9001, webchat_rate=2.5, wechat_accounts=(account,))
     assert load_settings(to_environ(settings)) == settings
 

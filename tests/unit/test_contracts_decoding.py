@@ -44,8 +44,14 @@ def payload(sample, **changes) -> bytes:
         (payload(REPLY, type=...), AgentCommand),
         (payload(RESOLVED, type=...), AgentEvent),
     ],
-    ids=["event-as-command", "command-as-event", "unknown-command", "outbound-tag-on-inbound", "untagged-command",
-         "untagged-event"],
+    ids=[
+        "event-as-command",
+        "command-as-event",
+        "unknown-command",
+        "outbound-tag-on-inbound",
+        "untagged-command",
+        "untagged-event",
+    ],
 )
 def test_decoding_rejects_a_wrong_or_missing_tag(data, decode_as):
     with pytest.raises(msgspec.ValidationError):
@@ -79,8 +85,15 @@ def test_decoding_rejects_a_missing_required_field(data, decode_as):
         (payload(REPLY, text=42), AgentCommand),
         (payload(STATUS, status="busy"), AgentCommand),
     ],
-    ids=["seq-string", "unknown-channel", "unknown-kind", "attachments-string", "bad-datetime", "text-int",
-         "unknown-status"],
+    ids=[
+        "seq-string",
+        "unknown-channel",
+        "unknown-kind",
+        "attachments-string",
+        "bad-datetime",
+        "text-int",
+        "unknown-status",
+    ],
 )
 def test_decoding_rejects_a_wrong_type_or_value(data, decode_as):
     with pytest.raises(msgspec.ValidationError):
@@ -104,14 +117,18 @@ def test_old_reader_ignores_new_fields_inside_attachments():
 
 
 def test_new_reader_fills_defaults_for_fields_an_older_writer_did_not_send():
-    minimal = b'{"type":"inbound_message","channel":"sms","channel_message_id":"m1",' \
-              b'"customer_address":"+8613800000000","received_at":"2025-01-02T03:04:05Z"}'
+    minimal = (
+        b'{"type":"inbound_message","channel":"sms","channel_message_id":"m1",'
+        b'"customer_address":"+8613800000000","received_at":"2025-01-02T03:04:05Z"}'
+    )
     message = msgspec.json.decode(minimal, type=InboundMessage)
     assert (message.text, message.kind, message.attachments, message.locale) == ("", MessageKind.TEXT, (), "")
 
 
 def test_transfer_without_target_decodes_as_back_to_queue():
-    data = b'{"type":"transfer_conversation","command_id":"c","agent_id":"a",' \
-           b'"issued_at":"2025-01-02T03:04:05Z","conversation_id":"conv-1"}'
+    data = (
+        b'{"type":"transfer_conversation","command_id":"c","agent_id":"a",'
+        b'"issued_at":"2025-01-02T03:04:05Z","conversation_id":"conv-1"}'
+    )
     transfer = msgspec.json.decode(data, type=AgentCommand)
     assert (transfer.to_agent_id, transfer.note) == (None, "")

@@ -28,8 +28,20 @@ def reading(mail: ParsedMail) -> tuple:
             a.decoded.seek(0)
             content = a.decoded.read()
         files.append((a.filename, a.content_type, a.size, a.content_id, content))
-    return (mail.message_id, mail.from_address, mail.subject, mail.date, mail.in_reply_to, mail.references,
-            mail.text, mail.new_text, files, mail.auto_submitted, mail.dsn, mail.conversation_token)
+    return (
+        mail.message_id,
+        mail.from_address,
+        mail.subject,
+        mail.date,
+        mail.in_reply_to,
+        mail.references,
+        mail.text,
+        mail.new_text,
+        files,
+        mail.auto_submitted,
+        mail.dsn,
+        mail.conversation_token,
+    )
 
 
 def both_ways(raw: bytes) -> tuple[tuple, tuple]:
@@ -40,10 +52,14 @@ def both_ways(raw: bytes) -> tuple[tuple, tuple]:
 
 
 def with_base64_file(encoded: bytes, content_type: bytes = b"application/octet-stream") -> bytes:
-    return (b"From: a@example.com\r\nMessage-ID: <b64@example.com>\r\nContent-Type: multipart/mixed; boundary=b\r\n"
-            b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee the file\r\n--b\r\nContent-Type: " + content_type +
-            b"\r\nContent-Disposition: attachment; filename=f.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            + encoded + b"\r\n--b--\r\n")
+    return (
+        b"From: a@example.com\r\nMessage-ID: <b64@example.com>\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+        b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee the file\r\n--b\r\nContent-Type: "
+        + content_type
+        + b"\r\nContent-Disposition: attachment; filename=f.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + encoded
+        + b"\r\n--b--\r\n"
+    )
 
 
 @pytest.mark.parametrize("path", sorted(MAIL.glob("*.eml")), ids=lambda p: p.stem)
@@ -52,15 +68,18 @@ def test_every_sample_reads_the_same_with_its_bodies_decoded_to_files(path: Path
     assert spooled == held
 
 
-@pytest.mark.parametrize("encoded", [
-    base64.encodebytes(os.urandom(3 * DECODE_BATCH + 7)).replace(b"\n", b"\r\n"),  # several batches
-    b"QUJDQQ",  # padding missing
-    b"QUJDQ",  # one character too many
-    b"QUI=QUJD",  # padding ends the data for a2b_base64
-    b"Q=UJD\r\n!!!QUJD%%\r\n",  # padding where it is skipped, and characters that are not base64
-    b"\xff\xfeQUJD\x80",  # 8-bit bytes
-    base64.encodebytes(os.urandom(DECODE_BATCH)).replace(b"\n", b"\r\n") + b"QQ==QUJD",  # padding batches in
-])
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        base64.encodebytes(os.urandom(3 * DECODE_BATCH + 7)).replace(b"\n", b"\r\n"),  # several batches
+        b"QUJDQQ",  # padding missing
+        b"QUJDQ",  # one character too many
+        b"QUI=QUJD",  # padding ends the data for a2b_base64
+        b"Q=UJD\r\n!!!QUJD%%\r\n",  # padding where it is skipped, and characters that are not base64
+        b"\xff\xfeQUJD\x80",  # 8-bit bytes
+        base64.encodebytes(os.urandom(DECODE_BATCH)).replace(b"\n", b"\r\n") + b"QQ==QUJD",  # padding batches in
+    ],
+)
 def test_base64_decodes_the_same_in_batches_as_whole(encoded: bytes):
     held, spooled = both_ways(with_base64_file(encoded))
     assert spooled == held
@@ -83,12 +102,15 @@ def test_text_bodies_are_read_back_from_their_files():
 
 def test_parts_of_an_attached_mail_are_left_to_the_parser():
     inner = with_base64_file(base64.encodebytes(b"inner file").replace(b"\n", b"\r\n"))
-    raw = (b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\n"
-           b"Content-Type: text/plain\r\n\r\nforwarding this\r\n--outer\r\nContent-Type: message/rfc822\r\n\r\n"
-           + inner + b"--outer--\r\n")
+    raw = (
+        b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\n"
+        b"Content-Type: text/plain\r\n\r\nforwarding this\r\n--outer\r\nContent-Type: message/rfc822\r\n\r\n"
+        + inner
+        + b"--outer--\r\n"
+    )
     held, spooled = both_ways(raw)
     assert spooled == held
-    [(name, content_type, _, _, content)] = spooled[8]
+    [(_name, content_type, _, _, content)] = spooled[8]
     assert content_type == "message/rfc822" and b"aW5uZXIgZmlsZQ==" in content  # written back whole
 
 

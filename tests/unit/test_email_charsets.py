@@ -12,9 +12,28 @@ pytestmark = pytest.mark.unit
 
 RARE = "朱镕基、王喆、刘䶮、𠀀、㐀、鿕、€"
 """镕 and 喆 are GBK, not GB2312; 䶮, 𠀀 and 㐀 are GB18030 only; 鿕 is a recent CJK addition."""
-HOSTILE_LABELS = [None, "", "us-ascii", "utf-8", "x-unknown", "big5", "iso-8859-1", "base64", "rot13", "idna",
-                  "punycode", "utf-7", "unicode_escape", "raw-unicode-escape", "zlib", "../../etc/passwd", "x" * 200,
-                  "utf-16", "\"gbk\"", "gb2312\udc80"]
+HOSTILE_LABELS = [
+    None,
+    "",
+    "us-ascii",
+    "utf-8",
+    "x-unknown",
+    "big5",
+    "iso-8859-1",
+    "base64",
+    "rot13",
+    "idna",
+    "punycode",
+    "utf-7",
+    "unicode_escape",
+    "raw-unicode-escape",
+    "zlib",
+    "../../etc/passwd",
+    "x" * 200,
+    "utf-16",
+    '"gbk"',
+    "gb2312\udc80",
+]
 
 
 @pytest.mark.parametrize("label", ["gb2312", "GB2312", "gbk", "x-gbk", "cp936", "GB18030", "euc-cn", "csGB2312"])
@@ -26,8 +45,19 @@ def test_gb_labels_are_read_as_gb18030(label: str):
 def test_valid_gb18030_never_comes_out_with_replacement_characters(label: str | None):
     rng = random.Random(repr(label))
     # Any valid GB18030, not only Chinese: random code points from the BMP's CJK and beyond.
-    text = "".join(chr(rng.choice([rng.randint(0x4E00, 0x9FFF), rng.randint(0x3400, 0x4DBF),
-                                   rng.randint(0x20000, 0x2A6DF), rng.randint(0x20, 0x7E)])) for _ in range(200))
+    text = "".join(
+        chr(
+            rng.choice(
+                [
+                    rng.randint(0x4E00, 0x9FFF),
+                    rng.randint(0x3400, 0x4DBF),
+                    rng.randint(0x20000, 0x2A6DF),
+                    rng.randint(0x20, 0x7E),
+                ]
+            )
+        )
+        for _ in range(200)
+    )
     decoded = decode_bytes(text.encode("gb18030"), label)
     assert "\ufffd" not in decoded
     decoded.encode("utf-8")  # and no lone surrogates
@@ -67,15 +97,18 @@ def test_header_words_in_different_charsets_and_plain_text_between_them():
     assert decode_header(value) == "Re: 朱镕儲值  and Müller"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=?utf-8?B?5Lit5paH?= =?utf-8?B?@@@?=", "中文"),  # nothing left of the broken word
-    ("=?utf-8?Q?broken=ZZ?=", "broken=ZZ"),
-    ("=?utf-8?B?5Lit5?=", "=?utf-8?B?5Lit5?="),  # no padding can repair it: shown as written
-    ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="),
-    ("=?no-such-charset?Q?=E6=8F=90=E7=8E=B0?=", "提现"),
-    ("=?gbk*zh-cn?B?zOHP1g==?=", "提现"),  # RFC 2231 language tag
-    ("plain \udcb3\udce4\udcd6\udcb5", "plain 充值"),  # raw 8-bit GBK, kept by the parser as surrogates
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=?utf-8?B?5Lit5paH?= =?utf-8?B?@@@?=", "中文"),  # nothing left of the broken word
+        ("=?utf-8?Q?broken=ZZ?=", "broken=ZZ"),
+        ("=?utf-8?B?5Lit5?=", "=?utf-8?B?5Lit5?="),  # no padding can repair it: shown as written
+        ("=?utf-8?X?abc?=", "=?utf-8?X?abc?="),
+        ("=?no-such-charset?Q?=E6=8F=90=E7=8E=B0?=", "提现"),
+        ("=?gbk*zh-cn?B?zOHP1g==?=", "提现"),  # RFC 2231 language tag
+        ("plain \udcb3\udce4\udcd6\udcb5", "plain 充值"),  # raw 8-bit GBK, kept by the parser as surrogates
+    ],
+)
 def test_malformed_and_unusual_words_are_read_as_well_as_they_can_be(value: str, expected: str):
     assert decode_header(value) == expected
 
@@ -87,8 +120,10 @@ def test_html_keeps_the_readable_text_only():
     <table><tr><th>时间</th><th>金额</th></tr><tr><td>12:00</td><td>128.00</td></tr></table>
     <pre>  keep   its
   spacing</pre><hr></body></html>"""
-    assert html_to_text(html) == ("您好， 金额 ¥5&6<7>\n\n第一行\n第二行\n\n第三行\n\n- one\n- two\n\n"
-                                  "时间 | 金额\n12:00 | 128.00\n\n  keep   its\n  spacing\n\n" + "_" * 32)
+    assert html_to_text(html) == (
+        "您好， 金额 ¥5&6<7>\n\n第一行\n第二行\n\n第三行\n\n- one\n- two\n\n"
+        "时间 | 金额\n12:00 | 128.00\n\n  keep   its\n  spacing\n\n" + "_" * 32
+    )
 
 
 def test_html_blockquotes_come_out_quoted():
@@ -96,12 +131,15 @@ def test_html_blockquotes_come_out_quoted():
     assert html_to_text(html) == "new\n\n> old\n>\n> > older\n\nafter"
 
 
-@pytest.mark.parametrize("html", [
-    "<head><title>never closed<body><p>the message</p>",
-    "<p><![if !supportLists]>1.<![endif]>the message</p>",
-    "<![foo bar>the message",
-    "<p>the message<!-- unterminated comment",
-    "<script/>the message",
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<head><title>never closed<body><p>the message</p>",
+        "<p><![if !supportLists]>1.<![endif]>the message</p>",
+        "<![foo bar>the message",
+        "<p>the message<!-- unterminated comment",
+        "<script/>the message",
+    ],
+)
 def test_broken_html_still_yields_the_message(html: str):
     assert "the message" in html_to_text(html)

@@ -25,8 +25,17 @@ def roundtrip(mail):
 
 def test_a_reply_threads_and_survives_the_wire():
     thread = Thread("m2@example.cn", "Re: 提现未到账", ("m1@example.cn",))
-    mail = roundtrip(compose("钱包客服 <support@wallet.example>", "li@example.cn", "您好，\n\n已处理。", CONVERSATION,
-                             "42", thread, (File("回执.pdf", "application/pdf", b"%PDF"),)))
+    mail = roundtrip(
+        compose(
+            "钱包客服 <support@wallet.example>",
+            "li@example.cn",
+            "您好，\n\n已处理。",
+            CONVERSATION,
+            "42",
+            thread,
+            (File("回执.pdf", "application/pdf", b"%PDF"),),
+        )
+    )
     assert mail["Subject"] == "Re: 提现未到账 [#RD-1A2B3C4D]"
     assert (mail["In-Reply-To"], mail["References"]) == ("<m2@example.cn>", "<m1@example.cn> <m2@example.cn>")
     assert mail["Message-ID"] == "<rd-42@wallet.example>" and mail["Reply-To"] == "support@wallet.example"
@@ -36,12 +45,15 @@ def test_a_reply_threads_and_survives_the_wire():
     assert (attachment.get_filename(), attachment.get_content()) == ("回执.pdf", b"%PDF")
 
 
-@pytest.mark.parametrize(("subject", "expected"), [
-    ("提现未到账", "Re: 提现未到账 [#RD-1A2B3C4D]"),
-    ("Re: RE: 回复：提现", "Re: 提现 [#RD-1A2B3C4D]"),
-    ("Re: 提现 [#RD-1A2B3C4D]", "Re: 提现 [#RD-1A2B3C4D]"),
-    ("", "Re: 您的咨询 / Your request [#RD-1A2B3C4D]"),
-])
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("提现未到账", "Re: 提现未到账 [#RD-1A2B3C4D]"),
+        ("Re: RE: 回复：提现", "Re: 提现 [#RD-1A2B3C4D]"),
+        ("Re: 提现 [#RD-1A2B3C4D]", "Re: 提现 [#RD-1A2B3C4D]"),
+        ("", "Re: 您的咨询 / Your request [#RD-1A2B3C4D]"),
+    ],
+)
 def test_subjects_get_one_prefix_and_one_token(subject, expected):
     assert reply_subject(Thread("x@y", subject), CONVERSATION) == expected
 
@@ -49,16 +61,23 @@ def test_subjects_get_one_prefix_and_one_token(subject, expected):
 def test_the_same_reply_always_has_the_same_message_id_and_long_threads_are_trimmed():
     thread = Thread("last@x", "s", tuple(f"m{n}@x" for n in range(40)))
     first = compose("support@wallet.example", "a@b", "t", CONVERSATION, "7", thread)
-    assert smtp_message_id(first) == smtp_message_id(compose("support@wallet.example", "a@b", "t", CONVERSATION, "7",
-                                                             thread))
+    assert smtp_message_id(first) == smtp_message_id(
+        compose("support@wallet.example", "a@b", "t", CONVERSATION, "7", thread)
+    )
     ids = first["References"].split()
     assert len(ids) == MAX_REFERENCES and ids[0] == "<m0@x>" and ids[-1] == "<last@x>"
 
 
 def test_a_broadcast_mail_is_bulk_with_one_click_unsubscribe_and_no_thread():
-    mail = compose_broadcast("Wallet <support@wallet.example>", "li@example.com", "手续费调整 / Fee change",
-                             "Fees change on 1 December.", "<p>Fees <b>change</b></p>", "m-1",
-                             "https://n.example/unsubscribe/tok")
+    mail = compose_broadcast(
+        "Wallet <support@wallet.example>",
+        "li@example.com",
+        "手续费调整 / Fee change",
+        "Fees change on 1 December.",
+        "<p>Fees <b>change</b></p>",
+        "m-1",
+        "https://n.example/unsubscribe/tok",
+    )
     parsed = roundtrip(mail)
     assert (parsed["Subject"], parsed["Precedence"]) == ("手续费调整 / Fee change", "bulk")
     assert parsed["List-Unsubscribe"] == "<https://n.example/unsubscribe/tok>"

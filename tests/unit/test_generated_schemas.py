@@ -21,16 +21,30 @@ def test_every_consumed_channel_documents_its_payload():
     payloads = [m["payload"] for m in document["components"]["messages"].values()]
     assert payloads and all("EmptyPayload" not in json.dumps(p) for p in payloads)
     assert {c["address"] for c in document["channels"].values()} == {
-        "inbound.*", "agent.command", "outbound.webchat", "assignment.*", "delivery.*", "outbound.wechat",
-        "outbound.sms", "outbound.email", "conversation.resolved", "application.preapproved", "notify.command",
+        "inbound.*",
+        "agent.command",
+        "outbound.webchat",
+        "assignment.*",
+        "delivery.*",
+        "outbound.wechat",
+        "outbound.sms",
+        "outbound.email",
+        "conversation.resolved",
+        "application.preapproved",
+        "notify.command",
     }
 
 
 def test_bus_schema_defines_every_tagged_message():
     definitions = bus_schema()["$defs"]
     assert {
-        "InboundMessage", "OutboundMessage", "SendReply", "ConversationAssigned", "DeliveryReported",
-        "WeChatTemplateMessage", "DeliveryUpdated",
+        "InboundMessage",
+        "OutboundMessage",
+        "SendReply",
+        "ConversationAssigned",
+        "DeliveryReported",
+        "WeChatTemplateMessage",
+        "DeliveryUpdated",
     } <= set(definitions)
     assert definitions["InboundMessage"]["properties"]["type"] == {"enum": ["inbound_message"]}
     assert render(bus_schema()) == (SCHEMA_DIR / "bus.schema.json").read_text(encoding="utf-8")

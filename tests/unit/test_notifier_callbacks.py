@@ -25,50 +25,62 @@ def task(state="due", assigned=OWNER, claimed=False, attempts=0) -> Task:
     return Task("cb-1", state, assigned, claimed, attempts, NOW - timedelta(minutes=5))
 
 
-@pytest.mark.parametrize(("assigned", "caller", "supervisor", "seen"), [
-    (OWNER, OWNER, False, True),
-    (OWNER, OTHER, False, False),
-    (OWNER, OTHER, True, True),
-    (None, OTHER, False, True),  # the unassigned pool is everyone's to see
-])
+@pytest.mark.parametrize(
+    ("assigned", "caller", "supervisor", "seen"),
+    [
+        (OWNER, OWNER, False, True),
+        (OWNER, OTHER, False, False),
+        (OWNER, OTHER, True, True),
+        (None, OTHER, False, True),  # the unassigned pool is everyone's to see
+    ],
+)
 def test_agents_see_their_own_and_the_pool_and_supervisors_see_all(assigned, caller, supervisor, seen):
     assert visible(assigned, caller, supervisor) is seen
 
 
-@pytest.mark.parametrize(("current", "caller", "supervisor", "refusal"), [
-    (task(), OWNER, False, None),
-    (task(assigned=None), OTHER, False, None),
-    (task(), OTHER, True, None),  # a supervisor may take over an unclaimed task
-    (task(), OTHER, False, "callback_not_found"),
-    (None, OWNER, False, "callback_not_found"),
-    (task(state="closed"), OWNER, False, "callback_closed"),
-    (task(claimed=True), OWNER, False, "callback_already_claimed"),
-    (task(claimed=True), OTHER, True, "callback_already_claimed"),
-    (task(claimed=True), OTHER, False, "callback_already_claimed"),  # lost the race for a pool task
-])
+@pytest.mark.parametrize(
+    ("current", "caller", "supervisor", "refusal"),
+    [
+        (task(), OWNER, False, None),
+        (task(assigned=None), OTHER, False, None),
+        (task(), OTHER, True, None),  # a supervisor may take over an unclaimed task
+        (task(), OTHER, False, "callback_not_found"),
+        (None, OWNER, False, "callback_not_found"),
+        (task(state="closed"), OWNER, False, "callback_closed"),
+        (task(claimed=True), OWNER, False, "callback_already_claimed"),
+        (task(claimed=True), OTHER, True, "callback_already_claimed"),
+        (task(claimed=True), OTHER, False, "callback_already_claimed"),  # lost the race for a pool task
+    ],
+)
 def test_claim_rules(current, caller, supervisor, refusal):
     assert claim_refusal(current, caller, supervisor) == refusal
 
 
-@pytest.mark.parametrize(("current", "caller", "supervisor", "refusal"), [
-    (task(), OWNER, False, None),
-    (task(claimed=True), OWNER, False, None),
-    (task(state="scheduled"), OWNER, False, None),  # called early: still counts
-    (task(), OTHER, False, "callback_not_found"),
-    (task(), OTHER, True, "not_assigned_to_you"),
-    (task(assigned=None), OTHER, False, "not_assigned_to_you"),  # claim it first
-    (task(state="closed"), OWNER, False, "callback_closed"),
-    (None, OWNER, True, "callback_not_found"),
-])
+@pytest.mark.parametrize(
+    ("current", "caller", "supervisor", "refusal"),
+    [
+        (task(), OWNER, False, None),
+        (task(claimed=True), OWNER, False, None),
+        (task(state="scheduled"), OWNER, False, None),  # called early: still counts
+        (task(), OTHER, False, "callback_not_found"),
+        (task(), OTHER, True, "not_assigned_to_you"),
+        (task(assigned=None), OTHER, False, "not_assigned_to_you"),  # claim it first
+        (task(state="closed"), OWNER, False, "callback_closed"),
+        (None, OWNER, True, "callback_not_found"),
+    ],
+)
 def test_outcome_rules(current, caller, supervisor, refusal):
     assert outcome_refusal(current, caller, supervisor) == refusal
 
 
-@pytest.mark.parametrize(("outcome", "result"), [
-    (CallbackOutcome.REACHED, "reached"),
-    (CallbackOutcome.RESOLVED, "resolved"),
-    (CallbackOutcome.WRONG_NUMBER, "wrong_number"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "result"),
+    [
+        (CallbackOutcome.REACHED, "reached"),
+        (CallbackOutcome.RESOLVED, "resolved"),
+        (CallbackOutcome.WRONG_NUMBER, "wrong_number"),
+    ],
+)
 def test_reaching_the_customer_or_a_wrong_number_closes_the_task(outcome, result):
     step = after_outcome(task(attempts=1), outcome, NOW, SCHEDULE, 3)
     assert (step.closes, step.result, step.attempts, step.due_at) == (True, result, 1, None)
@@ -102,12 +114,19 @@ def test_reschedule_moves_the_call_without_counting_an_attempt():
 
 @pytest.mark.parametrize("when", [None, NOW, NOW - timedelta(minutes=1)])
 def test_reschedule_needs_a_time_in_the_future(when):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a reschedule needs a time in the future"):
         after_outcome(task(), CallbackOutcome.RESCHEDULE, NOW, SCHEDULE, 3, reschedule_at=when)
 
 
-@pytest.mark.parametrize(("kind", "category"), [
-    ("loan", "loan"), ("cash_loan", "loan"), ("Micro-Loan", "loan"), ("wallet_upgrade", "account"), ("card", "account"),
-])
+@pytest.mark.parametrize(
+    ("kind", "category"),
+    [
+        ("loan", "loan"),
+        ("cash_loan", "loan"),
+        ("Micro-Loan", "loan"),
+        ("wallet_upgrade", "account"),
+        ("card", "account"),
+    ],
+)
 def test_applications_go_to_agents_with_the_fitting_skill(kind, category):
     assert application_category(kind) == category

@@ -21,17 +21,21 @@ def cn(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-@pytest.mark.parametrize(("hours", "start", "wait", "due"), [
-    (NINE_TO_SIX, cn(3, 2, 10), timedelta(hours=2), cn(3, 2, 12)),  # Monday, inside the day
-    (NINE_TO_SIX, cn(3, 6, 17), timedelta(hours=2), cn(3, 9, 10)),  # Friday 17:00 -> Monday 10:00
-    (NINE_TO_SIX, cn(3, 7, 15), timedelta(hours=2), cn(3, 9, 11)),  # approved on Saturday: from Monday's opening
-    (NINE_TO_SIX, cn(3, 2, 6), timedelta(hours=2), cn(3, 2, 11)),  # before opening
-    (NINE_TO_SIX, cn(3, 2, 17), timedelta(hours=1), cn(3, 2, 18)),  # exactly at closing
-    (NINE_TO_SIX, cn(3, 2, 10), timedelta(hours=20), cn(3, 4, 12)),  # more than two working days
-    (SHIPPED, cn(9, 30, 20), timedelta(hours=2), cn(10, 8, 10)),  # National Day week in between
-    (ALWAYS, datetime(2026, 3, 7, 23, 30, tzinfo=UTC), timedelta(hours=2), datetime(2026, 3, 8, 1, 30, tzinfo=UTC)),
-    (ALWAYS, datetime(2026, 3, 7, 9, tzinfo=UTC), timedelta(seconds=1), datetime(2026, 3, 7, 9, 0, 1, tzinfo=UTC)),
-], ids=str)
+@pytest.mark.parametrize(
+    ("hours", "start", "wait", "due"),
+    [
+        (NINE_TO_SIX, cn(3, 2, 10), timedelta(hours=2), cn(3, 2, 12)),  # Monday, inside the day
+        (NINE_TO_SIX, cn(3, 6, 17), timedelta(hours=2), cn(3, 9, 10)),  # Friday 17:00 -> Monday 10:00
+        (NINE_TO_SIX, cn(3, 7, 15), timedelta(hours=2), cn(3, 9, 11)),  # approved on Saturday: from Monday's opening
+        (NINE_TO_SIX, cn(3, 2, 6), timedelta(hours=2), cn(3, 2, 11)),  # before opening
+        (NINE_TO_SIX, cn(3, 2, 17), timedelta(hours=1), cn(3, 2, 18)),  # exactly at closing
+        (NINE_TO_SIX, cn(3, 2, 10), timedelta(hours=20), cn(3, 4, 12)),  # more than two working days
+        (SHIPPED, cn(9, 30, 20), timedelta(hours=2), cn(10, 8, 10)),  # National Day week in between
+        (ALWAYS, datetime(2026, 3, 7, 23, 30, tzinfo=UTC), timedelta(hours=2), datetime(2026, 3, 8, 1, 30, tzinfo=UTC)),
+        (ALWAYS, datetime(2026, 3, 7, 9, tzinfo=UTC), timedelta(seconds=1), datetime(2026, 3, 7, 9, 0, 1, tzinfo=UTC)),
+    ],
+    ids=str,
+)
 def test_business_time_counts_only_opening_hours(hours, start, wait, due):
     assert add_business_time(hours, start, wait) == due
 
@@ -50,7 +54,7 @@ def test_business_time_counts_real_time_across_a_dst_change():
 
 
 def test_a_naive_start_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="naive datetime"):
         add_business_time(NINE_TO_SIX, datetime(2026, 3, 2, 10), timedelta(hours=1))
 
 
@@ -66,11 +70,15 @@ def test_follow_up_is_due_after_its_categorys_wait_and_other_categories_get_none
 def test_no_answer_waits_follow_the_schedule_and_its_last_wait_repeats():
     schedule = (timedelta(hours=2), timedelta(days=1))
     assert [no_answer_wait(schedule, n) for n in (1, 2, 3, 7)] == [
-        timedelta(hours=2), timedelta(days=1), timedelta(days=1), timedelta(days=1)]
+        timedelta(hours=2),
+        timedelta(days=1),
+        timedelta(days=1),
+        timedelta(days=1),
+    ]
     for bad in (0, -1):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="counts from 1"):
             no_answer_wait(schedule, bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must not be empty"):
         no_answer_wait((), 1)
 
 

@@ -48,7 +48,9 @@ def test_streams_are_counted_per_agent_and_only_the_first_and_last_matter():
     assert counts.streams()["a"] == T0 + timedelta(minutes=9)
 
 
-@pytest.mark.parametrize(("ratio", "lead"), [(0.8, timedelta(minutes=6)), (0.5, timedelta(minutes=15)), (1, timedelta())])
+@pytest.mark.parametrize(
+    ("ratio", "lead"), [(0.8, timedelta(minutes=6)), (0.5, timedelta(minutes=15)), (1, timedelta())]
+)
 def test_the_warning_goes_out_when_the_share_of_the_target_has_passed(ratio, lead):
     assert warning_lead(timedelta(minutes=30), Policy(sla_warning_ratio=ratio)) == lead
 

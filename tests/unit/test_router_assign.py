@@ -61,8 +61,12 @@ def test_plan_never_assigns_beyond_capacity():
 
 
 def test_plan_serves_urgent_then_high_then_normal_then_low():
-    tickets = [ticket("low", "low", 0), ticket("normal", "normal", 1), ticket("urgent", "urgent", 2),
-               ticket("high", "high", 3)]
+    tickets = [
+        ticket("low", "low", 0),
+        ticket("normal", "normal", 1),
+        ticket("urgent", "urgent", 2),
+        ticket("high", "high", 3),
+    ]
     plan = plan_assignments(tickets, [AgentSlot("a", 3, 0)])
     assert [conversation for conversation, _ in plan] == ["urgent", "high", "normal"]
 

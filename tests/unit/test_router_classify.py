@@ -49,19 +49,34 @@ def test_category_accuracy_over_the_corpus():
     assert min(per_category.values()) >= 0.75, (per_category, wrong)
 
 
-@pytest.mark.parametrize("text", [
-    "我的账号被盗了", "my account was hacked", "有人盗刷我的卡", "someone logged into my account from another city",
-    "手机丢了 快帮我冻结", "I lost my phone, freeze my wallet",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的账号被盗了",
+        "my account was hacked",
+        "有人盗刷我的卡",
+        "someone logged into my account from another city",
+        "手机丢了 快帮我冻结",
+        "I lost my phone, freeze my wallet",
+    ],
+)
 def test_stolen_or_hijacked_accounts_are_security_and_urgent(text):
     result = seen(text)
     assert (result.category, result.priority) == ("security", "urgent")
 
 
-@pytest.mark.parametrize("text", [
-    "transfer not received after 3 days", "转账三天了还没到账", "I was charged twice", "买东西扣了两次钱",
-    "余额少了200", "money missing from my wallet", "钱被骗了",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "transfer not received after 3 days",
+        "转账三天了还没到账",
+        "I was charged twice",
+        "买东西扣了两次钱",
+        "余额少了200",
+        "money missing from my wallet",
+        "钱被骗了",
+    ],
+)
 def test_money_lost_is_signalled_and_at_least_high(text):
     result = seen(text)
     assert result.money_lost
@@ -89,14 +104,25 @@ def test_complaints_are_high():
         assert (result.category, result.priority) == ("complaint", "high"), text
 
 
-@pytest.mark.parametrize("text", ["转人工", "人工客服", "真人", "I want a real person", "agent please",
-                                  "can I talk to a human", "i need to speek to a humen"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转人工",
+        "人工客服",
+        "真人",
+        "I want a real person",
+        "agent please",
+        "can I talk to a human",
+        "i need to speek to a humen",
+    ],
+)
 def test_asking_for_a_person_is_signalled(text):
     assert seen(text).asks_human
 
 
-@pytest.mark.parametrize("text", ["垃圾app", "骗子", "气死我了", "this is ridiculous", "scam!!!", "转账怎么还没到！！！",
-                                  "what a joke 😡"])
+@pytest.mark.parametrize(
+    "text", ["垃圾app", "骗子", "气死我了", "this is ridiculous", "scam!!!", "转账怎么还没到！！！", "what a joke 😡"]
+)
 def test_anger_is_signalled_and_raises_priority(text):
     result = seen(text)
     assert result.angry
@@ -109,10 +135,18 @@ def test_calm_questions_carry_no_signals(text):
     assert not (result.asks_human or result.angry or result.money_lost)
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("我的转账没到账", "zh"), ("my transfer has not arrived", "en"), ("我的transfer没到账", "zh"),
-    ("转账 transfer failed", "zh"), ("my 账户 is locked", "en"), ("ＨＥＬＬＯ", "en"), ("你好 hi", "zh"),
-])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("我的转账没到账", "zh"),
+        ("my transfer has not arrived", "en"),
+        ("我的transfer没到账", "zh"),
+        ("转账 transfer failed", "zh"),
+        ("my 账户 is locked", "en"),
+        ("ＨＥＬＬＯ", "en"),
+        ("你好 hi", "zh"),
+    ],
+)
 def test_language_follows_the_share_of_chinese(text, language):
     assert seen(text).language == language
 
@@ -121,11 +155,17 @@ def test_a_message_without_letters_gets_the_default_language():
     assert seen("😂😂").language == seen("123456").language == RULES.source.default_language
 
 
-@pytest.mark.parametrize(("typo", "clean"), [
-    ("pasword reset", "password reset"), ("refnd pls", "refund please"), ("transfr failed", "transfer failed"),
-    ("acount locked", "account locked"), ("how do i withdrawl", "how do i withdraw"),
-    ("my acc was hackd", "my account was hacked"),
-])
+@pytest.mark.parametrize(
+    ("typo", "clean"),
+    [
+        ("pasword reset", "password reset"),
+        ("refnd pls", "refund please"),
+        ("transfr failed", "transfer failed"),
+        ("acount locked", "account locked"),
+        ("how do i withdrawl", "how do i withdraw"),
+        ("my acc was hackd", "my account was hacked"),
+    ],
+)
 def test_typos_classify_like_the_clean_spelling(typo, clean):
     assert seen(typo).category == seen(clean).category != "other"
 
@@ -157,7 +197,9 @@ def test_a_custom_rules_file_replaces_the_defaults(tmp_path):
         "signals:\n  asks_human: [operator]\n"
         "priority:\n  category: {loan: high}\n"
         "self_service: [feature]\n"
-        "default_language: en\n", encoding="utf-8")
+        "default_language: en\n",
+        encoding="utf-8",
+    )
     rules = load_rules(str(path))
     assert classify("花呗怎么还", rules) == Classification("loan", "high", "zh")
     assert classify("BNPL limit", rules).category == "loan"
@@ -168,16 +210,19 @@ def test_a_custom_rules_file_replaces_the_defaults(tmp_path):
     assert rules.self_service == {"feature"}
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("categories: [unclosed\n", "not valid YAML (line 2"),
-    ("- just a list\n", "Expected `object`"),
-    ("categories: {loan: {借款: heavy}}\n", "Expected `float`, got `str`"),
-    ("categories: {shopping: {买: 1}}\n", "$.categories"),
-    ("categories: {loan: {借款: 3}}\nsurprise: 1\n", "surprise"),
-    ("categories: {loan: {借款: 3}}\nself_service: [security]\n", "self_service may not include security"),
-    ("categories: {loan: {'  ': 3}}\n", "empty term"),
-    ("categories: {loan: {借款: 3}}\npriority: {category: {loan: asap}}\n", "$.priority.category"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("categories: [unclosed\n", "not valid YAML (line 2"),
+        ("- just a list\n", "Expected `object`"),
+        ("categories: {loan: {借款: heavy}}\n", "Expected `float`, got `str`"),
+        ("categories: {shopping: {买: 1}}\n", "$.categories"),
+        ("categories: {loan: {借款: 3}}\nsurprise: 1\n", "surprise"),
+        ("categories: {loan: {借款: 3}}\nself_service: [security]\n", "self_service may not include security"),
+        ("categories: {loan: {'  ': 3}}\n", "empty term"),
+        ("categories: {loan: {借款: 3}}\npriority: {category: {loan: asap}}\n", "$.priority.category"),
+    ],
+)
 def test_a_malformed_rules_file_is_refused_naming_the_file(tmp_path, content, expected):
     path = tmp_path / "rules.yaml"
     path.write_text(content, encoding="utf-8")

@@ -19,21 +19,25 @@ def cn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-@pytest.mark.parametrize(("at", "open_"), [
-    (cn(2026, 3, 2, 8, 59), False),  # Monday, before opening
-    (cn(2026, 3, 2, 9, 0), True),  # opening minute
-    (cn(2026, 3, 2, 20, 59), True),
-    (cn(2026, 3, 2, 21, 0), False),  # closing is exclusive
-    (cn(2026, 3, 7, 9, 30), False),  # Saturday opens later
-    (cn(2026, 3, 7, 10, 0), True),
-    (cn(2026, 3, 8, 17, 59), True),  # Sunday
-    (cn(2026, 3, 8, 18, 0), False),
-    (cn(2026, 10, 1, 12, 0), False),  # National Day, a Thursday
-    (cn(2026, 10, 7, 12, 0), False),  # last day of the run
-    (cn(2026, 10, 8, 12, 0), True),
-    (cn(2026, 2, 14, 9, 30), True),  # a Saturday worked as a weekday (调休)
-    (cn(2026, 2, 14, 20, 30), True),
-], ids=lambda value: value.isoformat() if isinstance(value, datetime) else str(value))
+@pytest.mark.parametrize(
+    ("at", "open_"),
+    [
+        (cn(2026, 3, 2, 8, 59), False),  # Monday, before opening
+        (cn(2026, 3, 2, 9, 0), True),  # opening minute
+        (cn(2026, 3, 2, 20, 59), True),
+        (cn(2026, 3, 2, 21, 0), False),  # closing is exclusive
+        (cn(2026, 3, 7, 9, 30), False),  # Saturday opens later
+        (cn(2026, 3, 7, 10, 0), True),
+        (cn(2026, 3, 8, 17, 59), True),  # Sunday
+        (cn(2026, 3, 8, 18, 0), False),
+        (cn(2026, 10, 1, 12, 0), False),  # National Day, a Thursday
+        (cn(2026, 10, 7, 12, 0), False),  # last day of the run
+        (cn(2026, 10, 8, 12, 0), True),
+        (cn(2026, 2, 14, 9, 30), True),  # a Saturday worked as a weekday (调休)
+        (cn(2026, 2, 14, 20, 30), True),
+    ],
+    ids=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
+)
 def test_is_open_follows_the_weekly_schedule_holidays_and_working_days(at, open_):
     assert HOURS.is_open(at) is open_
 
@@ -46,16 +50,19 @@ def test_the_same_instant_is_judged_in_the_business_timezone():
     assert HOURS.is_open(datetime(2026, 3, 1, 21, 30, tzinfo=ZoneInfo("America/New_York")))
 
 
-@pytest.mark.parametrize(("at", "expected"), [
-    (cn(2026, 3, 6, 22, 0), cn(2026, 3, 7, 10, 0)),  # Friday night -> Saturday's later opening
-    (cn(2026, 3, 7, 18, 0), cn(2026, 3, 8, 10, 0)),  # Saturday closing -> Sunday
-    (cn(2026, 3, 8, 19, 0), cn(2026, 3, 9, 9, 0)),  # Sunday evening -> Monday
-    (cn(2026, 3, 9, 7, 0), cn(2026, 3, 9, 9, 0)),  # early morning -> same day
-    (cn(2026, 9, 30, 21, 30), cn(2026, 10, 8, 9, 0)),  # a week of National Day holidays
-    (cn(2026, 2, 13, 22, 0), cn(2026, 2, 14, 9, 0)),  # into a worked Saturday, weekday hours
-    (cn(2026, 2, 14, 21, 0), cn(2026, 2, 24, 9, 0)),  # across the nine days of Spring Festival
-    (cn(2026, 12, 31, 23, 0), cn(2027, 1, 2, 10, 0)),  # New Year's Day 2027, then a Saturday
-])
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (cn(2026, 3, 6, 22, 0), cn(2026, 3, 7, 10, 0)),  # Friday night -> Saturday's later opening
+        (cn(2026, 3, 7, 18, 0), cn(2026, 3, 8, 10, 0)),  # Saturday closing -> Sunday
+        (cn(2026, 3, 8, 19, 0), cn(2026, 3, 9, 9, 0)),  # Sunday evening -> Monday
+        (cn(2026, 3, 9, 7, 0), cn(2026, 3, 9, 9, 0)),  # early morning -> same day
+        (cn(2026, 9, 30, 21, 30), cn(2026, 10, 8, 9, 0)),  # a week of National Day holidays
+        (cn(2026, 2, 13, 22, 0), cn(2026, 2, 14, 9, 0)),  # into a worked Saturday, weekday hours
+        (cn(2026, 2, 14, 21, 0), cn(2026, 2, 24, 9, 0)),  # across the nine days of Spring Festival
+        (cn(2026, 12, 31, 23, 0), cn(2027, 1, 2, 10, 0)),  # New Year's Day 2027, then a Saturday
+    ],
+)
 def test_next_open_skips_closed_days_and_holiday_runs(at, expected):
     assert HOURS.next_open(at) == expected
     assert HOURS.next_open(at).tzinfo.key == "Asia/Shanghai"
@@ -88,7 +95,9 @@ def test_a_custom_file_sets_timezone_split_days_and_midnight(tmp_path):
     path.write_text(
         "timezone: Europe/London\n"
         "weekly:\n  mon: ['09:00-12:30', '13:30-17:00']\n  sat: ['20:00-24:00']\n"
-        "holidays: [2026-03-09]\n", encoding="utf-8")
+        "holidays: [2026-03-09]\n",
+        encoding="utf-8",
+    )
     hours = load_hours(str(path))
     london = ZoneInfo("Europe/London")
     assert hours.is_open(datetime(2026, 3, 2, 12, 0, tzinfo=london))
@@ -108,16 +117,22 @@ def test_the_shipped_hours_are_the_ones_the_faq_tells_customers():
         assert f"{start:%H:%M}–{end:%H:%M}" in answer
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("timezone: Mars/Olympus\nweekly: {mon: ['09:00-17:00']}\n", "unknown IANA timezone"),
-    ("timezone: UTC\nweekly: {mon: ['9-17']}\n", "is not HH:MM-HH:MM"),
-    ("timezone: UTC\nweekly: {mon: ['17:00-09:00']}\n", "must open before it closes"),
-    ("timezone: UTC\nweekly: {monday: ['09:00-17:00']}\n", "unknown weekday"),
-    ("timezone: UTC\nweekly: {}\n", "never opens"),
-    ("timezone: UTC\nweekly: {mon: ['09:00-17:00']}\nholidays: [[2026-10-07, 2026-10-01]]\n", "ends before it starts"),
-    ("timezone: UTC\nweekly: {mon: [09:00-17:00\n", "not valid YAML"),
-    ("weekly: {mon: ['09:00-17:00']}\n", "missing required field `timezone`"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("timezone: Mars/Olympus\nweekly: {mon: ['09:00-17:00']}\n", "unknown IANA timezone"),
+        ("timezone: UTC\nweekly: {mon: ['9-17']}\n", "is not HH:MM-HH:MM"),
+        ("timezone: UTC\nweekly: {mon: ['17:00-09:00']}\n", "must open before it closes"),
+        ("timezone: UTC\nweekly: {monday: ['09:00-17:00']}\n", "unknown weekday"),
+        ("timezone: UTC\nweekly: {}\n", "never opens"),
+        (
+            "timezone: UTC\nweekly: {mon: ['09:00-17:00']}\nholidays: [[2026-10-07, 2026-10-01]]\n",
+            "ends before it starts",
+        ),
+        ("timezone: UTC\nweekly: {mon: [09:00-17:00\n", "not valid YAML"),
+        ("weekly: {mon: ['09:00-17:00']}\n", "missing required field `timezone`"),
+    ],
+)
 def test_a_malformed_hours_file_is_refused_naming_the_file(tmp_path, content, expected):
     path = tmp_path / "hours.yaml"
     path.write_text(content, encoding="utf-8")

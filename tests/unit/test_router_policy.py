@@ -139,8 +139,13 @@ def test_sticky_window_is_the_policys_and_the_caller_applies_it():
 
 
 def test_queue_drains_by_priority_then_age_across_categories():
-    tickets = [ticket("low", "low", 0), ticket("normal-late", "normal", 9), ticket("normal-early", "normal", 5),
-               ticket("urgent", "urgent", 20, category="security"), ticket("high", "high", 10)]
+    tickets = [
+        ticket("low", "low", 0),
+        ticket("normal-late", "normal", 9),
+        ticket("normal-early", "normal", 5),
+        ticket("urgent", "urgent", 20, category="security"),
+        ticket("high", "high", 10),
+    ]
     plan = plan_assignments(tickets, [agent("a", capacity=4)])
     assert [conversation for conversation, _ in plan] == ["urgent", "high", "normal-early", "normal-late"]
 
@@ -151,8 +156,11 @@ def test_a_ticket_nobody_can_take_does_not_block_lower_priority_ones():
 
 
 def test_each_decision_updates_planned_load_and_idle_time():
-    agents = [agent("a", idle=-600, capacity=2), agent("b", load=1, idle=-300, capacity=2),
-              agent("c", load=1, idle=-60, capacity=2)]
+    agents = [
+        agent("a", idle=-600, capacity=2),
+        agent("b", load=1, idle=-300, capacity=2),
+        agent("c", load=1, idle=-60, capacity=2),
+    ]
     plan = plan_assignments([ticket(f"t{i}", second=i) for i in range(3)], agents, now=at(60))
     # a is least loaded; then all sit at 1/2 and a has just stopped being idle, so b, then c.
     assert [agent_id for _, agent_id in plan] == ["a", "b", "c"]
@@ -160,8 +168,11 @@ def test_each_decision_updates_planned_load_and_idle_time():
 
 def test_specialists_fill_before_the_queue_spills_over():
     agents = [agent("loan-1", skills={"loan"}, capacity=1), agent("sec-1", skills={"security"}, capacity=1)]
-    tickets = [ticket("l1", category="loan"), ticket("l2", category="loan", second=1),
-               ticket("s1", category="security", second=2)]
+    tickets = [
+        ticket("l1", category="loan"),
+        ticket("l2", category="loan", second=1),
+        ticket("s1", category="security", second=2),
+    ]
     assert plan_assignments(tickets, agents, now=at(10)) == [("l1", "loan-1"), ("s1", "sec-1")]
 
 
@@ -233,8 +244,14 @@ def test_unanswered_assignment_is_reassigned_at_the_sla(first_response, now, exp
 
 
 def test_policy_loads_from_plain_configuration():
-    policy = load_policy({"complaint_team": "care", "offer_teams": ["vip"], "offer_timeout_s": 45,
-                          "skill_fallback_after_s": {"urgent": 10}})
+    policy = load_policy(
+        {
+            "complaint_team": "care",
+            "offer_teams": ["vip"],
+            "offer_timeout_s": 45,
+            "skill_fallback_after_s": {"urgent": 10},
+        }
+    )
     assert (policy.complaint_team, policy.offer_teams, policy.offer_timeout_s) == ("care", frozenset({"vip"}), 45)
     assert policy.skill_fallback_after_s == {"urgent": 10} and load_policy({}) == DEFAULT_POLICY
     for bad in ({"offer_timeout_s": -1}, {"no_such_knob": 1}, {"skill_fallback_after_s": {"urgent": -5}}):
@@ -250,16 +267,30 @@ def _random_floor(rng: random.Random) -> tuple[list[AgentSlot], list[Ticket]]:
     agents = []
     for number in range(rng.randint(0, 6)):
         capacity = rng.randint(0, 4)
-        agents.append(AgentSlot(
-            f"a{number}", capacity, rng.randint(0, capacity), _subset(rng, ["loan", "account", "security"]),
-            _subset(rng, ["zh", "en"]), _subset(rng, ["wechat", "email"]), _subset(rng, ["complaints", "loans"]),
-            rng.choice([None, at(-rng.randint(0, 600))]),
-        ))
+        agents.append(
+            AgentSlot(
+                f"a{number}",
+                capacity,
+                rng.randint(0, capacity),
+                _subset(rng, ["loan", "account", "security"]),
+                _subset(rng, ["zh", "en"]),
+                _subset(rng, ["wechat", "email"]),
+                _subset(rng, ["complaints", "loans"]),
+                rng.choice([None, at(-rng.randint(0, 600))]),
+            )
+        )
     tickets = [
-        Ticket(f"t{number}", rng.choice(["urgent", "high", "normal", "low"]), at(rng.randint(0, 300)),
-               rng.choice([None, "a0", "a1"]), rng.choice(["loan", "account", "security", "complaint"]),
-               rng.choice(["", "zh", "en"]), rng.choice(["", "wechat", "email"]), rng.choice([None, None, "loans"]),
-               rng.choice([None, "a0", "a2"]))
+        Ticket(
+            f"t{number}",
+            rng.choice(["urgent", "high", "normal", "low"]),
+            at(rng.randint(0, 300)),
+            rng.choice([None, "a0", "a1"]),
+            rng.choice(["loan", "account", "security", "complaint"]),
+            rng.choice(["", "zh", "en"]),
+            rng.choice(["", "wechat", "email"]),
+            rng.choice([None, None, "loans"]),
+            rng.choice([None, "a0", "a2"]),
+        )
         for number in range(rng.randint(0, 20))
     ]
     return agents, tickets

@@ -19,10 +19,18 @@ from services.router.sla import (
 pytestmark = pytest.mark.unit
 
 T0 = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
-FIRST_RESPONSE = {"urgent": timedelta(minutes=2), "high": timedelta(minutes=5), "normal": timedelta(minutes=30),
-                  "low": timedelta(hours=4)}
-RESOLUTION = {"urgent": timedelta(hours=4), "high": timedelta(hours=8), "normal": timedelta(hours=24),
-              "low": timedelta(hours=72)}
+FIRST_RESPONSE = {
+    "urgent": timedelta(minutes=2),
+    "high": timedelta(minutes=5),
+    "normal": timedelta(minutes=30),
+    "low": timedelta(hours=4),
+}
+RESOLUTION = {
+    "urgent": timedelta(hours=4),
+    "high": timedelta(hours=8),
+    "normal": timedelta(hours=24),
+    "low": timedelta(hours=72),
+}
 
 
 @pytest.mark.parametrize("priority", PRIORITIES)
@@ -104,8 +112,17 @@ def test_durations_parse_from_seconds_or_units(text, expected):
         {"first_response": {"urgent": True}},
         {"first_response": {"urgent": None}},
     ],
-    ids=["unknown-kind", "unknown-priority", "not-a-mapping", "not-a-duration", "unknown-unit", "zero", "negative",
-         "bool", "null"],
+    ids=[
+        "unknown-kind",
+        "unknown-priority",
+        "not-a-mapping",
+        "not-a-duration",
+        "unknown-unit",
+        "zero",
+        "negative",
+        "bool",
+        "null",
+    ],
 )
 def test_bad_overrides_are_refused_with_a_clear_error(raw):
     with pytest.raises(SlaConfigError):

@@ -44,8 +44,9 @@ def test_a_confident_answer_in_a_self_service_category_goes_out_alone():
     assert result.faq_score >= TRIAGER.kb.threshold
 
 
-@pytest.mark.parametrize("text", ["人工，忘记登录密码怎么办", "I forgot my password, let me talk to a human",
-                                  "转人工 提现多久到账"])
+@pytest.mark.parametrize(
+    "text", ["人工，忘记登录密码怎么办", "I forgot my password, let me talk to a human", "转人工 提现多久到账"]
+)
 def test_asking_for_a_person_keeps_the_suggestion_but_not_the_self_service(text):
     result = decide(text)
     assert result.asks_human and result.faq_id is not None and not result.self_service
@@ -90,7 +91,9 @@ def test_the_triager_loads_each_file_from_its_path(tmp_path):
     kb = tmp_path / "faq.yaml"
     kb.write_text(
         "- id: red-packet\n  category: feature\n  questions: [怎么发红包, how do I send a red packet]\n"
-        "  answer: {zh: 在聊天里点“+”选择红包。, en: Tap + in a chat and choose Red packet.}\n", encoding="utf-8")
+        "  answer: {zh: 在聊天里点“+”选择红包。, en: Tap + in a chat and choose Red packet.}\n",
+        encoding="utf-8",
+    )
     custom = Triager.from_paths(kb=str(kb))
     assert custom.triage("怎么发红包").faq_id == "red-packet"
     assert custom.rules == TRIAGER.rules and custom.hours == TRIAGER.hours

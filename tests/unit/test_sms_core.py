@@ -16,14 +16,25 @@ pytestmark = pytest.mark.unit
 
 TWILIO = Twilio("AC123", "12345", "https://api.twilio.com")
 URL = "https://support.example.com/sms/inbound?tenant=wallet"
-PARAMS = {"MessageSid": "SM1", "From": "+8613800138000", "To": "+8610690000", "Body": "我的转账没到账", "NumSegments": "1"}
+PARAMS = {
+    "MessageSid": "SM1",
+    "From": "+8613800138000",
+    "To": "+8610690000",
+    "Body": "我的转账没到账",
+    "NumSegments": "1",
+}
 AT = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 def test_twilios_published_example_signature():
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
-              "From": "+14158675309", "To": "+18005551212"}
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
     assert TWILIO.signature(url, list(params.items())) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
 
 
@@ -31,8 +42,12 @@ def test_a_webhook_signed_by_twilios_validator_is_accepted_and_read():
     body, headers = twilio_webhook(URL, PARAMS, token="12345")
     params = TWILIO.verify(URL, headers, body, time.time())
     sms = TWILIO.inbound(params)
-    assert (sms.provider_id, sms.sender, sms.recipient, sms.text) == ("SM1", "+8613800138000", "+8610690000",
-                                                                      "我的转账没到账")
+    assert (sms.provider_id, sms.sender, sms.recipient, sms.text) == (
+        "SM1",
+        "+8613800138000",
+        "+8610690000",
+        "我的转账没到账",
+    )
     assert RequestValidator("12345").validate(URL, PARAMS, headers["X-Twilio-Signature"])
 
 
@@ -68,18 +83,22 @@ def test_generic_payloads_are_validated():
     provider = Generic("s" * 20, "")
     with pytest.raises(WebhookRefused):
         provider.inbound({"text": "no id or sender"})
-    sms = provider.inbound({"id": "g2", "from": "+8613800138000", "text": "第一段",
-                            "part": {"ref": "r1", "index": 1, "total": 2}})
+    sms = provider.inbound(
+        {"id": "g2", "from": "+8613800138000", "text": "第一段", "part": {"ref": "r1", "index": 1, "total": 2}}
+    )
     assert (sms.part.ref, sms.part.total) == ("r1", 2)
 
 
-@pytest.mark.parametrize(("raw", "region", "expected"), [
-    ("13800138000", "CN", "+8613800138000"),
-    ("+86 138-0013-8000", "CN", "+8613800138000"),
-    ("008613800138000", "CN", "+8613800138000"),
-    ("(415) 867-5309", "US", "+14158675309"),
-    ("+14158675309", "CN", "+14158675309"),
-])
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("13800138000", "CN", "+8613800138000"),
+        ("+86 138-0013-8000", "CN", "+8613800138000"),
+        ("008613800138000", "CN", "+8613800138000"),
+        ("(415) 867-5309", "US", "+14158675309"),
+        ("+14158675309", "CN", "+14158675309"),
+    ],
+)
 def test_numbers_are_normalized_to_e164(raw, region, expected):
     assert e164(raw, region) == expected
 
@@ -91,31 +110,45 @@ def test_invalid_numbers_are_refused_with_the_reason(raw):
     assert repr(raw) in str(refused.value)
 
 
-@pytest.mark.parametrize(("text", "encoding", "count"), [
-    ("Your code is 1234", "gsm7", 1),
-    ("a" * 160, "gsm7", 1),
-    ("a" * 161, "gsm7", 2),
-    ("a" * 306, "gsm7", 2),
-    ("a" * 307, "gsm7", 3),
-    ("€" * 80, "gsm7", 1),      # two septets each: 160
-    ("€" * 81, "gsm7", 2),
-    ("您的退款已到账", "ucs2", 1),
-    ("款" * 70, "ucs2", 1),
-    ("款" * 71, "ucs2", 2),
-    ("ok 😀", "ucs2", 1),
-    ("😀" * 35, "ucs2", 1),   # 70 UTF-16 code units
-    ("😀" * 36, "ucs2", 2),
-])
+@pytest.mark.parametrize(
+    ("text", "encoding", "count"),
+    [
+        ("Your code is 1234", "gsm7", 1),
+        ("a" * 160, "gsm7", 1),
+        ("a" * 161, "gsm7", 2),
+        ("a" * 306, "gsm7", 2),
+        ("a" * 307, "gsm7", 3),
+        ("€" * 80, "gsm7", 1),  # two septets each: 160
+        ("€" * 81, "gsm7", 2),
+        ("您的退款已到账", "ucs2", 1),
+        ("款" * 70, "ucs2", 1),
+        ("款" * 71, "ucs2", 2),
+        ("ok 😀", "ucs2", 1),
+        ("😀" * 35, "ucs2", 1),  # 70 UTF-16 code units
+        ("😀" * 36, "ucs2", 2),
+    ],
+)
 def test_segments_follow_gsm7_and_ucs2_limits(text, encoding, count):
     assert (segments(text).encoding, segments(text).count) == (encoding, count)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("STOP", Consent.OPT_OUT), ("stop.", Consent.OPT_OUT), (" Unsubscribe ", Consent.OPT_OUT),
-    ("退订", Consent.OPT_OUT), ("TD", Consent.OPT_OUT), ("ｔｄ", Consent.OPT_OUT),
-    ("START", Consent.OPT_IN), ("订阅", Consent.OPT_IN), ("HELP", Consent.HELP),
-    ("please stop sending", None), ("我要退订会员吗？怎么操作", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("STOP", Consent.OPT_OUT),
+        ("stop.", Consent.OPT_OUT),
+        (" Unsubscribe ", Consent.OPT_OUT),
+        ("退订", Consent.OPT_OUT),
+        ("TD", Consent.OPT_OUT),
+        ("ｔｄ", Consent.OPT_OUT),
+        ("START", Consent.OPT_IN),
+        ("订阅", Consent.OPT_IN),
+        ("HELP", Consent.HELP),
+        ("please stop sending", None),
+        ("我要退订会员吗？怎么操作", None),
+        ("", None),
+    ],
+)
 def test_consent_keywords_in_english_and_chinese(text, expected):
     assert consent_keyword(text) == expected
 

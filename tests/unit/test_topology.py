@@ -14,10 +14,10 @@ from contracts.topology import (
     INBOUND_PATTERN,
     NOTIFIER_APPLICATIONS,
     NOTIFIER_COMMANDS,
+    NOTIFIER_DELIVERY,
     NOTIFIER_RESOLUTIONS,
     NOTIFY_COMMAND_KEY,
     ROUTER_COMMANDS,
-    NOTIFIER_DELIVERY,
     ROUTER_DELIVERY,
     ROUTER_INBOUND,
     WECHAT_OUTBOUND,
@@ -110,11 +110,14 @@ def test_durable_queue_names_are_unique():
     assert len({queue.name for queue in DURABLE_QUEUES}) == len(DURABLE_QUEUES)
 
 
-@pytest.mark.parametrize(("key", "queue"), [
-    (CONVERSATION_RESOLVED_KEY, NOTIFIER_RESOLUTIONS),
-    (APPLICATION_PREAPPROVED_KEY, NOTIFIER_APPLICATIONS),
-    (NOTIFY_COMMAND_KEY, NOTIFIER_COMMANDS),
-])
+@pytest.mark.parametrize(
+    ("key", "queue"),
+    [
+        (CONVERSATION_RESOLVED_KEY, NOTIFIER_RESOLUTIONS),
+        (APPLICATION_PREAPPROVED_KEY, NOTIFIER_APPLICATIONS),
+        (NOTIFY_COMMAND_KEY, NOTIFIER_COMMANDS),
+    ],
+)
 def test_what_the_notifier_consumes_reaches_only_its_queue_and_no_agent_stream(key, queue):
     assert [q for q in DURABLE_QUEUES if topic_matches(q.binding, key)] == [queue]
     assert not topic_matches(AGENT_EVENT_PATTERN, key)

@@ -66,9 +66,21 @@ def test_non_json_is_invalid_json(data):
         '{"type":"resume","after_seq":-1}',
         '{"type":"resume","after_seq":"3"}',
     ],
-    ids=["array", "string", "no-type", "unknown-type", "missing-client-id", "empty-client-id", "space-in-client-id",
-         "chinese-slash-client-id", "client-id-too-long", "missing-text", "text-not-string", "negative-after-seq",
-         "after-seq-string"],
+    ids=[
+        "array",
+        "string",
+        "no-type",
+        "unknown-type",
+        "missing-client-id",
+        "empty-client-id",
+        "space-in-client-id",
+        "chinese-slash-client-id",
+        "client-id-too-long",
+        "missing-text",
+        "text-not-string",
+        "negative-after-seq",
+        "after-seq-string",
+    ],
 )
 def test_structurally_wrong_frame_is_invalid_frame(data):
     error = error_of(data)
@@ -92,7 +104,10 @@ def test_text_over_the_limit_is_text_too_long_and_names_the_client_id():
 
 @pytest.mark.parametrize("text", ["x" * MAX, "余" * MAX, "😀" * MAX], ids=["ascii", "chinese", "emoji"])
 def test_text_exactly_at_the_limit_counts_characters_not_bytes(text):
-    assert decode_frame(msgspec.json.encode({"type": "message", "client_id": "c", "text": text}).decode(), MAX).text == text
+    assert (
+        decode_frame(msgspec.json.encode({"type": "message", "client_id": "c", "text": text}).decode(), MAX).text
+        == text
+    )
 
 
 def test_chinese_text_one_character_over_the_limit_is_refused():
@@ -118,23 +133,36 @@ def test_same_client_id_in_different_sessions_maps_to_different_messages():
 
 
 def test_different_client_ids_in_one_session_map_to_different_messages():
-    assert to_inbound(SendMessage("c-1", "hi"), SESSION, AT).message_id != \
-        to_inbound(SendMessage("c-2", "hi"), SESSION, AT).message_id
+    assert (
+        to_inbound(SendMessage("c-1", "hi"), SESSION, AT).message_id
+        != to_inbound(SendMessage("c-2", "hi"), SESSION, AT).message_id
+    )
 
 
 def test_to_inbound_carries_session_details_onto_the_bus_message():
     message = to_inbound(SendMessage("c-1", "我要退款"), SESSION, AT)
-    assert (message.channel, message.customer_address, message.text) == (Channel.WEBCHAT, SESSION.session_id, "我要退款")
+    assert (message.channel, message.customer_address, message.text) == (
+        Channel.WEBCHAT,
+        SESSION.session_id,
+        "我要退款",
+    )
     assert (message.customer_name, message.locale, message.received_at) == ("张伟", "zh-CN", AT)
 
 
 def test_reply_frame_shape():
     receipt = Attachment(ref="https://files.example/f/k/r.png", content_type="image/png", name="r.png", size=9)
-    message = OutboundMessage("msg-1", "conv-1", Channel.WEBCHAT, SESSION.session_id, "已退款", 4, AT, "agent-1",
-                              attachments=(receipt,))
+    message = OutboundMessage(
+        "msg-1", "conv-1", Channel.WEBCHAT, SESSION.session_id, "已退款", 4, AT, "agent-1", attachments=(receipt,)
+    )
     frame = reply_frame(message)
-    assert frame == {"type": "message", "id": "msg-1", "seq": 4, "text": "已退款", "from": "agent",
-                     "sent_at": frame["sent_at"], "attachments": [
-                         {"url": receipt.ref, "name": "r.png", "content_type": "image/png", "size": 9}]}
+    assert frame == {
+        "type": "message",
+        "id": "msg-1",
+        "seq": 4,
+        "text": "已退款",
+        "from": "agent",
+        "sent_at": frame["sent_at"],
+        "attachments": [{"url": receipt.ref, "name": "r.png", "content_type": "image/png", "size": 9}],
+    }
     assert datetime.fromisoformat(frame["sent_at"]) == AT
     assert msgspec.json.decode(msgspec.json.encode(frame)) == frame

@@ -30,8 +30,14 @@ def opened(acc: WeChatAccount, xml: str) -> dict[str, str]:
 
 def test_tencents_published_sample_decrypts_in_compatible_mode():
     # Tencent's WXBizMsgCrypt demo values: token, key, app id, signature and ciphertext.
-    sample = WeChatAccount(name="sample", app_id="wx2c2769f8efd9abc2", app_secret="x", token="spamtest",
-                           aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", mode="compatible")
+    sample = WeChatAccount(
+        name="sample",
+        app_id="wx2c2769f8efd9abc2",
+        app_secret="x",
+        token="spamtest",
+        aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        mode="compatible",
+    )
     body = (
         b"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZ"
         b"f0rs]]></FromUserName><CreateTime>1409735668</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><!"
@@ -42,11 +48,18 @@ def test_tencents_published_sample_decrypts_in_compatible_mode():
         b"I1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=]]></E"
         b"ncrypt></xml>"
     )
-    query = {"timestamp": "1409735669", "nonce": "1320562132", "encrypt_type": "aes",
-             "msg_signature": "5d197aaffba7e9b25a30732f161a50dee96bd5fa"}
+    query = {
+        "timestamp": "1409735669",
+        "nonce": "1320562132",
+        "encrypt_type": "aes",
+        "msg_signature": "5d197aaffba7e9b25a30732f161a50dee96bd5fa",
+    }
     message = normalize(sample, open_callback(sample, query, body))
-    assert (message.text, message.channel_message_id, message.customer_address) == \
-        ("abcdteT", "6054768590064713728", OPENID)
+    assert (message.text, message.channel_message_id, message.customer_address) == (
+        "abcdteT",
+        "6054768590064713728",
+        OPENID,
+    )
     assert message.received_at == datetime(2014, 9, 3, 9, 14, 28, tzinfo=UTC)
 
 
@@ -64,18 +77,36 @@ def test_text_in_every_mode_normalizes_with_msgid_as_the_channel_id(mode):
     acc = account(mode)
     xml = text_xml(OPENID, "我的转账还没到账，急！", 6054768590064713728, AT)
     message = normalize(acc, opened(acc, xml))
-    assert (message.channel, message.channel_message_id, message.customer_address, message.account) == \
-        ("wechat", "6054768590064713728", OPENID, "wallet")
+    assert (message.channel, message.channel_message_id, message.customer_address, message.account) == (
+        "wechat",
+        "6054768590064713728",
+        OPENID,
+        "wallet",
+    )
     assert (message.kind, message.text) == (MessageKind.TEXT, "我的转账还没到账，急！")
     reference = parse_message(xml)  # wechatpy's own reading of the same document
-    assert (message.customer_address, int(message.received_at.timestamp()), int(message.channel_message_id)) == \
-        (reference.source, reference.time, reference.id)
+    assert (message.customer_address, int(message.received_at.timestamp()), int(message.channel_message_id)) == (
+        reference.source,
+        reference.time,
+        reference.id,
+    )
 
 
 MEDIA_CASES = [
-    ("image", {"PicUrl": "http://mmbiz.qpic.cn/x.jpg", "MediaId": "img-1", "MsgId": 1}, MessageKind.IMAGE, "", "image/jpeg"),
-    ("voice", {"MediaId": "voice-1", "Format": "amr", "Recognition": "我要退款", "MsgId": 2}, MessageKind.VOICE,
-     "我要退款", "audio/amr"),
+    (
+        "image",
+        {"PicUrl": "http://mmbiz.qpic.cn/x.jpg", "MediaId": "img-1", "MsgId": 1},
+        MessageKind.IMAGE,
+        "",
+        "image/jpeg",
+    ),
+    (
+        "voice",
+        {"MediaId": "voice-1", "Format": "amr", "Recognition": "我要退款", "MsgId": 2},
+        MessageKind.VOICE,
+        "我要退款",
+        "audio/amr",
+    ),
     ("voice", {"MediaId": "voice-2", "Format": "speex", "MsgId": 3}, MessageKind.VOICE, "", "audio/speex"),
     ("video", {"MediaId": "video-1", "ThumbMediaId": "thumb-1", "MsgId": 4}, MessageKind.VIDEO, "", "video/mp4"),
     ("shortvideo", {"MediaId": "sv-1", "ThumbMediaId": "thumb-2", "MsgId": 5}, MessageKind.VIDEO, "", "video/mp4"),
@@ -94,40 +125,99 @@ def test_media_messages_carry_their_media_id_by_reference(mode, msg_type, fields
 
 def test_location_link_and_file_messages_keep_what_an_agent_needs():
     acc = account("safe")
-    location = normalize(acc, opened(acc, message_xml(
-        OPENID, "location", AT, Location_X="31.2304", Location_Y="121.4737", Scale="15", Label="上海市黄浦区", MsgId=6)))
+    location = normalize(
+        acc,
+        opened(
+            acc,
+            message_xml(
+                OPENID,
+                "location",
+                AT,
+                Location_X="31.2304",
+                Location_Y="121.4737",
+                Scale="15",
+                Label="上海市黄浦区",
+                MsgId=6,
+            ),
+        ),
+    )
     assert location.kind == MessageKind.LOCATION and "上海市黄浦区" in location.text and "31.2304" in location.text
     assert location.details["Location_Y"] == "121.4737"
-    link = normalize(acc, opened(acc, message_xml(
-        OPENID, "link", AT, Title="转账截图说明", Description="见链接", Url="https://example.com/t/1", MsgId=7)))
-    assert link.kind == MessageKind.LINK and link.text.splitlines() == ["转账截图说明", "见链接", "https://example.com/t/1"]
-    file = normalize(acc, opened(acc, message_xml(
-        OPENID, "file", AT, Title="流水.pdf", Description="", FileKey="fk-9", FileMd5="abc", FileTotalLen="20480",
-        MsgId=8)))
+    link = normalize(
+        acc,
+        opened(
+            acc,
+            message_xml(
+                OPENID, "link", AT, Title="转账截图说明", Description="见链接", Url="https://example.com/t/1", MsgId=7
+            ),
+        ),
+    )
+    assert link.kind == MessageKind.LINK and link.text.splitlines() == [
+        "转账截图说明",
+        "见链接",
+        "https://example.com/t/1",
+    ]
+    file = normalize(
+        acc,
+        opened(
+            acc,
+            message_xml(
+                OPENID,
+                "file",
+                AT,
+                Title="流水.pdf",
+                Description="",
+                FileKey="fk-9",
+                FileMd5="abc",
+                FileTotalLen="20480",
+                MsgId=8,
+            ),
+        ),
+    )
     assert (file.kind, file.text, file.channel_message_id) == (MessageKind.FILE, "流水.pdf", "8")
     assert (file.attachments[0].name, file.attachments[0].size) == ("流水.pdf", 20480)
 
 
 def test_a_type_we_do_not_handle_is_kept_with_its_fields_not_dropped():
     acc = account("safe")
-    message = normalize(acc, opened(acc, message_xml(
-        OPENID, "miniprogrampage", AT, AppId="wxapp", Title="账单", PagePath="pages/bill", MsgId=9)))
-    assert (message.kind, message.text, message.channel_message_id) == (MessageKind.UNSUPPORTED, "[miniprogrampage]", "9")
-    assert message.details | {} == {"MsgType": "miniprogrampage", "AppId": "wxapp", "Title": "账单",
-                                    "PagePath": "pages/bill", "MsgId": "9"}
+    message = normalize(
+        acc,
+        opened(
+            acc, message_xml(OPENID, "miniprogrampage", AT, AppId="wxapp", Title="账单", PagePath="pages/bill", MsgId=9)
+        ),
+    )
+    assert (message.kind, message.text, message.channel_message_id) == (
+        MessageKind.UNSUPPORTED,
+        "[miniprogrampage]",
+        "9",
+    )
+    assert message.details | {} == {
+        "MsgType": "miniprogrampage",
+        "AppId": "wxapp",
+        "Title": "账单",
+        "PagePath": "pages/bill",
+        "MsgId": "9",
+    }
 
 
 EVENT_CASES = [
     ("subscribe", {}, {"event": "subscribe"}),
-    ("subscribe", {"EventKey": "qrscene_123", "Ticket": "T1"}, {"event": "subscribe", "EventKey": "qrscene_123", "Ticket": "T1"}),
+    (
+        "subscribe",
+        {"EventKey": "qrscene_123", "Ticket": "T1"},
+        {"event": "subscribe", "EventKey": "qrscene_123", "Ticket": "T1"},
+    ),
     ("unsubscribe", {}, {"event": "unsubscribe"}),
     ("SCAN", {"EventKey": "123", "Ticket": "T2"}, {"event": "scan", "EventKey": "123", "Ticket": "T2"}),
     ("CLICK", {"EventKey": "HUMAN"}, {"event": "click", "EventKey": "HUMAN", "intent": "human"}),
     ("CLICK", {"EventKey": "FAQ_RESET"}, {"event": "click", "EventKey": "FAQ_RESET", "intent": "faq:password_reset"}),
     ("CLICK", {"EventKey": "UNMAPPED"}, {"event": "click", "EventKey": "UNMAPPED"}),
     ("VIEW", {"EventKey": "https://wallet.example/help"}, {"event": "view", "EventKey": "https://wallet.example/help"}),
-    ("LOCATION", {"Latitude": "23.137466", "Longitude": "113.352425", "Precision": "119.385040"},
-     {"event": "location", "Latitude": "23.137466", "Longitude": "113.352425", "Precision": "119.385040"}),
+    (
+        "LOCATION",
+        {"Latitude": "23.137466", "Longitude": "113.352425", "Precision": "119.385040"},
+        {"event": "location", "Latitude": "23.137466", "Longitude": "113.352425", "Precision": "119.385040"},
+    ),
 ]
 
 
@@ -153,8 +243,12 @@ def test_subscribe_gets_the_configured_welcome_as_a_passive_reply_wechat_can_rea
     fields = opened(acc, event_xml(OPENID, "subscribe", AT))
     sealed = open_reply(acc, seal(acc, welcome_reply(acc, fields)))  # decrypts with the account's own key
     reply = parse_message(sealed)
-    assert (reply.type, reply.content, reply.source, reply.target) == \
-        ("text", "欢迎关注钱包客服！回复「人工」联系客服。", OFFICIAL_ID, OPENID)
+    assert (reply.type, reply.content, reply.source, reply.target) == (
+        "text",
+        "欢迎关注钱包客服！回复「人工」联系客服。",
+        OFFICIAL_ID,
+        OPENID,
+    )
     assert welcome_reply(acc, opened(acc, text_xml(OPENID, "hi", 1, AT))) is None
     assert welcome_reply(account(mode), fields) is None
 
@@ -189,7 +283,12 @@ def test_mode_downgrades_are_refused():
 
 def _signed_ciphertext(acc: WeChatAccount, plaintext: bytes) -> tuple[dict, bytes]:
     encrypted = base64.b64encode(WeChatCipher(base64.b64decode(acc.aes_key + "=")).encrypt(plaintext)).decode()
-    query = {"timestamp": "1", "nonce": "2", "encrypt_type": "aes", "msg_signature": sign(acc.token, "1", "2", encrypted)}
+    query = {
+        "timestamp": "1",
+        "nonce": "2",
+        "encrypt_type": "aes",
+        "msg_signature": sign(acc.token, "1", "2", encrypted),
+    }
     return query, f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode()
 
 
@@ -211,8 +310,12 @@ def test_ciphertexts_that_decrypt_to_garbage_are_bad_requests(plaintext, reason)
 def test_ciphertext_that_is_not_base64_or_not_whole_blocks_is_a_bad_request():
     acc = account("safe")
     for encrypted in ("not base64 at all!", base64.b64encode(b"x" * 17).decode()):
-        query = {"timestamp": "1", "nonce": "2", "encrypt_type": "aes",
-                 "msg_signature": sign(acc.token, "1", "2", encrypted)}
+        query = {
+            "timestamp": "1",
+            "nonce": "2",
+            "encrypt_type": "aes",
+            "msg_signature": sign(acc.token, "1", "2", encrypted),
+        }
         assert refused(acc, query, f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode()).status == 400
 
 
@@ -255,11 +358,16 @@ def test_documents_missing_what_every_callback_has_are_bad_requests(document):
 
 def test_nested_event_details_are_kept_as_flat_text():
     acc = account("plain")
-    xml = (f"<xml><ToUserName>{OFFICIAL_ID}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>{AT}"
-           "</CreateTime><MsgType>event</MsgType><Event>scancode_waitmsg</Event><EventKey>SCAN_BILL</EventKey>"
-           "<ScanCodeInfo><ScanType>qrcode</ScanType><ScanResult>RD-1042</ScanResult></ScanCodeInfo></xml>")
+    xml = (
+        f"<xml><ToUserName>{OFFICIAL_ID}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>{AT}"
+        "</CreateTime><MsgType>event</MsgType><Event>scancode_waitmsg</Event><EventKey>SCAN_BILL</EventKey>"
+        "<ScanCodeInfo><ScanType>qrcode</ScanType><ScanResult>RD-1042</ScanResult></ScanCodeInfo></xml>"
+    )
     fields = opened(acc, xml)
     assert fields["ScanCodeInfo"] == "ScanType=qrcode ScanResult=RD-1042"
     message = normalize(acc, fields)
-    assert (message.kind, message.details["event"], message.details["EventKey"]) == \
-        (MessageKind.EVENT, "scancode_waitmsg", "SCAN_BILL")
+    assert (message.kind, message.details["event"], message.details["EventKey"]) == (
+        MessageKind.EVENT,
+        "scancode_waitmsg",
+        "SCAN_BILL",
+    )

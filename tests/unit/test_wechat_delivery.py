@@ -23,10 +23,17 @@ AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("errcode", "expected"),
     [
-        (40001, Outcome.TOKEN_INVALID), (42001, Outcome.TOKEN_INVALID), (40014, Outcome.TOKEN_INVALID),
+        (40001, Outcome.TOKEN_INVALID),
+        (42001, Outcome.TOKEN_INVALID),
+        (40014, Outcome.TOKEN_INVALID),
         (45015, Outcome.WINDOW_CLOSED),
-        (-1, Outcome.RATE_LIMITED), (45009, Outcome.RATE_LIMITED), (45011, Outcome.RATE_LIMITED),
-        (40003, Outcome.PERMANENT), (43004, Outcome.PERMANENT), (45047, Outcome.PERMANENT), (40007, Outcome.PERMANENT),
+        (-1, Outcome.RATE_LIMITED),
+        (45009, Outcome.RATE_LIMITED),
+        (45011, Outcome.RATE_LIMITED),
+        (40003, Outcome.PERMANENT),
+        (43004, Outcome.PERMANENT),
+        (45047, Outcome.PERMANENT),
+        (40007, Outcome.PERMANENT),
     ],
 )
 def test_errcodes_map_to_what_the_sender_does(errcode, expected):
@@ -41,8 +48,16 @@ def test_customer_service_payloads():
 def test_media_refs_and_links_for_what_wechat_cannot_carry():
     assert wechat_media_id("wechat-media:abc") == "abc" and wechat_media_id("https://x/y.png") is None
     assert is_image("image/png; charset=binary") and not is_image("application/pdf")
-    reply = OutboundMessage("m", "c", Channel.WECHAT, "o1", "见附件", 1, AT,
-                            attachments=(Attachment("https://files/a.pdf", "application/pdf"),))
+    reply = OutboundMessage(
+        "m",
+        "c",
+        Channel.WECHAT,
+        "o1",
+        "见附件",
+        1,
+        AT,
+        attachments=(Attachment("https://files/a.pdf", "application/pdf"),),
+    )
     assert with_links(reply, ["https://files/a.pdf"]) == "见附件\nhttps://files/a.pdf"
     assert with_links(reply, []) == "见附件"
 
