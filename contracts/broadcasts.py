@@ -72,7 +72,7 @@ class Content(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("give content for at least one of wechat, email, sms")
 
 
-class CreateBroadcast(_Command, tag="create_broadcast"):
+class CreateBroadcast(_Command, frozen=True, tag="create_broadcast"):
     broadcast_id: str
     name: str
     audience: Audience
@@ -80,7 +80,7 @@ class CreateBroadcast(_Command, tag="create_broadcast"):
     send_at: datetime
 
 
-class ControlBroadcast(_Command, tag="control_broadcast"):
+class ControlBroadcast(_Command, frozen=True, tag="control_broadcast"):
     broadcast_id: str
     action: Literal["pause", "resume", "cancel"]
 

@@ -21,7 +21,7 @@ class _Command(msgspec.Struct, frozen=True, tag_field="type"):
     issued_at: datetime
 
 
-class SendReply(_Command, tag="send_reply"):
+class SendReply(_Command, frozen=True, tag="send_reply"):
     """Send `text` (and files) to the customer; `command_id` becomes the stored message's id."""
 
     conversation_id: str
@@ -29,11 +29,11 @@ class SendReply(_Command, tag="send_reply"):
     attachments: tuple[Attachment, ...] = ()
 
 
-class ResolveConversation(_Command, tag="resolve_conversation"):
+class ResolveConversation(_Command, frozen=True, tag="resolve_conversation"):
     conversation_id: str
 
 
-class TransferConversation(_Command, tag="transfer_conversation"):
+class TransferConversation(_Command, frozen=True, tag="transfer_conversation"):
     """Hand the conversation to another agent or team, or back to the queue when none is named."""
 
     conversation_id: str
@@ -42,13 +42,13 @@ class TransferConversation(_Command, tag="transfer_conversation"):
     to_team: str | None = None
 
 
-class ReopenConversation(_Command, tag="reopen_conversation"):
+class ReopenConversation(_Command, frozen=True, tag="reopen_conversation"):
     """Put a resolved conversation back in the queue, preferring the agent who reopens it."""
 
     conversation_id: str
 
 
-class SetContactConsent(_Command, tag="set_contact_consent"):
+class SetContactConsent(_Command, frozen=True, tag="set_contact_consent"):
     """Record what the customer told an agent: stop (or resume) messages on this channel address."""
 
     channel: str
@@ -57,19 +57,19 @@ class SetContactConsent(_Command, tag="set_contact_consent"):
     reason: str = ""
 
 
-class AcceptOffer(_Command, tag="accept_offer"):
+class AcceptOffer(_Command, frozen=True, tag="accept_offer"):
     """Take the conversation offered to this agent."""
 
     conversation_id: str
 
 
-class DeclineOffer(_Command, tag="decline_offer"):
+class DeclineOffer(_Command, frozen=True, tag="decline_offer"):
     """Pass on the offered conversation; it is offered to the next eligible agent."""
 
     conversation_id: str
 
 
-class SetAgentStatus(_Command, tag="set_agent_status"):
+class SetAgentStatus(_Command, frozen=True, tag="set_agent_status"):
     status: AgentStatus
 
 

@@ -13,7 +13,7 @@ class _AgentEvent(msgspec.Struct, frozen=True, tag_field="type"):
     occurred_at: datetime
 
 
-class ConversationAssigned(_AgentEvent, tag="assignment"):
+class ConversationAssigned(_AgentEvent, frozen=True, tag="assignment"):
     channel: Channel
     customer_address: str
     customer_name: str = ""
@@ -25,7 +25,7 @@ class ConversationAssigned(_AgentEvent, tag="assignment"):
     """What the transferring agent wrote for whoever takes the conversation next."""
 
 
-class ConversationOffered(_AgentEvent, tag="offer"):
+class ConversationOffered(_AgentEvent, frozen=True, tag="offer"):
     """A conversation the agent may accept until `expires_at`; then it goes to the next agent."""
 
     channel: Channel
@@ -39,7 +39,7 @@ class ConversationOffered(_AgentEvent, tag="offer"):
     """What the transferring agent wrote for whoever takes the conversation next."""
 
 
-class CustomerMessageReceived(_AgentEvent, tag="message"):
+class CustomerMessageReceived(_AgentEvent, frozen=True, tag="message"):
     message_id: str
     channel: Channel
     text: str
@@ -47,28 +47,28 @@ class CustomerMessageReceived(_AgentEvent, tag="message"):
     customer_name: str = ""
 
 
-class ConversationUnassigned(_AgentEvent, tag="unassigned"):
+class ConversationUnassigned(_AgentEvent, frozen=True, tag="unassigned"):
     reason: str
 
 
-class ConversationResolved(_AgentEvent, tag="resolved"):
+class ConversationResolved(_AgentEvent, frozen=True, tag="resolved"):
     pass
 
 
-class CommandRejected(_AgentEvent, tag="command_rejected"):
+class CommandRejected(_AgentEvent, frozen=True, tag="command_rejected"):
     command_id: str
     reason: str
     callback_id: str = ""
     """Set when the refused command was about a callback (then `conversation_id` may be "")."""
 
 
-class DeliveryUpdated(_AgentEvent, tag="delivery"):
+class DeliveryUpdated(_AgentEvent, frozen=True, tag="delivery"):
     message_id: str
     status: str
     reason: str = ""
 
 
-class SlaBreached(_AgentEvent, tag="sla_breached"):
+class SlaBreached(_AgentEvent, frozen=True, tag="sla_breached"):
     """A conversation missed a target; `agent_id` is its agent's ("" while queued)."""
 
     kind: str
@@ -77,7 +77,7 @@ class SlaBreached(_AgentEvent, tag="sla_breached"):
     due_at: datetime
 
 
-class SlaWarning(_AgentEvent, tag="sla_warning"):
+class SlaWarning(_AgentEvent, frozen=True, tag="sla_warning"):
     """A target is close: most of it has passed and `due_at` is near; `agent_id` as for breaches."""
 
     kind: str
@@ -86,7 +86,7 @@ class SlaWarning(_AgentEvent, tag="sla_warning"):
     due_at: datetime
 
 
-class _CallbackEvent(_AgentEvent):
+class _CallbackEvent(_AgentEvent, frozen=True):
     """About a callback task; `conversation_id` is the conversation it follows up ("" if none)."""
 
     callback_id: str
@@ -94,7 +94,7 @@ class _CallbackEvent(_AgentEvent):
     reason: str
 
 
-class _CallbackToMake(_CallbackEvent):
+class _CallbackToMake(_CallbackEvent, frozen=True):
     """About a callback, with whom to call."""
 
     channel: str
@@ -103,26 +103,26 @@ class _CallbackToMake(_CallbackEvent):
     category: str = "other"
 
 
-class CallbackAssigned(_CallbackToMake, tag="callback_assigned"):
+class CallbackAssigned(_CallbackToMake, frozen=True, tag="callback_assigned"):
     """The callback is now the agent's: given at due time, claimed, or created by them (`how`)."""
 
     how: str = "due"
 
 
-class CallbackDue(_CallbackToMake, tag="callback_due"):
+class CallbackDue(_CallbackToMake, frozen=True, tag="callback_due"):
     """Time to call the customer."""
 
     attempts: int = 0
     """No-answer calls so far."""
 
 
-class CallbackOverdue(_CallbackEvent, tag="callback_overdue"):
+class CallbackOverdue(_CallbackEvent, frozen=True, tag="callback_overdue"):
     """Past its due time and grace without an outcome; `agent_id` is its agent's ("" if unassigned)."""
 
     overdue_since: datetime
 
 
-class CallbackUpdated(_CallbackEvent, tag="callback_updated"):
+class CallbackUpdated(_CallbackEvent, frozen=True, tag="callback_updated"):
     """An outcome was recorded: the task is closed (`outcome` says how) or scheduled again."""
 
     state: str

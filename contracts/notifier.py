@@ -55,7 +55,7 @@ class CallbackOutcome(StrEnum):
     RESOLVED = "resolved"
 
 
-class CreateCallback(_Command, tag="create_callback"):
+class CreateCallback(_Command, frozen=True, tag="create_callback"):
     """An agent schedules a call to a customer; `callback_id` becomes the task's id."""
 
     callback_id: str
@@ -67,13 +67,13 @@ class CreateCallback(_Command, tag="create_callback"):
     note: str = ""
 
 
-class ClaimCallback(_Command, tag="claim_callback"):
+class ClaimCallback(_Command, frozen=True, tag="claim_callback"):
     """The agent takes the callback: it is theirs, and others see it is being worked."""
 
     callback_id: str
 
 
-class RecordCallbackOutcome(_Command, tag="record_callback_outcome"):
+class RecordCallbackOutcome(_Command, frozen=True, tag="record_callback_outcome"):
     """How the call went; `reschedule_at` is required with the `reschedule` outcome."""
 
     callback_id: str

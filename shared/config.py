@@ -1,6 +1,7 @@
 """Settings from `RELAYDESK_*` environment variables, validated once at start."""
 
 import os
+from collections.abc import Mapping
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
@@ -164,13 +165,14 @@ def to_environ(settings: Settings, **overrides: object) -> dict[str, str]:
     return {env_name(k): msgspec.json.encode(v).decode() if k in JSON_FIELDS else str(v) for k, v in values.items()}
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings; raise ConfigError naming the first bad variable."""
-    environ = os.environ if environ is None else environ
-    raw = {field: environ[env_name(field)] for field in Settings.__struct_fields__ if env_name(field) in environ}
+    env = os.environ if environ is None else environ
+    texts = {field: env[env_name(field)] for field in Settings.__struct_fields__ if env_name(field) in env}
+    raw: dict[str, object] = dict(texts)
     try:
-        for field in JSON_FIELDS & raw.keys():
-            raw[field] = _json(field, raw[field])
+        for field in JSON_FIELDS & texts.keys():
+            raw[field] = _json(field, texts[field])
         return msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         # msgspec reports the path as `... - at `$.field``: name the variable instead.

@@ -15,7 +15,9 @@ since Python 3.3). tests/unit/test_email_bodies.py checks every sample reads as 
 import binascii
 import re
 import tempfile
-from email.feedparser import BufferedSubFile, BytesFeedParser, NeedMoreData
+
+# Private parts of the feedparser (see above), which typeshed leaves out.
+from email.feedparser import BufferedSubFile, BytesFeedParser, NeedMoreData  # type: ignore[attr-defined]
 from email.message import EmailMessage
 from email.policy import Policy
 from typing import IO
@@ -89,7 +91,7 @@ class _Base64Decoder:
 class _DivertingInput(BufferedSubFile):
     """The feedparser's line source: lines of a base64 leaf part go to its decoder, not to the parser."""
 
-    def __init__(self, parser: BytesFeedParser, bodies: "Bodies"):
+    def __init__(self, parser: "BytesFeedParser[EmailMessage]", bodies: "Bodies"):
         super().__init__()
         self.parser, self.bodies = parser, bodies
         self.part: EmailMessage | None = None
@@ -102,7 +104,7 @@ class _DivertingInput(BufferedSubFile):
             if line is NeedMoreData:
                 return line
             # The parser reads a part's header lines before it has fields, its body lines after.
-            part = self.parser._cur
+            part: EmailMessage = self.parser._cur  # type: ignore[attr-defined]  # private, see the module docstring
             if part is not self.part or len(part) != self.fields:
                 self.part, self.fields = part, len(part)
                 self.decoder = self._decoder_for(part)
@@ -120,7 +122,8 @@ class _DivertingInput(BufferedSubFile):
             return None
         if part.get_content_maintype() in ("multipart", "message"):
             return None
-        if any(m.get_content_maintype() == "message" for m in self.parser._msgstack[:-1]):
+        stack: list[EmailMessage] = self.parser._msgstack  # type: ignore[attr-defined]  # private, as _cur
+        if any(m.get_content_maintype() == "message" for m in stack[:-1]):
             return None  # inside an attached mail, which is written back out whole
         part.decoded = self.bodies.new_file()
         return self.bodies.decoder(part.decoded)
@@ -134,10 +137,10 @@ class Bodies:
         self.files: list[IO[bytes]] = []
         self.decoders: list[_Base64Decoder] = []
 
-    def parser(self, policy: Policy) -> BytesFeedParser:
+    def parser(self, policy: "Policy[EmailMessage]") -> "BytesFeedParser[EmailMessage]":
         """A feedparser that diverts base64 bodies here."""
-        parser = BytesFeedParser(_factory=SpooledPart, policy=policy)
-        parser._input = _DivertingInput(parser, self)
+        parser: BytesFeedParser[EmailMessage] = BytesFeedParser(_factory=SpooledPart, policy=policy)
+        parser._input = _DivertingInput(parser, self)  # type: ignore[attr-defined]  # private, as _cur
         return parser
 
     def new_file(self) -> IO[bytes]:

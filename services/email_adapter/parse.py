@@ -121,7 +121,8 @@ def _read(raw: bytes | IO[bytes], msg: EmailMessage) -> ParsedMail:
 
 def _check_headers(raw: bytes, max_bytes: int, max_count: int) -> None:
     # The header section is what the parser takes as one: field and continuation lines, up to the first other line.
-    end = _HEADER_LINES.match(raw, 0, max_bytes).end()
+    header = _HEADER_LINES.match(raw, 0, max_bytes)  # a starred group: it always matches, maybe empty
+    end = header.end() if header else 0
     if len(raw) > max_bytes and _HEADER_LINE.match(raw, end):  # a header line still going at the limit
         raise MailRefused(552, f"5.3.4 Message header exceeds {max_bytes} bytes")
     if len(_FIELD_START.findall(raw, 0, end)) > max_count:
@@ -145,7 +146,9 @@ def _check_structure(raw: bytes | IO[bytes]) -> None:
 
 
 def _message(raw: bytes | IO[bytes], return_path: str | None, bodies: Bodies | None) -> EmailMessage:
-    parser = BytesFeedParser(policy=PARSE_POLICY) if bodies is None else bodies.parser(PARSE_POLICY)
+    # EmailMessage is PARSE_POLICY's message factory, named for the type checker: typeshed types a parser
+    # given only a policy as one of plain Messages.
+    parser = BytesFeedParser(EmailMessage, policy=PARSE_POLICY) if bodies is None else bodies.parser(PARSE_POLICY)
     if return_path is not None:
         parser.feed(b"Return-Path: <%s>\r\n" % return_path.encode("utf-8", "replace"))
     for chunk in _chunks(raw, FEED_CHUNK):

@@ -169,8 +169,8 @@ def _filename(part: Message) -> str:
 
 def _attached_message(part: Message) -> list[MailAttachment]:
     """An attached mail as an .eml file; a malformed one is left out rather than bouncing the customer's mail."""
-    inner = part.get_payload(0)
-    if (data := as_sent(inner)) is None:
+    inner = part.get_payload(0)  # a message/rfc822 part's payload is the one message it holds
+    if not isinstance(inner, Message) or (data := as_sent(inner)) is None:
         return []
     name = _filename(part) or safe_filename(f"{header_text(inner, 'Subject') or 'message'}.eml")
     return [MailAttachment(name, part.get_content_type(), len(data), None, data)]

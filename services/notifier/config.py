@@ -28,7 +28,7 @@ class CallbackConfig(msgspec.Struct, frozen=True):
     """The router's assignment policy (complaint team, skill fallback), so callbacks follow it too."""
 
 
-def _duration(field: str, value: object) -> timedelta:
+def _duration(field: str, value: str | float) -> timedelta:
     try:
         return parse_duration(value)
     except SlaConfigError as exc:

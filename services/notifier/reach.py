@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import msgspec
 
 from contracts import Channel, OutboundMessage, WeChatTemplateMessage
-from contracts.broadcasts import PUSH_CHANNELS, Content
+from contracts.broadcasts import PUSH_CHANNELS, Content, EmailContent, SmsContent, WeChatContent
 from contracts.messages import BROADCAST_PURPOSE
 
 WECHAT_WINDOW = timedelta(hours=48)
@@ -39,15 +39,26 @@ def message_id(broadcast_id: str, recipient_key: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{broadcast_id}:{recipient_key}"))
 
 
+def channel_content(content: Content, channel: str) -> WeChatContent | EmailContent | SmsContent | None:
+    """What the broadcast says on one of PUSH_CHANNELS; None when it says nothing there."""
+    parts: dict[str, WeChatContent | EmailContent | SmsContent | None] = {
+        "wechat": content.wechat,
+        "email": content.email,
+        "sms": content.sms,
+    }
+    return parts[channel]
+
+
 def skip_reason(recipient: Recipient, content: Content, now: datetime) -> str | None:
     """Why the recipient gets nothing, or None."""
     if recipient.channel not in PUSH_CHANNELS:
         return "no_push_channel"
-    if getattr(content, recipient.channel) is None:
+    part = channel_content(content, recipient.channel)
+    if part is None:
         return "no_content_for_channel"
     if not recipient.reachable:
         return "opted_out"
-    if recipient.channel == "wechat" and not content.wechat.template_id and not window_open(recipient, now):
+    if isinstance(part, WeChatContent) and not part.template_id and not window_open(recipient, now):
         return "window_closed"
     return None
 
@@ -80,31 +91,26 @@ def message(
 ) -> OutboundMessage | WeChatTemplateMessage:
     """What goes on the recipient's channel (call only for a recipient `skip_reason` lets through)."""
     mid = message_id(broadcast_id, recipient.key)
-    if recipient.channel == "wechat" and (
-        content.wechat.template_id and not (content.wechat.text and window_open(recipient, now))
-    ):
-        wechat = content.wechat
+    part = channel_content(content, recipient.channel)
+    if part is None:
+        raise ValueError(f"the broadcast says nothing on {recipient.channel}: skip_reason skips this recipient")
+    if isinstance(part, WeChatContent) and part.template_id and not (part.text and window_open(recipient, now)):
         return WeChatTemplateMessage(
             message_id=mid,
             account=recipient.account,
             openid=recipient.address,
-            template_id=wechat.template_id,
-            data=wechat.template_data,
+            template_id=part.template_id,
+            data=part.template_data,
             created_at=now,
-            url=wechat.url,
+            url=part.url,
         )
-    text = {
-        "wechat": lambda: content.wechat.text,
-        "email": lambda: content.email.text,
-        "sms": lambda: content.sms.text,
-    }[recipient.channel]()
-    email = content.email if recipient.channel == "email" else None
+    email = part if isinstance(part, EmailContent) else None
     return OutboundMessage(
         message_id=mid,
         conversation_id="",
         channel=Channel(recipient.channel),
         customer_address=recipient.address,
-        text=text,
+        text=part.text,
         seq=0,
         created_at=now,
         account=recipient.account,

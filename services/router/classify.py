@@ -6,6 +6,8 @@ Priority starts from the category and is raised by signals (money lost, anger); 
 how-do-I question about an account is not an account *problem* and drops to normal.
 """
 
+from typing import cast
+
 import msgspec
 
 from services.router.rulebook import (
@@ -64,27 +66,28 @@ def classify(text: str, rules: Rules) -> Classification:
     )
 
 
-def _category(scores: dict[str, float], rules: Rules) -> str:
+def _category(scores: dict[str, float], rules: Rules) -> Category:
     if not scores:
         return "other"
     last = len(CATEGORIES)
     best = max(scores, key=lambda category: (scores[category], -rules.tie_rank.get(category, last)))
-    return best if scores[best] >= rules.source.min_score else "other"
+    # Scores are keyed by the names of "category" effects: keys of the rules file's `categories`,
+    # which msgspec validated as Category when it loaded the file.
+    return cast(Category, best) if scores[best] >= rules.source.min_score else "other"
 
 
-def _priority(category: str, signals: set[str], plain_question: bool, rules: PriorityRules) -> str:
+def _priority(category: Category, signals: set[str], plain_question: bool, rules: PriorityRules) -> Priority:
     priority = rules.category.get(category, rules.default)
     questions = rules.questions
     if plain_question and questions and category in questions.categories and "money_lost" not in signals:
         priority = questions.priority
-    for signal in signals:
-        floor = rules.at_least.get(signal)
-        if floor is not None and RANK[floor] < RANK[priority]:
+    for signal, floor in rules.at_least.items():  # the most pressing floor among the signals wins
+        if signal in signals and RANK[floor] < RANK[priority]:
             priority = floor
     return priority
 
 
-def language(text: Text, default: str) -> str:
+def language(text: Text, default: Language) -> Language:
     """zh when CJK characters at least match Latin words in number: "我的transfer没到账" is Chinese."""
     latin = sum(1 for word in text.words if not word.isdigit())
     if not text.cjk_chars and not latin:

@@ -137,7 +137,7 @@ def build_hours(raw: HoursFile) -> BusinessHours:
     weekly = tuple(_spans(raw.weekly.get(day, ()), f"weekly.{day}") for day in WEEKDAYS)
     if not any(weekly):
         raise DataFileError("the weekly schedule never opens")
-    holidays = set()
+    holidays: set[date] = set()
     for item in raw.holidays:
         first, last = item if isinstance(item, tuple) else (item, item)
         if last < first:

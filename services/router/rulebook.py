@@ -1,7 +1,7 @@
 """Classification rules: the YAML format (documented in data/rules.yaml), validated and precompiled."""
 
 from collections import Counter
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -13,8 +13,8 @@ Priority = Literal["urgent", "high", "normal", "low"]
 Language = Literal["zh", "en"]
 Signal = Literal["asks_human", "angry", "money_lost"]
 
-CATEGORIES: tuple[str, ...] = Category.__args__
-PRIORITIES: tuple[str, ...] = Priority.__args__  # most pressing first
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)  # most pressing first
 NEVER_SELF_SERVICE = frozenset({"security", "complaint"})
 """Always reach a person, whatever a rules file says: a wrong canned answer here costs money or trust."""
 
@@ -94,12 +94,12 @@ def _effects(rules: RulesFile) -> dict[str, list[Effect]]:
     for category, terms in rules.categories.items():
         for term, weight in terms.items():
             effects.setdefault(fold(term).strip(), []).append(("category", category, weight))
-    for signal, terms in rules.signals.items():
-        for term in terms:
+    for signal, signal_terms in rules.signals.items():
+        for term in signal_terms:
             effects.setdefault(fold(term).strip(), []).append(("signal", signal, 0.0))
     if questions := rules.priority.questions:
-        for kind, terms in (("question", questions.terms), ("unless", questions.unless)):
-            for term in terms:
+        for kind, question_terms in (("question", questions.terms), ("unless", questions.unless)):
+            for term in question_terms:
                 effects.setdefault(fold(term).strip(), []).append((kind, "", 0.0))
     return effects
 
@@ -122,7 +122,7 @@ def compile_rules(rules: RulesFile) -> Rules:
         else:
             by_char.setdefault(term[0], []).append((term, term_id))
     matcher = Matcher({k: tuple(v) for k, v in by_char.items()}, {k: tuple(v) for k, v in by_word.items()})
-    tie_rank = {category: rank for rank, category in enumerate(rules.tie_order)}
+    tie_rank: dict[str, int] = {category: rank for rank, category in enumerate(rules.tie_order)}
     return Rules(
         rules,
         matcher,

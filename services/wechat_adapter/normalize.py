@@ -1,6 +1,7 @@
 """WeChat callback XML to `InboundMessage` (pure): every message type and event, none dropped."""
 
 from datetime import UTC, datetime
+from typing import NoReturn
 from xml.parsers import expat
 
 from msgspec.structs import replace
@@ -26,7 +27,7 @@ class _Refused(Exception):
     pass
 
 
-def _refuse(*_) -> None:
+def _refuse(*_: object) -> NoReturn:
     raise _Refused
 
 
@@ -41,7 +42,10 @@ def parse_xml(body: bytes) -> dict[str, str]:
     parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse
     parser.ExternalEntityRefHandler = parser.UnparsedEntityDeclHandler = _refuse
     fields: dict[str, str] = {}
-    depth, text, nested, root = 0, [], [], []
+    depth = 0
+    text: list[str] = []
+    nested: list[str] = []
+    root: list[str] = []
 
     def start(tag: str, _attributes: dict) -> None:
         nonlocal depth
