@@ -7,13 +7,20 @@ PY    := $(VENV)/bin/python
 SERVICES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv run test test-unit bench schemas compose-check clean distclean
+# Parallel pytest workers for `make test` (each test has its own vhost, database and ports)
+TEST_WORKERS ?= 3
+
+.PHONY: help setup venv run test test-unit test-soak lint lock lock-upgrade bench schemas compose-check clean distclean
 
 help:
 	@echo "make setup          venv + package + RabbitMQ/PostgreSQL reachable + migrate"
 	@echo "make run            setup, then run all services (SERVICES=\"router ...\" for some)"
-	@echo "make test           setup --test, then the whole pytest suite"
+	@echo "make test           setup --test, lint, then the whole pytest suite but the soak tier, in parallel"
+	@echo "make test-soak      the soak tier: tests that repeat another's proof at length (CI runs it too)"
 	@echo "make test-unit      unit tests only (needs only the venv)"
+	@echo "make lint           ruff (lint + format check) and mypy, as configured in pyproject.toml"
+	@echo "make lock           re-resolve requirements.lock after a change to pyproject.toml"
+	@echo "make lock-upgrade   move requirements.lock to the newest versions pyproject.toml allows"
 	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS/email ingest, triage and routing benchmarks"
 	@echo "make schemas        regenerate the JSON schemas of the message contracts"
 	@echo "make compose-check  validate docker-compose.yml with the real Compose parser"
@@ -25,15 +32,32 @@ setup:
 venv:
 	@bash scripts/setup.sh --venv-only
 
+# Development mode: the services accept development secrets (never set in compose or production).
 run: setup
-	$(VENV)/bin/relaydesk run $(SERVICES)
+	RELAYDESK_ENV=$${RELAYDESK_ENV:-development} $(VENV)/bin/relaydesk run $(SERVICES)
 
 test:
 	@bash scripts/setup.sh --test
-	$(PY) -m pytest
+	@$(MAKE) --no-print-directory lint
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not soak"
+
+test-soak: setup
+	$(PY) -m pytest -m soak
 
 test-unit: venv
 	$(PY) -m pytest -m unit
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Needs the package registry; commit requirements.lock afterwards.
+lock: venv
+	$(PY) scripts/lock.py
+
+lock-upgrade: venv
+	$(PY) scripts/lock.py --upgrade
 
 bench: setup
 	$(PY) bench/broker_ceiling.py

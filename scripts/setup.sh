@@ -291,6 +291,20 @@ ensure_chromium() {
     fi
 }
 
+# The tests make a RabbitMQ vhost per test; the management HTTP API does that in milliseconds,
+# rabbitmqctl in ~0.6 s of CPU each. Enabled on a local broker only (tests fall back without it).
+ensure_rabbit_management() {
+    is_local "$AMQP_HOST" && is_root && command -v rabbitmq-plugins >/dev/null 2>&1 || return 0
+    tcp_open "$AMQP_HOST" 15672 && return 0
+    say "enabling RabbitMQ's management plugin (HTTP API on 127.0.0.1:15672) for the tests' vhosts"
+    if ! rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1; then
+        say "note: could not enable rabbitmq_management; the tests will use rabbitmqctl (slower)"
+        return 0
+    fi
+    local waited=0
+    until tcp_open "$AMQP_HOST" 15672 || [ "$waited" -ge 30 ]; do sleep 1; waited=$((waited + 1)); done
+}
+
 # ------------------------------------------------------------------ main ----
 ensure_venv
 ensure_package
@@ -310,6 +324,7 @@ ensure_service RabbitMQ "$AMQP_HOST" "$AMQP_PORT" rabbit_up start_rabbitmq rabbi
 
 if [ "$WANT_TEST" -eq 1 ]; then
     ensure_chromium
+    ensure_rabbit_management
 fi
 
 "$VENV/bin/relaydesk" migrate

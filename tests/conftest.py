@@ -33,6 +33,10 @@ def env(servers):
         router_port=free_port(),
         notifier_port=free_port(),
         wechat_port=free_port(),
+        # Every listening port free, so parallel workers (pytest -n) never meet on a default.
+        sms_port=free_port(),
+        email_port=free_port(),
+        email_smtp_port=free_port(),
         webchat_secret="test-secret-" + vhost,
         outbox_sweep_interval=0.5,
         # Tests about assignment run with people always at work, an FAQ that answers nothing
