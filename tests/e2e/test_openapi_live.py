@@ -18,12 +18,14 @@ from tests.support import System
 pytestmark = pytest.mark.e2e
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 60
+QUICK, SOAK = 15, 60
+"""Examples per operation: every `make test` runs the quick sweep; the soak tier the long one."""
 SKIPPED = {"GET /v1/stream"}
 """A WebSocket upgrade; the stream has its own tests."""
 
 
-async def test_the_live_api_answers_every_generated_request_as_documented(env, people):
+@pytest.mark.parametrize("examples", [QUICK, pytest.param(SOAK, marks=pytest.mark.soak)])
+async def test_the_live_api_answers_every_generated_request_as_documented(env, people, examples):
     system = await System(
         env, ["router", "agent_api", "webchat_adapter"], agent_api_rate=100_000.0, agent_api_burst=100_000
     ).start()
@@ -60,7 +62,7 @@ async def test_the_live_api_answers_every_generated_request_as_documented(env, p
 
             @hypothesis.given(case=strategy)
             @hypothesis.settings(
-                max_examples=EXAMPLES,
+                max_examples=examples,
                 deadline=None,
                 database=None,
                 derandomize=True,
