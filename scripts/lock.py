@@ -51,12 +51,17 @@ def fingerprint() -> str:
     return hashlib.sha256(json.dumps(inputs(), sort_keys=True).encode()).hexdigest()
 
 
+def normalise(name: str) -> str:
+    """A package name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def pins(text: str) -> dict[str, str]:
-    """Package name (normalised as PEP 503 says) → pinned version, for every entry of a lock."""
+    """Package name (normalised) → pinned version, for every entry of a lock."""
     found = {}
     for line in text.splitlines():
         if match := PIN.match(line):
-            found[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+            found[normalise(match[1])] = match[2]
     return found
 
 
@@ -98,9 +103,7 @@ def compile_lock(upgrade: bool) -> None:
         os.unlink(extra.name)
     text = LOCK.read_text(encoding="utf-8").replace(extra.name, "build-system.requires (pyproject.toml)")
     # The image builds the project with --no-build-isolation, so the build backend counts as runtime.
-    backend = {
-        re.sub(r"[-_.]+", "-", re.split(r"[<>=!~; \[]", r, maxsplit=1)[0]).lower() for r in inputs()["build-system"]
-    }
+    backend = {normalise(re.split(r"[<>=!~; \[]", r, maxsplit=1)[0]) for r in inputs()["build-system"]}
     runtime = sorted(set(pins(uv_compile("--constraint", str(LOCK), "--no-header", "--no-annotate"))) | backend)
     LOCK.write_text(f"{STAMP}{fingerprint()}\n{RUNTIME}{' '.join(runtime)}\n{text}", encoding="utf-8")
 
@@ -112,7 +115,7 @@ def runtime_part() -> str:
     kept, keep = [], False
     for line in text.splitlines():
         if match := PIN.match(line):
-            keep = re.sub(r"[-_.]+", "-", match[1]).lower() in wanted
+            keep = normalise(match[1]) in wanted
         elif not line.startswith(" "):
             keep = False
         if keep:
@@ -125,7 +128,7 @@ def extraneous() -> list[str]:
     from importlib.metadata import distributions
 
     locked = pins(LOCK.read_text(encoding="utf-8"))
-    names = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() for d in distributions()}
+    names = {normalise(d.metadata["Name"]) for d in distributions()}
     return sorted(names - set(locked) - {"relaydesk", "pip"})
 
 

@@ -70,3 +70,21 @@ def test_the_runtime_part_is_a_subset_of_the_lock_with_hashes():
     assert not {"pytest", "playwright", "ruff", "mypy"} & set(lock.pins(runtime))
     assert set(lock.pins(runtime).items()) <= set(lock.pins(lock.LOCK.read_text(encoding="utf-8")).items())
     assert all("--hash=sha256:" in entry for entry in runtime.split("==")[1:])
+
+
+def test_the_runtime_part_holds_everything_the_services_import():
+    """Closed under dependencies: each runtime package's own requirements (extras aside) are in it,
+    as is each of the project's own, so the image installs a complete set."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    lock = _lock_module()
+    runtime = set(lock.pins(lock.runtime_part()))
+    needed = {}
+    for name in [*runtime, "relaydesk"]:
+        for line in requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                needed.setdefault(lock.normalise(requirement.name), name)
+    assert {dep: by for dep, by in needed.items() if dep not in runtime} == {}
