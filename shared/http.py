@@ -76,6 +76,19 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
+@web.middleware
+async def clean_urls(request: web.Request, handler) -> web.StreamResponse:
+    """A NUL in the path or a query parameter is refused before any handler passes it to SQL
+    (PostgreSQL text cannot hold it); bodies are checked where they are decoded."""
+    if "\x00" in request.path:
+        raise ApiError(422, "invalid_text", "The path contains a NUL character (\\u0000).")
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\u0000")
+            raise ApiError(422, "invalid_text", f"Query parameter '{shown}' contains a NUL character (\\u0000).")
+    return await handler(request)
+
+
 async def close_websockets(sockets: Iterable[web.WebSocketResponse]) -> None:
     """On shutdown: ask every client to reconnect elsewhere, all at once, without waiting long."""
     await asyncio.gather(
@@ -109,7 +122,7 @@ def base_app(
     service: str, settings: Settings, broker: RabbitBroker, *, database: bool, max_body: int = 1024**2
 ) -> web.Application:
     """An app that connects the broker (and the pool) on start and serves health endpoints."""
-    app = web.Application(middlewares=[json_errors], client_max_size=max_body)
+    app = web.Application(middlewares=[json_errors, clean_urls], client_max_size=max_body)
     app[SERVICE], app[SETTINGS], app[BROKER] = service, settings, broker
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
