@@ -13,11 +13,13 @@ Positive = Annotated[int, msgspec.Meta(gt=0)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 
 DEV_WEBCHAT_SECRET = "relaydesk-dev-secret-change-me"
+DEV_FILE_LINK_SECRET = "relaydesk-dev-file-link-secret-change-me"
 SENSITIVE = frozenset(
     {
         "amqp_url",
         "database_url",
         "webchat_secret",
+        "file_link_secret",
         "wechat_accounts",
         "sms_auth_token",
         "sms_webhook_secret",
@@ -73,6 +75,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8000"
     """Where adapters and customers fetch files agents send (`<url>/files/...`); no trailing slash."""
     agent_api_max_upload: Annotated[int, msgspec.Meta(ge=1024, le=50 * 1024 * 1024)] = 10 * 1024 * 1024
+    agent_api_upload_quota: Annotated[int, msgspec.Meta(ge=1024, le=2**40)] = 200 * 1024 * 1024
+    """Bytes one agent may upload in any 24 hours."""
+    file_link_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_FILE_LINK_SECRET
+    """HMAC key of the file links customers get (`/files/...?expires=&sig=`); changing it voids every link."""
+    file_link_ttl: Annotated[int, msgspec.Meta(ge=60, le=3650 * 24 * 3600)] = 30 * 24 * 3600
+    """Seconds a file link customers get stays valid."""
     webchat_port: Port = 8001
     router_port: Port = 8005
     wechat_port: Port = 8002
@@ -83,6 +91,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webchat_session_ttl: Positive = 7 * 24 * 3600
     webchat_max_text: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 4000
     webchat_rate: PositiveFloat = 5.0
+    webchat_frame_ancestors: Annotated[str, msgspec.Meta(pattern="^[^;,\\x00-\\x1f]*$")] = ""
+    """Space-separated origins allowed to frame the widget page (CSP frame-ancestors); empty = none."""
     webchat_burst: Positive = 20
     outbox_sweep_interval: PositiveFloat = 1.0
     outbox_retention_days: Positive = 7

@@ -22,6 +22,14 @@ SETTINGS = web.AppKey("settings", Settings)
 BROKER = web.AppKey("broker", RabbitBroker)
 POOL = web.AppKey("pool", asyncpg.Pool)
 SERVICE = web.AppKey("service", str)
+PAGE_POLICY = web.AppKey("page_policy", str)
+"""The Content-Security-Policy of this app's HTML pages, when a handler sets none."""
+FRAME_ANCESTORS = web.AppKey("frame_ancestors", str)
+"""Space-separated origins that may frame this app's pages; unset or empty: none may."""
+DEFAULT_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
+)
+"""Pages with inline style and a form posting to themselves, nothing else: the notifier's survey and unsubscribe."""
 
 READINESS_TIMEOUT = 2.0
 WS_CLOSE_TIMEOUT = 2.0
@@ -76,6 +84,34 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
+@web.middleware
+async def clean_urls(request: web.Request, handler) -> web.StreamResponse:
+    """A NUL in the path or a query parameter is refused before any handler passes it to SQL
+    (PostgreSQL text cannot hold it); bodies are checked where they are decoded."""
+    if "\x00" in request.path:
+        raise ApiError(422, "invalid_text", "The path contains a NUL character (\\u0000).")
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\u0000")
+            raise ApiError(422, "invalid_text", f"Query parameter '{shown}' contains a NUL character (\\u0000).")
+    return await handler(request)
+
+
+async def page_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Just before any response leaves: `nosniff` always; on an HTML page a CSP (the handler's, else
+    the app's), framing allowed only to the app's listed origins, and X-Frame-Options for old browsers."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type != "text/html":
+        return
+    ancestors = " ".join(request.app.get(FRAME_ANCESTORS, "").split()) or "'none'"
+    policy = response.headers.get("Content-Security-Policy") or request.app.get(PAGE_POLICY, DEFAULT_PAGE_POLICY)
+    if "frame-ancestors" not in policy:
+        policy = f"{policy}; frame-ancestors {ancestors}"
+    response.headers["Content-Security-Policy"] = policy
+    if ancestors == "'none'":
+        response.headers.setdefault("X-Frame-Options", "DENY")
+
+
 async def close_websockets(sockets: Iterable[web.WebSocketResponse]) -> None:
     """On shutdown: ask every client to reconnect elsewhere, all at once, without waiting long."""
     await asyncio.gather(
@@ -109,8 +145,9 @@ def base_app(
     service: str, settings: Settings, broker: RabbitBroker, *, database: bool, max_body: int = 1024**2
 ) -> web.Application:
     """An app that connects the broker (and the pool) on start and serves health endpoints."""
-    app = web.Application(middlewares=[json_errors], client_max_size=max_body)
+    app = web.Application(middlewares=[json_errors, clean_urls], client_max_size=max_body)
     app[SERVICE], app[SETTINGS], app[BROKER] = service, settings, broker
+    app.on_response_prepare.append(page_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

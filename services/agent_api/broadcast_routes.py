@@ -46,6 +46,14 @@ def estimate(content: Content, cost_per_segment: float, sms_recipients: int | No
     return {"sms": found}
 
 
+def malformed_id(audience: Audience) -> str | None:
+    """The path of the first customer id nobody could have: control characters, space at an end."""
+    for index, customer in enumerate(audience.customer_ids):
+        if not customer.isprintable() or customer != customer.strip():
+            return f"audience.customer_ids[{index}]"
+    return None
+
+
 def _supervisor(request: web.Request) -> None:
     if not request[AGENT].is_supervisor:
         raise ApiError(403, "forbidden", "Only supervisors send broadcasts.")
@@ -54,6 +62,9 @@ def _supervisor(request: web.Request) -> None:
 async def create(request: web.Request) -> web.Response:
     _supervisor(request)
     body = await read_body(request, NewBroadcast)
+    if field := malformed_id(body.audience):
+        message = f"'{field}' is not a customer id: ids have no control characters and no space at either end."
+        raise ApiError(422, "invalid_request", message)
     command = CreateBroadcast(
         **command_fields(request[AGENT]),
         broadcast_id=str(uuid.uuid4()),

@@ -1,16 +1,17 @@
-"""Files agents send with replies: uploaded once, kept in PostgreSQL, served at a capability URL.
+"""Files agents send with replies: uploaded once, kept in PostgreSQL, served to customers at an
+expiring signed link and to agents at an authenticated route.
 
 `POST /v1/files` takes the file as the raw body (with `Content-Type` and `?name=`) or as
 multipart/form-data. The answer's `id` goes into a reply's `attachments`; the `url` is what
-the customer's channel gets (an image uploaded to WeChat, a link by SMS). The URL's key is
-128 random bits, so every replica can serve it without a session and nobody can guess one.
+the customer's channel gets (an image uploaded to WeChat, a link by SMS): its key is 128 random
+bits and it is signed with an expiry (shared/filelinks.py), so every replica can serve it without
+a session, nobody can guess one and none works forever. Agents read a file at `GET /v1/files/{id}`.
 """
 
 import hashlib
-import re
 import secrets
-import unicodedata
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import asyncpg
@@ -18,54 +19,18 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from contracts import Attachment
+from services.agent_api import queries
 from services.agent_api.auth import AGENT
+from services.agent_api.filetypes import INLINE, agreeing_name, checked_type, safe_name
+from shared import filelinks
+from shared.config import Settings
 from shared.http import POOL, SETTINGS, ApiError, json_response
 
 CHUNK = 64 * 1024
-SIGNATURES = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "application/pdf": (b"%PDF-",),
+LINK_REFUSALS = {
+    "invalid_link": (403, "This file link is not valid."),
+    "link_expired": (410, "This file link has expired; ask us to send the file again."),
 }
-"""Types a browser would render: the bytes must be what the label says."""
-ALLOWED = {
-    *SIGNATURES,
-    "image/webp",
-    "text/plain",
-    "text/csv",
-    "application/msword",
-    "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-INLINE = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
-UNSAFE_NAME = re.compile(r"[^\w.\-]+")
-
-
-def safe_name(name: str) -> str:
-    """A file name fit for a URL path and a header: no directories, no control or odd characters."""
-    base = unicodedata.normalize("NFKC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = UNSAFE_NAME.sub("_", base).strip("._")[:100]
-    return cleaned or "file"
-
-
-def checked_type(content_type: str, head: bytes) -> str:
-    """The content type, if allowed and (for renderable types) matching the bytes; else 415."""
-    kind = content_type.split(";", 1)[0].strip().lower()
-    if kind not in ALLOWED:
-        raise ApiError(415, "unsupported_file_type", f"Files of type '{kind or 'unknown'}' cannot be sent.")
-    if kind == "image/webp":
-        ok = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    else:
-        ok = head.startswith(SIGNATURES.get(kind, (b"",)))
-    if not ok:
-        raise ApiError(415, "file_type_mismatch", f"The file's bytes are not a {kind}.")
-    return kind
-
-
-def file_url(public_url: str, key: str, name: str) -> str:
-    return f"{public_url}/files/{key}/{quote(name)}"
 
 
 async def _read_capped(read, limit: int) -> bytes:
@@ -94,31 +59,45 @@ async def _incoming(request: web.Request, limit: int) -> tuple[str, str, bytes]:
     return request.query.get("name", ""), request.headers.get("Content-Type", ""), body
 
 
+async def _store(conn: asyncpg.Connection, settings: Settings, agent_id: uuid.UUID, row: tuple) -> None:
+    """Insert the file unless it takes the agent past their quota for the last 24 hours (429)."""
+    # One upload per agent at a time, so two concurrent ones cannot both fit under the quota.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(agent_id))
+    used = await conn.fetchval(
+        "SELECT coalesce(sum(size), 0) FROM files WHERE uploaded_by = $1 AND created_at > now() - interval '1 day'",
+        agent_id,
+    )
+    if used + row[4] > settings.agent_api_upload_quota:
+        raise ApiError(
+            429,
+            "upload_quota_exceeded",
+            f"You may upload {settings.agent_api_upload_quota} bytes in 24 hours; {used} are used.",
+        )
+    await conn.execute(
+        "INSERT INTO files (id, key, name, content_type, size, sha256, body, uploaded_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        *row,
+        agent_id,
+    )
+
+
 async def upload(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     name, declared, body = await _incoming(request, settings.agent_api_max_upload)
     if not body:
         raise ApiError(422, "invalid_request", "The file is empty.")
-    kind, name = checked_type(declared, body[:16]), safe_name(name)
+    kind = checked_type(declared, body[:16])
+    name = agreeing_name(safe_name(name), kind)
     file_id, key = uuid.uuid4(), secrets.token_urlsafe(16)
-    await request.app[POOL].execute(
-        "INSERT INTO files (id, key, name, content_type, size, sha256, body, uploaded_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        file_id,
-        key,
-        name,
-        kind,
-        len(body),
-        hashlib.sha256(body).digest(),
-        body,
-        uuid.UUID(request[AGENT].id),
-    )
-    url = file_url(settings.agent_api_public_url, key, name)
+    row = (file_id, key, name, kind, len(body), hashlib.sha256(body).digest(), body)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        await _store(conn, settings, uuid.UUID(request[AGENT].id), row)
+    url = filelinks.file_link(settings, key, name, datetime.now(UTC))
     return json_response({"id": str(file_id), "name": name, "content_type": kind, "size": len(body), "url": url}, 201)
 
 
 async def attachments(
-    pool: asyncpg.Pool, public_url: str, agent_id: str, file_ids: list[uuid.UUID]
+    pool: asyncpg.Pool, settings: Settings, agent_id: str, file_ids: list[uuid.UUID]
 ) -> tuple[Attachment, ...]:
     """The caller's uploaded files as attachments to send, in the order named; 422 for any other id."""
     rows = {
@@ -131,9 +110,10 @@ async def attachments(
     }
     if missing := [str(file_id) for file_id in file_ids if file_id not in rows]:
         raise ApiError(422, "unknown_file", f"No file you uploaded has the id {missing[0]}.")
+    now = datetime.now(UTC)
     return tuple(
         Attachment(
-            ref=file_url(public_url, row["key"], row["name"]),
+            ref=filelinks.file_link(settings, row["key"], row["name"], now),
             content_type=row["content_type"],
             name=row["name"],
             size=row["size"],
@@ -142,13 +122,8 @@ async def attachments(
     )
 
 
-async def serve(request: web.Request) -> web.Response:
-    """`GET /files/{key}/{name}`: the file, to whoever holds its URL."""
-    row = await request.app[POOL].fetchrow(
-        "SELECT name, content_type, body FROM files WHERE key = $1", request.match_info["key"][:64]
-    )
-    if row is None or row["name"] != request.match_info["name"]:
-        raise ApiError(404, "not_found", "No such file.")
+def _file_response(row: asyncpg.Record) -> web.Response:
+    """The file with headers that stop a browser running or sniffing it, for customers and agents alike."""
     disposition = "inline" if row["content_type"] in INLINE else "attachment"
     ascii_name = row["name"].encode("ascii", "replace").decode().replace("?", "_")
     return web.Response(
@@ -163,6 +138,34 @@ async def serve(request: web.Request) -> web.Response:
     )
 
 
+async def serve(request: web.Request) -> web.Response:
+    """`GET /files/{key}/{name}?expires=&sig=`: the file, to whoever holds a current signed link."""
+    key, name = request.match_info["key"][:64], request.match_info["name"]
+    query, now = request.query, datetime.now(UTC)
+    secret = request.app[SETTINGS].file_link_secret
+    if refused := filelinks.refusal(secret, key, name, query.get("expires", ""), query.get("sig", ""), now):
+        raise ApiError(LINK_REFUSALS[refused][0], refused, LINK_REFUSALS[refused][1])
+    row = await request.app[POOL].fetchrow("SELECT name, content_type, body FROM files WHERE key = $1", key)
+    if row is None or row["name"] != name:
+        raise ApiError(404, "not_found", "No such file.")
+    return _file_response(row)
+
+
+async def serve_to_agent(request: web.Request) -> web.Response:
+    """`GET /v1/files/{id}`: a file, to the agent who uploaded it or a supervisor."""
+    agent = request[AGENT]
+    row = await request.app[POOL].fetchrow(
+        "SELECT name, content_type, body FROM files WHERE id = $1 AND ($2 OR uploaded_by = $3)",
+        queries.parse_id(request.match_info["id"], "file"),
+        agent.is_supervisor,
+        uuid.UUID(agent.id),
+    )
+    if row is None:
+        raise ApiError(404, "not_found", "No such file.")
+    return _file_response(row)
+
+
 def register(app: web.Application) -> None:
     app.router.add_post("/v1/files", upload)
+    app.router.add_get("/v1/files/{id}", serve_to_agent)
     app.router.add_get("/files/{key}/{name}", serve)

@@ -7,7 +7,7 @@ neither skips nor repeats a conversation however the list changes meanwhile.
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -19,6 +19,8 @@ Label = Annotated[str, msgspec.Meta(pattern="^[a-z0-9][a-z0-9_.:-]{0,47}$")]
 MULTI = ("status", "category", "channel", "priority")
 """Filters that take several values, comma-separated: `status=queued,assigned`."""
 MAX_PAGE = 200
+CURSOR_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
+"""Instants a cursor we gave out can hold; a forged one outside never reaches SQL."""
 AGENT_FILTER = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 
 
@@ -61,7 +63,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created_at, conversation_id = msgspec.json.decode(raw, type=tuple[datetime, uuid.UUID])
     except (binascii.Error, ValueError, msgspec.DecodeError):
         raise BadCursor("'cursor' is not one this API gave out; start again without it.") from None
-    if created_at.tzinfo is None:
+    if created_at.tzinfo is None or not CURSOR_RANGE[0] <= created_at < CURSOR_RANGE[1]:
         raise BadCursor("'cursor' is not one this API gave out; start again without it.")
     return created_at, conversation_id
 

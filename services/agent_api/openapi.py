@@ -28,19 +28,21 @@ from services.agent_api import (
 
 PATH = "/v1/openapi.json"
 TITLE = "Relaydesk agent API"
-ALWAYS = (401, 422, 429, 503)
-"""Any authenticated call may meet a bad token, an unusable value, its rate limit, or an outage."""
+ALWAYS = (400, 401, 422, 429, 503)
+"""Any authenticated call may meet a value out of bounds, a bad token, an unusable value, its rate limit,
+or an outage."""
 REASONS = {
     204: "Done; no content.",
-    400: "Not JSON, a bad cursor or a broken form.",
+    400: "Not JSON, a bad cursor, a broken form, or a date or number out of bounds (`out_of_range`).",
     401: "No valid bearer token.",
-    403: "Your role may not do this.",
+    403: "Your role may not do this (or, for a file link, the link is not valid).",
     404: "Not found, or not yours to see.",
     409: "Conflicts with the current state.",
     413: "Too large.",
-    415: "File type not accepted.",
-    422: "The request does not fit its schema.",
-    429: "Rate limited; see Retry-After.",
+    410: "The link has expired.",
+    415: "File type not accepted, or the name's extension disagrees with it.",
+    422: "The request does not fit its schema, or text holds a NUL (`invalid_text`).",
+    429: "Rate limited (see Retry-After), or the upload quota is used up.",
     503: "A dependency is unavailable; retry.",
 }
 
@@ -71,6 +73,13 @@ class RenderQuery(msgspec.Struct):
 class UploadQuery(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     """The file's name, for a raw upload (multipart uploads name the file in the form)."""
+
+
+class FileLinkQuery(msgspec.Struct):
+    expires: str
+    """Unix seconds after which the link is refused (410)."""
+    sig: str
+    """The link's signature (403 when it does not match)."""
 
 
 class TokensQuery(msgspec.Struct):
@@ -202,10 +211,26 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "A canned response filled in for a conversation", K, schemas.Rendered, query=RenderQuery, errors=(404,)
     ),
     ("POST", "/v1/files"): Op(
-        "Upload a file to send", W, schemas.File, 201, query=UploadQuery, errors=(400, 413, 415), content="file-upload"
+        "Upload a file to send",
+        W,
+        schemas.File,
+        201,
+        query=UploadQuery,
+        errors=(400, 413, 415, 429),
+        content="file-upload",
+        description="The name's extension must agree with the type (none: the usual one is added); each agent"
+        " may upload RELAYDESK_AGENT_API_UPLOAD_QUOTA bytes in 24 hours. `url` is the signed link customers get.",
+    ),
+    ("GET", "/v1/files/{id}"): Op(
+        "An uploaded file (its uploader, supervisors and admins)", W, errors=(404,), content="file"
     ),
     ("GET", "/files/{key}/{name}"): Op(
-        "A sent file, to whoever holds its link", W, errors=(404,), public=True, content="file"
+        "A sent file, to whoever holds its signed link until it expires",
+        W,
+        query=FileLinkQuery,
+        errors=(403, 404, 410),
+        public=True,
+        content="file",
     ),
     ("POST", "/v1/messages/{id}/unmask"): Op(
         "One message unmasked (supervisors; audited)",

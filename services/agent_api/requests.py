@@ -9,6 +9,7 @@ import msgspec
 from aiohttp import web
 
 from contracts.topology import AGENT_COMMAND_KEY
+from services.agent_api import bounds
 from services.agent_api.auth import Agent
 from shared.broker import publish
 from shared.http import BROKER, ApiError, json_response
@@ -17,21 +18,27 @@ T = TypeVar("T")
 
 
 async def read_body(request: web.Request, kind: type[T]) -> T:
-    """The JSON body as `kind`: 400 when it is not JSON, 422 when it does not fit."""
+    """The JSON body as `kind`: 400 when it is not JSON, 422 when it does not fit; then every value
+    within bounds (services/agent_api/bounds.py)."""
     try:
-        return msgspec.json.decode(await request.read(), type=kind)
+        body = msgspec.json.decode(await request.read(), type=kind)
     except msgspec.ValidationError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
     except msgspec.DecodeError:
         raise ApiError(400, "invalid_json", "The body must be a JSON object.") from None
+    bounds.check(body, datetime.now(UTC))
+    return body
 
 
 def read_query(fields: Mapping[str, object], kind: type[T]) -> T:
-    """Query parameters as `kind` (strings converted to its field types); 422 when they do not fit."""
+    """Query parameters as `kind` (strings converted to its field types); 422 when they do not fit,
+    400 when a value is out of bounds."""
     try:
-        return msgspec.convert(dict(fields), kind, strict=False)
+        query = msgspec.convert(dict(fields), kind, strict=False)
     except msgspec.ValidationError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
+    bounds.check(query, datetime.now(UTC))
+    return query
 
 
 def command_fields(agent: Agent) -> dict:

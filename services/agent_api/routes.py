@@ -127,7 +127,7 @@ async def reply(request: web.Request) -> web.Response:
     text = body.text
     if body.canned_response_id is not None:
         text = await canned_routes.render_for(pool, agent, str(body.canned_response_id), conversation)
-    sent = await files.attachments(pool, request.app[SETTINGS].agent_api_public_url, agent.id, body.attachments)
+    sent = await files.attachments(pool, request.app[SETTINGS], agent.id, body.attachments)
     command = SendReply(**command_fields(agent), conversation_id=conversation["id"], text=text, attachments=sent)
     return await send_command(request, command)
 

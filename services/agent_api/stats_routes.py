@@ -11,13 +11,15 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from services.agent_api import stats_queries
+from services.agent_api import bounds, stats_queries
 from services.agent_api.auth import AGENT
 from services.agent_api.stats_queries import Db
 from shared.http import POOL, ApiError, json_response
 
 DEFAULT_SPAN = timedelta(days=7)
 MAX_SPAN = timedelta(days=366)
+LATEST_AHEAD = timedelta(days=366)
+"""How far past now a range may reach; with bounds.EARLIEST, no instant SQL sees is ±infinity."""
 DEFAULT_TZ = "Asia/Shanghai"
 GROUPS = (*stats_queries.FIELDS, *stats_queries.UNITS)
 
@@ -55,12 +57,15 @@ def _zones() -> frozenset[str]:
 
 
 def scope_of(query, now: datetime) -> Scope:
-    """The request's range (the last 7 days unless told), time zone and grouping; 422 when unfit."""
+    """The request's range (the last 7 days unless told), time zone and grouping; 422 when unfit,
+    400 when an end lies before 2000 or more than a year ahead."""
     try:
         end = _instant("to", query["to"]).astimezone(UTC) if "to" in query else now
         start = _instant("from", query["from"]).astimezone(UTC) if "from" in query else end - DEFAULT_SPAN
     except OverflowError:
         raise _invalid("The range lies outside the years 1-9999.") from None
+    for name, instant in (("to", end), ("from", start)):
+        bounds.within(name, instant, bounds.EARLIEST, now + LATEST_AHEAD)
     if start >= end:
         raise _invalid("'from' must be before 'to'.")
     if end - start > MAX_SPAN:

@@ -95,6 +95,8 @@ async def page(request: web.Request) -> web.Response:
     score, comment = str(form.get("score", "")), str(form.get("comment", "")).strip()[:1000]
     if score not in {"1", "2", "3", "4", "5"}:
         return _html("<h1>请选择 1-5 / Please choose 1-5</h1>", 400)
+    if "\x00" in comment:  # PostgreSQL text cannot hold it: the router would dead-letter the answer
+        return _html("<h1>意见中有无效字符 / The comment contains an invalid character (NUL)</h1>", 400)
     answer = RecordSurveyAnswer(
         command_id=str(uuid.uuid4()),
         issued_at=datetime.now(UTC),
@@ -112,10 +114,7 @@ def _html(body: str, status: int = 200) -> web.Response:
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-            "Cache-Control": "no-store",
-        },
+        headers={"Cache-Control": "no-store"},  # CSP, framing and nosniff: shared/http.py page_headers
     )
 
 

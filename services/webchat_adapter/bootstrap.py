@@ -9,10 +9,15 @@ from contracts.topology import WEBCHAT_LIVE_PREFIX, outbound_key
 from services.webchat_adapter.chat import VisitorHub, create_session
 from shared.broker import live_queue, make_broker, subscribe
 from shared.config import Settings
-from shared.http import base_app
+from shared.http import FRAME_ANCESTORS, PAGE_POLICY, base_app
 
 SERVICE = "webchat_adapter"
 STATIC = Path(__file__).parent / "static"
+WIDGET_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self';"
+    " img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+"""The demo page runs only our widget.js, which adds its own <style> and talks to this origin."""
 
 
 @web.middleware
@@ -36,6 +41,7 @@ def build(settings: Settings) -> web.Application:
     broker = make_broker(settings)
     app = base_app(SERVICE, settings, broker, database=True)
     app.middlewares.append(allow_embedding)
+    app[PAGE_POLICY], app[FRAME_ANCESTORS] = WIDGET_POLICY, settings.webchat_frame_ancestors
     hub = VisitorHub()
     app.router.add_get("/", index)
     app.router.add_static("/static", STATIC)

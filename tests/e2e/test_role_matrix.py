@@ -117,6 +117,7 @@ def cells(owner, other, supervisor, admin):
         ),
         ("GET", "/v1/canned-responses/{S}/render?conversation_id={C}", None, mine),
         ("POST", "/v1/files?name=a.png", PNG, dict.fromkeys(ROLES, 201)),
+        ("GET", "/v1/files/{F}", None, mine),
         ("POST", "/v1/messages/{M}/unmask", {"reason": "fraud review"}, staff),
         ("GET", "/v1/admin/audit", None, admins),
         ("GET", "/v1/admin/agents", None, admins),
@@ -213,6 +214,11 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
             await conn.close()
         return str(callback_id), str(broadcast_id)
 
+    async def uploaded() -> str:
+        url = env.url("agent_api", "/v1/files?name=owned.png")
+        async with owner.http.post(url, data=PNG, headers={"Content-Type": "image/png"}) as response:
+            return (await response.json())["id"]
+
     makers = {"<fresh>": fresh, "<resolved>": resolved, "<canned>": canned, "<token>": token}
     conversation = await fresh()
     detail = (await owner.request("GET", f"/v1/conversations/{conversation}"))[1]
@@ -225,6 +231,7 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
         "{P}": (await owner.request("POST", "/v1/customers", {"conversation_id": conversation}))[1]["id"],
         "{K}": await canned(),
         **dict(zip(("{CB}", "{B}"), await seeded(), strict=True)),
+        "{F}": await uploaded(),
         "{S}": (
             await supervisor.request(
                 "POST", "/v1/canned-responses", {"shortcut": "shared", "title": "t", "text": "x", "shared": True}

@@ -1,0 +1,40 @@
+"""File links customers get: `<public url>/files/<key>/<name>?expires=<unix s>&sig=<hmac>` (pure).
+
+The key alone (128 random bits) made a link nobody could guess but that worked forever for
+whoever held it; signing key, name and expiry with `RELAYDESK_FILE_LINK_SECRET` makes it expire
+(`RELAYDESK_FILE_LINK_TTL`) and refuses a link whose expiry was edited. Agents read files through
+the authenticated `GET /v1/files/{id}` instead.
+"""
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+from urllib.parse import quote
+
+from shared.config import Settings
+
+MAX_EXPIRES_DIGITS = 12
+"""Unix seconds up to year 33658: anything longer is not a link we made."""
+
+
+def signature(secret: str, key: str, name: str, expires: int) -> str:
+    """128 bits of HMAC-SHA256 over key, name and expiry, URL-safe."""
+    mac = hmac.new(secret.encode(), f"{key}\n{name}\n{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
+
+
+def file_link(settings: Settings, key: str, name: str, now: datetime) -> str:
+    """The link a customer's channel gets for an uploaded file, valid for `file_link_ttl` seconds."""
+    expires = int(now.timestamp()) + settings.file_link_ttl
+    sig = signature(settings.file_link_secret, key, name, expires)
+    return f"{settings.agent_api_public_url}/files/{key}/{quote(name)}?expires={expires}&sig={sig}"
+
+
+def refusal(secret: str, key: str, name: str, expires: str, sig: str, now: datetime) -> str | None:
+    """None when the link is ours and current; else `invalid_link` (tampered, unsigned) or `link_expired`."""
+    if not (expires.isascii() and expires.isdigit() and len(expires) <= MAX_EXPIRES_DIGITS):
+        return "invalid_link"
+    if not hmac.compare_digest(signature(secret, key, name, int(expires)).encode(), sig.encode("utf-8", "replace")):
+        return "invalid_link"
+    return "link_expired" if int(expires) < now.timestamp() else None
