@@ -22,6 +22,8 @@ class ConversationAssigned(_AgentEvent, frozen=True, tag="assignment"):
     reason: str = "new"
     preview: str = ""
     note: str = ""
+    sender_warning: str = ""
+    """Set when the latest customer message's sender is not verified (InboundMessage.sender_warning)."""
     """What the transferring agent wrote for whoever takes the conversation next."""
 
 
@@ -36,6 +38,8 @@ class ConversationOffered(_AgentEvent, frozen=True, tag="offer"):
     category: str = "other"
     preview: str = ""
     note: str = ""
+    sender_warning: str = ""
+    """Set when the latest customer message's sender is not verified (InboundMessage.sender_warning)."""
     """What the transferring agent wrote for whoever takes the conversation next."""
 
 
@@ -45,6 +49,8 @@ class CustomerMessageReceived(_AgentEvent, frozen=True, tag="message"):
     text: str
     kind: str = "text"
     customer_name: str = ""
+    sender_warning: str = ""
+    """Why the sender is not verified ("" when it is): see InboundMessage.sender_warning."""
 
 
 class ConversationUnassigned(_AgentEvent, frozen=True, tag="unassigned"):

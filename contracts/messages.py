@@ -54,6 +54,9 @@ class InboundMessage(msgspec.Struct, frozen=True, tag="inbound_message", tag_fie
     account: str = ""
     details: dict[str, str] = {}
     """Channel facts kept for the record: an event's name and key, an unhandled type's fields."""
+    sender_warning: str = ""
+    """Set when the sender could not be verified (an email failing DMARC: "spf=fail dkim=none dmarc=fail"):
+    never auto-answered, never joined to another conversation, shown to the agent."""
 
     @property
     def message_id(self) -> str:

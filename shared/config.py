@@ -127,6 +127,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     email_imap_interval: PositiveFloat = 30.0
     email_imap_idle_renewal: Annotated[float, msgspec.Meta(gt=0, le=29 * 60)] = 25 * 60.0
     """Seconds a mailbox waits in IMAP IDLE before renewing it (RFC 2177: servers may drop it after 30 min)."""
+    email_dns: Annotated[str, msgspec.Meta(pattern=r"^([0-9a-fA-F.:]+:\d{1,5})?$")] = ""
+    """`ip:port` of the DNS server sender checks (SPF, DKIM, DMARC) ask; empty = the system resolver."""
+    email_trust_authres: Annotated[str, msgspec.Meta(max_length=255)] = ""
+    """authserv-id of an upstream MTA whose Authentication-Results header is believed; empty = check ourselves."""
     email_from: str = "Relaydesk Support <support@localhost>"
     email_relay_host: str = "localhost"
     email_relay_port: Port = 25

@@ -10,14 +10,17 @@ Rules (each pass runs over the text the previous one left; masked digits become 
    Chinese sentences too; never inside a longer number or a word.
 3. Cards: 13-19 digits, Luhn-valid, issued by a real scheme (3, 4, 5, 6, Mastercard 2221-2720,
    Mir 2200-2204, UnionPay 81, the old domestic 95 cards), written solid or in groups joined
-   by single spaces or by single dashes (one kind per number, so "400-820-8820 95588" is two);
+   by single spaces, dashes, dots or slashes (one kind per number, so "400-820-8820 95588" is
+   two; dots and slashes only in three groups or more, so `1234567890123.45` stays a figure),
+   or digit by digit with spaces (`6 2 2 2 0 2 1 2 …`);
    kept: the last 4, separators as written. A label just before the number settles doubtful
    cases: "卡号/银行卡/账号/card/account" makes any Luhn-valid number a card, "订单号/流水号/
    交易号/order/txn/ref…" makes it an order or transaction number. A run of groups longer
    than a card is searched for whole groups that make one ("two cards 4111 1111 1111 1111
    5555 5555 5555 4444").
 4. Phones; kept: the last 4. Mainland mobiles `1[3-9]` + 9 digits, with +86 / 0086 / 86 and
-   spaces or dashes (3-4-4); landlines only with a visible area code: `010-12345678`,
+   spaces, dashes or dots (3-4-4: `138.1234.5678`), the first three bracketed (`(138)12345678`,
+   `+86 (138) 1234-5678`) or spaced digit by digit; landlines only with a visible area code: `010-12345678`,
    `(0755) 8765 4321`, or after +86 / 0086; international numbers in E.164 form, `+` and
    8-15 digits, grouped by spaces, dashes or a bracketed area code. Service numbers (400-,
    95588) are not personal and stay.
@@ -26,24 +29,30 @@ Left alone: numbers glued to letters (transaction ids like `TX2026…`), amounts
 date-led order numbers (`1732435200000`, `2026112400…` start like no card), and any number
 that fails its checksum.
 
-Digits may be ASCII or full-width (`６２２２…`): Chinese input methods type both.
+Digits may be ASCII or full-width (`６２２２…`, `（１３８）`): Chinese input methods type both;
+a text with full-width digits is matched in its ASCII form and masked where it stands.
+5. Names (`mask(text, names)`): where the customer's name is known, each occurrence keeps the
+   first character of each word: `张三` -> `张*`, `John Smith` -> `J*** S****` (the whole name
+   in any case; for a Latin name also each capitalised part of 3 letters or more, `Smith`).
 Every pattern is compiled once here; `mask` is a handful of C-level scans per message.
 """
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 _NOT_AFTER = r"(?<![\dA-Za-z+])(?<!\d[.,])"  # not glued to a word, a longer number or a decimal
 _NOT_BEFORE = r"(?![\dA-Za-z])(?![.,]\d)"
-CARD = re.compile(rf"(?=\d){_NOT_AFTER}\d++(?:([ -])\d++(?:\1\d++)*+)?+{_NOT_BEFORE}")  # one separator kind
+CARD = re.compile(rf"(?=\d){_NOT_AFTER}\d++(?:([ ./-])\d++(?:\1\d++)*+)?+{_NOT_BEFORE}")  # one separator kind
 CN_RESIDENT_ID = re.compile(rf"(?=\d){_NOT_AFTER}\d{{6}}[ -]?\d{{8}}[ -]?\d{{3}}[\dXxＸｘ]{_NOT_BEFORE}")
 _CN_PREFIX = r"\(?(?:\+|00)86\)?[ -]?"
 _AREA = r"(?:10|2\d|[3-9]\d{2})"
 _LOCAL = r"[2-9]\d{2,3}[ -]?\d{4}"
 PHONE = re.compile(
     rf"(?=[\d+(]){_NOT_AFTER}(?:"  # the look-ahead first: most positions fail on it at once
-    rf"(?:{_CN_PREFIX}|86[ -]?)?1[3-9]\d[ -]?\d{{4}}[ -]?\d{{4}}"  # mainland mobile
+    rf"(?:{_CN_PREFIX}|86[ -]?)?(?:1[3-9]\d|\(1[3-9]\d\))(?:[ -]?\d{{4}}[ -]?|\.\d{{4}}\.)\d{{4}}"  # mainland mobile
     rf"|{_CN_PREFIX}\(?0?{_AREA}\)?[ -]?{_LOCAL}|\(0{_AREA}\)[ -]?{_LOCAL}|0{_AREA}[ -]{_LOCAL}"  # landline
     r"|(?P<intl>\+[1-9]\d*+(?:[ -](?:\(\d{1,4}\)|\d++)){0,6}+)"  # E.164, digits counted below
     rf"){_NOT_BEFORE}"
@@ -120,7 +129,14 @@ def _plain(number: str) -> str:
     """ASCII digits (and X) only: full-width forms folded, separators dropped."""
     if not number.isascii():
         number = unicodedata.normalize("NFKC", number)
-    return number.replace(" ", "").replace("-", "")
+    return number.translate(_SEPARATORS)
+
+
+_SEPARATORS = str.maketrans("", "", " -./")
+_WIDE_DIGIT = re.compile("[０-９]")
+_FOLD = str.maketrans("０１２３４５６７８９（）＋－．／\u3000", "0123456789()+-./ ")
+"""Full-width digits and the punctuation written with them, one for one (lengths are kept)."""
+_MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -177,6 +193,10 @@ def _card(match: re.Match) -> str:
         return run
     groups = [g.span() for g in _GROUP.finditer(run)]
     digits, offsets = _plain(run), [0]
+    if len(groups) == len(digits):  # spaced digit by digit: one number or nothing
+        return _spaced(match, digits)
+    if match.group(1) in (".", "/") and len(groups) < 3:
+        return run  # a decimal figure or a fraction, not a grouped number
     for start, end in groups:
         offsets.append(offsets[-1] + end - start)
     label, out, done, i = None, [], 0, 0
@@ -201,6 +221,18 @@ def _card(match: re.Match) -> str:
     return "".join(out) + run[done:] if out else run
 
 
+def _spaced(match: re.Match, digits: str) -> str:
+    """A number typed digit by digit: masked if it is a card (as in _card) or a mainland mobile."""
+    run = match.group()
+    if _MOBILE.fullmatch(digits):
+        return _keep_last(run, 4)
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        label = _label(match)
+        if label == "card" or (label == "" and card_issuer_plausible(digits)):
+            return _keep_last(run, 4)
+    return run
+
+
 def _resident_id(match: re.Match) -> str:
     return _keep_last(match.group(), 4) if resident_id_valid(match.group()) else match.group()
 
@@ -211,12 +243,47 @@ def _phone(match: re.Match) -> str:
     return _keep_last(match.group(), 4)
 
 
-def mask(text: str) -> str:
-    """The text with identifiers masked; valid ones only, so order numbers stay readable."""
+def mask(text: str, names: Iterable[str] = ()) -> str:
+    """The text with identifiers masked; valid ones only, so order numbers stay readable.
+
+    `names` are the customer's known names (the profile's, the contact's), masked wherever they occur.
+    """
     if "@" in text or "＠" in text:
         text = EMAIL.sub(r"\1***\2", text)
-    if _DIGIT.search(text) is None:
-        return text
-    text = CN_RESIDENT_ID.sub(_resident_id, text)
-    text = CARD.sub(_card, text)
-    return PHONE.sub(_phone, text)
+    if _DIGIT.search(text) is not None:
+        text = _numbers(text)
+    for name in names:
+        if pattern := _name_pattern(name):
+            text = pattern.sub(_name, text)
+    return text
+
+
+def _numbers(text: str) -> str:
+    if _WIDE_DIGIT.search(text) is None:
+        return PHONE.sub(_phone, CARD.sub(_card, CN_RESIDENT_ID.sub(_resident_id, text)))
+    # Matched in ASCII form, masked where it stands: every pass keeps the length.
+    folded = text.translate(_FOLD)
+    masked = PHONE.sub(_phone, CARD.sub(_card, CN_RESIDENT_ID.sub(_resident_id, folded)))
+    return "".join(o if m == f else m for o, f, m in zip(text, folded, masked, strict=True))
+
+
+_NAME_CHARS = re.compile(r"(?<=\w)\w")
+_LATIN_PART = re.compile(r"[A-Z][A-Za-z'-]{2,}")
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern | None:
+    """What finds one name in text (see rule 5); None for a name too short to mask safely."""
+    name = " ".join(name.split())
+    if len(name) < 2 or any(c.isdigit() or c == "@" for c in name):
+        return None
+    if name.isascii():
+        whole = r"\s+".join(map(re.escape, name.split()))
+        parts = [re.escape(p) for p in _LATIN_PART.findall(name) if p != name]
+        found = rf"(?i:{whole})" + "".join(f"|{p}" for p in parts)
+        return re.compile(rf"(?<![A-Za-z])(?:{found})(?![A-Za-z])")
+    return re.compile(re.escape(name))
+
+
+def _name(match: re.Match) -> str:
+    return _NAME_CHARS.sub("*", match.group())

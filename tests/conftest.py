@@ -6,6 +6,7 @@ import pytest
 
 from shared.config import Settings
 from tests import infra
+from tests.dns_server import DnsStandIn
 from tests.support import People, System, TestEnv, free_port
 
 DATA = Path(__file__).parent / "data"
@@ -24,6 +25,9 @@ def env(servers):
     """A fresh vhost and database, free ports, and settings pointing at them."""
     vhost = infra.create_vhost(servers)
     database = infra.run(infra.create_database(servers))
+    # The senders' DNS: every test mail comes from 127.0.0.1, which SPF allows for every domain
+    # unless a test serves records of its own; nothing asks a resolver on the internet.
+    dns = DnsStandIn(default_spf="v=spf1 ip4:127.0.0.0/8 -all")
     settings = Settings(
         amqp_url=servers.amqp_for(vhost),
         database_url=servers.database_for(database),
@@ -44,8 +48,10 @@ def env(servers):
         business_hours=str(DATA / "hours_always_open.yaml"),
         faq_kb=str(DATA / "faq_none.yaml"),
         routing_policy={"offline_grace_s": 0},
+        email_dns=dns.address,
     )
-    yield TestEnv(settings)
+    yield TestEnv(settings, dns)
+    dns.close()
     infra.delete_vhost(servers, vhost)
     infra.run(infra.drop_database(servers, database))
 

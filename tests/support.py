@@ -21,6 +21,7 @@ import msgspec
 from services.agent_api.accounts import add_agent
 from shared.config import Settings, to_environ
 from shared.runner import SERVICES
+from tests.dns_server import DnsStandIn
 
 READY_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
@@ -58,6 +59,8 @@ async def wait_until(
 @dataclass
 class TestEnv:
     settings: Settings
+    dns: "DnsStandIn | None" = None
+    """The senders' DNS the email adapter asks (tests/dns_server.py)."""
 
     def environ(self, **overrides: Any) -> dict[str, str]:
         """The process environment that points a `relaydesk` process at this test's servers."""

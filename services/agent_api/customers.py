@@ -180,10 +180,13 @@ def consent(contacts: list[dict]) -> dict:
 
 
 def masked(view: dict) -> dict:
-    """Phone, email and channel addresses masked, as every response shows them."""
+    """Phone, email and channel addresses masked, as every response shows them; the notes' identifiers
+    and the customer's own name in them too."""
     for field in ("phone", "email"):
         if view.get(field):
             view[field] = mask(view[field])
+    if view.get("notes"):
+        view["notes"] = mask(view["notes"], (view.get("name") or "",))
     for contact in view.get("identities", []):
         contact["address"] = mask(contact["address"])
     return view

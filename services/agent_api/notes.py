@@ -24,18 +24,18 @@ async def add(pool: asyncpg.Pool, author: Agent, conversation_id: str, text: str
     return _masked(row)
 
 
-async def of(pool: asyncpg.Pool, conversation_id: str) -> list[dict]:
-    """The conversation's notes, oldest first, PII masked like the messages."""
+async def of(pool: asyncpg.Pool, conversation_id: str, names: tuple[str, ...] = ()) -> list[dict]:
+    """The conversation's notes, oldest first, PII (and the customer's `names`) masked like the messages."""
     rows = await pool.fetch(
         f"SELECT {NOTE_FIELDS} FROM conversation_notes n JOIN agents a ON a.id = n.author_id"
         " WHERE n.conversation_id = $1 ORDER BY n.created_at, n.id",
         uuid.UUID(conversation_id),
     )
-    return [_masked(row) for row in rows]
+    return [_masked(row, names) for row in rows]
 
 
-def _masked(row: asyncpg.Record) -> dict:
-    return {**dict(row), "text": mask(row["text"])}
+def _masked(row: asyncpg.Record, names: tuple[str, ...] = ()) -> dict:
+    return {**dict(row), "text": mask(row["text"], names)}
 
 
 async def tag(pool: asyncpg.Pool, author: Agent, conversation_id: str, label: str) -> list[str]:

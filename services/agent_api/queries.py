@@ -75,7 +75,8 @@ async def visible_conversation(pool: asyncpg.Pool, agent: Agent, conversation_id
 async def messages(pool: asyncpg.Pool, conversation_id: str) -> list[dict]:
     rows = await pool.fetch(
         "SELECT id::text AS id, direction, kind, text, attachments::text AS attachments,"
-        " agent_id::text AS agent_id, seq, created_at, delivery_status, delivery_reason, delivery_at FROM messages"
+        " agent_id::text AS agent_id, seq, created_at, delivery_status, delivery_reason, delivery_at, sender_warning"
+        " FROM messages"
         " WHERE conversation_id = $1 ORDER BY created_at, seq NULLS FIRST",
         uuid.UUID(conversation_id),
     )

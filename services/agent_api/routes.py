@@ -95,9 +95,12 @@ async def get_conversation(request: web.Request) -> web.Response:
     pool, agent = request.app[POOL], request[AGENT]
     conversation = await queries.visible_conversation(pool, agent, request.match_info["id"])
     messages = await queries.messages(pool, conversation["id"])
+    # The name is shown as the conversation's customer_name (CONSOLE.md: the list row names the
+    # customer); repeated in free text, with whatever else is written around it, it is masked.
+    names = (conversation["customer_name"] or "",)
     for message in messages:
         message["attachments"] = msgspec.json.decode(message["attachments"])
-        message["text"] = mask(message["text"])
+        message["text"] = mask(message["text"], names)
     await audit.record(
         pool,
         agent,
@@ -106,7 +109,9 @@ async def get_conversation(request: web.Request) -> web.Response:
         detail=audit.token_detail(request, messages=len(messages)),
     )
     conversation["customer_address"] = mask(conversation["customer_address"])
-    return json_response({**conversation, "messages": messages, "notes": await notes.of(pool, conversation["id"])})
+    return json_response(
+        {**conversation, "messages": messages, "notes": await notes.of(pool, conversation["id"], names)}
+    )
 
 
 async def _own_open_conversation(request: web.Request) -> dict:

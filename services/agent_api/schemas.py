@@ -82,6 +82,9 @@ class Message(msgspec.Struct):
     delivery_status: Literal["sent", "delivered", "failed"] | None
     delivery_reason: str | None
     delivery_at: datetime | None
+    sender_warning: str | None = None
+    """Set on a customer message whose sender could not be verified (an email failing DMARC, e.g.
+    "spf=fail dkim=none dmarc=fail"): it may not be from the address shown; nothing answered it."""
 
 
 class Note(msgspec.Struct):

@@ -42,7 +42,7 @@ def frame(event_id: int, event: AgentEvent) -> str:
     fields = msgspec.to_builtins(event)
     for name in MASKED_FIELDS:
         if name in fields:
-            fields[name] = mask(fields[name])
+            fields[name] = mask(fields[name], (fields.get("customer_name", ""),))
     return _encoder.encode({"id": event_id, **fields}).decode()
 
 

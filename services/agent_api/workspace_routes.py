@@ -36,7 +36,8 @@ async def _visible(request: web.Request) -> dict:
 
 async def list_notes(request: web.Request) -> web.Response:
     conversation = await _visible(request)
-    return json_response({"notes": await notes.of(request.app[POOL], conversation["id"])})
+    names = (conversation["customer_name"] or "",)
+    return json_response({"notes": await notes.of(request.app[POOL], conversation["id"], names)})
 
 
 async def add_note(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from contracts.topology import EMAIL_OUTBOUND
 from services.email_adapter.mailbox import MailboxPoller
 from services.email_adapter.outbound import Sender
 from services.email_adapter.receive import SpoolingSMTP
+from services.email_adapter.sender_auth import SenderCheck
 from services.email_adapter.smtp import InboundDoor, door_options
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
@@ -29,7 +30,8 @@ def build(settings: Settings) -> web.Application:
 
     async def smtp_door(app: web.Application):
         app[SENDER] = Sender(app[BROKER], app[POOL], settings)
-        door = InboundDoor(app[BROKER], app[POOL], settings.email_addresses)
+        checker = SenderCheck(settings.email_dns, settings.email_trust_authres)
+        door = InboundDoor(app[BROKER], app[POOL], settings.email_addresses, checker)
         options = door_options(settings)
         server = await asyncio.get_running_loop().create_server(
             lambda: SpoolingSMTP(

@@ -9,8 +9,9 @@ ATTACHMENT_PREFIX = "email-attachment:"
 AUTO_REPLY = "auto_reply"
 
 
-def normalize(mail: ParsedMail, attachment_ids: list[str], at: datetime) -> InboundMessage:
-    """Auto-generated mail (out-of-office, bulk) becomes an event that opens no conversation."""
+def normalize(mail: ParsedMail, attachment_ids: list[str], at: datetime, sender_warning: str = "") -> InboundMessage:
+    """Auto-generated mail (out-of-office, bulk) becomes an event that opens no conversation;
+    `sender_warning` is the failed sender check (sender_auth.py), "" for a verified sender."""
     details = {"subject": mail.subject}
     if mail.in_reply_to:
         details["in_reply_to"] = mail.in_reply_to[0]
@@ -31,6 +32,7 @@ def normalize(mail: ParsedMail, attachment_ids: list[str], at: datetime) -> Inbo
             for ref, a in zip(attachment_ids, mail.attachments, strict=True)
         ),
         details=details,
+        sender_warning=sender_warning,
     )
 
 

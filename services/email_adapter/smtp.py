@@ -4,6 +4,8 @@ aiosmtpd runs on the service's own event loop. Recipients outside the support ad
 get 550 (no relaying), mail over the size limit 552 (aiosmtpd's `data_size_limit`), a mail
 refused by the parser its code; a broker or database that is down answers 451 so the
 sending MTA retries, and a retry stores and publishes nothing twice (ids are the Message-ID).
+Every mail's sender is checked (sender_auth.py): one not verified is kept and published with
+a warning for the agent; DNS failing in a way that could change the verdict answers 451 too.
 """
 
 import hmac
@@ -22,6 +24,7 @@ from services.email_adapter.bodies import Bodies
 from services.email_adapter.normalize import accepts, normalize
 from services.email_adapter.parse import MailRefused, ParsedMail, parse_mail
 from services.email_adapter.receive import SPOOL_MEMORY, SpooledEnvelope
+from services.email_adapter.sender_auth import CheckUnavailable, Client, SenderCheck
 from services.email_adapter.store import store_mail
 from shared.broker import publish
 from shared.config import Settings
@@ -33,8 +36,8 @@ log = logging.getLogger("relaydesk.email")
 class InboundDoor:
     """aiosmtpd handler: RCPT checks the address, DATA stores, publishes and answers."""
 
-    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, addresses: str):
-        self.broker, self.pool, self.addresses = broker, pool, addresses
+    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, addresses: str, checker: SenderCheck):
+        self.broker, self.pool, self.addresses, self.checker = broker, pool, addresses, checker
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options) -> str:
         if not accepts(address, self.addresses):
@@ -46,32 +49,46 @@ class InboundDoor:
         spool = envelope.spool
         try:
             # As the final MTA we record the envelope sender: `<>` is how bounces and auto-replies come.
-            await self.receive(_read_back(spool) if spool.tell() <= SPOOL_MEMORY else spool, envelope.mail_from or "")
+            client = Client(session.peer[0] if session.peer else "", session.host_name or "", envelope.mail_from or "")
+            raw = _read_back(spool) if spool.tell() <= SPOOL_MEMORY else spool
+            await self.receive(raw, envelope.mail_from or "", client)
         except MailRefused as exc:
             log.warning("mail refused: %s", exc.reason)
             return exc.reply
+        except CheckUnavailable as exc:
+            log.warning("sender check unavailable, the sender will retry: %s", exc)
+            return "451 4.7.0 Sender authentication temporarily unavailable; try again later"
         except (*UNAVAILABLE, ConnectionError) as exc:
             log.warning("mail not taken, the sender will retry: %s", type(exc).__name__)
             return "451 4.3.0 Temporarily unable to accept the message; try again later"
         return "250 2.0.0 OK: queued"
 
-    async def receive(self, raw: bytes | IO[bytes], return_path: str | None = None) -> None:
-        """Parse, keep and publish one mail; raises MailRefused for one not to be taken.
+    async def receive(
+        self, raw: bytes | IO[bytes], return_path: str | None = None, client: Client | None = None
+    ) -> None:
+        """Parse, check, keep and publish one mail; raises MailRefused for one not to be taken,
+        CheckUnavailable when its sender cannot be checked now. `client` is the SMTP peer (None from a mailbox).
 
         `raw` is the mail, or the file it was spooled to. A mail over SPOOL_MEMORY has its base64
         bodies decoded to files of their own rather than held (bodies.py), and is stored from them.
         """
         with Bodies() as bodies:
             large = (len(raw) if isinstance(raw, bytes) else raw.seek(0, 2)) > SPOOL_MEMORY
-            await self.take(parse_mail(raw, return_path=return_path, bodies=bodies if large else None), raw)
+            mail = parse_mail(raw, return_path=return_path, bodies=bodies if large else None)
+            warning = ""
+            if mail.dsn is None:
+                # dkimpy reads a mail whole: a spooled one is read back for it (bounded by email_max_size).
+                whole = raw if isinstance(raw, bytes) else _read_back(raw)
+                warning = (await self.checker.verdict(whole, mail.from_address, client)).warning
+            await self.take(mail, raw, warning)
 
-    async def take(self, mail: ParsedMail, raw: bytes | IO[bytes]) -> None:
+    async def take(self, mail: ParsedMail, raw: bytes | IO[bytes], sender_warning: str = "") -> None:
         """Keep the original and its files, then publish the message (or the bounce it reports)."""
         attachment_ids = await store_mail(self.pool, mail, raw)
         if mail.dsn is not None:
             await self._bounce(mail)
             return
-        message = normalize(mail, attachment_ids, datetime.now(UTC))
+        message = normalize(mail, attachment_ids, datetime.now(UTC), sender_warning)
         await publish(self.broker, message, inbound_key(Channel.EMAIL), message_id=message.message_id)
 
     async def _bounce(self, mail: ParsedMail) -> None:

@@ -65,6 +65,7 @@ def _shown(row) -> dict:
         "category": row["category"],
         "preview": preview(row["preview"] or ""),
         "note": row["note"] or "",
+        "sender_warning": row["sender_warning"] or "",
     }
 
 

@@ -11,6 +11,7 @@ import uuid
 from functools import partial
 
 import asyncpg
+import msgspec
 from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
@@ -67,24 +68,31 @@ async def _take_in(
     routing: Routing, message: InboundMessage, verdict: Triage, open_now: bool, conn: asyncpg.Connection
 ):
     outbox = Outbox(OUTBOX)
-    name = await store.upsert_contact(conn, message)
+    # An unverified sender (sender_warning) may be anyone: it names nobody's contact, joins no
+    # verified conversation, answers no survey and gets no bot reply; its own conversation waits for a person.
+    unverified = bool(message.sender_warning)
+    name = await store.upsert_contact(
+        conn, msgspec.structs.replace(message, customer_name="") if unverified else message
+    )
     channel, address = message.channel.value, message.customer_address
     wants_person = verdict.asks_human or verdict.money_lost or verdict.angry
-    conversation, created = await store.find_open_conversation(conn, channel, address), False
-    if conversation is None and (token := message.details.get("conversation_token")):
+    conversation, created = await store.find_open_conversation(conn, channel, address, unverified), False
+    if conversation is None and not unverified and (token := message.details.get("conversation_token")):
         # A reply from another address that names its conversation (an email subject token).
         conversation = await store.find_by_token(conn, channel, token)
-    if conversation is None and await surveys.answer(conn, message, verdict.language, outbox):
+    if conversation is None and not unverified and await surveys.answer(conn, message, verdict.language, outbox):
         return await outbox.write(conn)  # a rating for a survey, not a new request
     if conversation is None:
-        intake = decide(None, verdict.self_service, wants_person, open_now, notice_sent=False)
+        intake = decide(None, verdict.self_service, wants_person, open_now, False, unverified)
         opening = await _opening(conn, routing, message, verdict, intake)
-        conversation = await store.create_conversation(conn, channel, address, opening)
+        conversation = await store.create_conversation(conn, channel, address, opening, unverified)
         created = conversation is not None
         if not created:  # another router opened one first: take theirs
-            conversation = await store.find_open_conversation(conn, channel, address)
+            conversation = await store.find_open_conversation(conn, channel, address, unverified)
     if not created:
-        intake = decide(conversation.status, verdict.self_service, wants_person, open_now, conversation.notice_sent)
+        intake = decide(
+            conversation.status, verdict.self_service, wants_person, open_now, conversation.notice_sent, unverified
+        )
     if not await store.insert_inbound(conn, message, conversation.id):
         raise _Duplicate
     if not created:
@@ -100,6 +108,7 @@ async def _take_in(
             text=message.text,
             kind=message.kind.value,
             customer_name=name,
+            sender_warning=message.sender_warning,
         )
         outbox.add(agent_event_key(conversation.agent_id), event, conversation.agent_id)
     elif intake.needs_person:

@@ -18,8 +18,18 @@ class Intake(msgspec.Struct, frozen=True):
     """Queue the request (or keep it queued/assigned) for a person."""
 
 
-def decide(status: str | None, self_service: bool, wants_person: bool, open_now: bool, notice_sent: bool) -> Intake:
+def decide(
+    status: str | None,
+    self_service: bool,
+    wants_person: bool,
+    open_now: bool,
+    notice_sent: bool,
+    unverified: bool = False,
+) -> Intake:
     """`status` is the open conversation's (None for a new one): bot, queued or assigned.
+
+    - A message from a sender not verified (an email failing DMARC) is answered by nobody but
+      a person: the bot would mail the FAQ or the notice to whoever the forged From names.
 
     - A new self-service question is answered by the FAQ; in business hours that is all
       (the conversation is bot-answered), outside them it also waits for people.
@@ -27,7 +37,7 @@ def decide(status: str | None, self_service: bool, wants_person: bool, open_now:
       is angry or has lost money: they get the FAQ answer too, but not only that.
     - Outside business hours every request waiting for a person gets one honest notice.
     """
-    if status == "assigned":
+    if status == "assigned" or unverified:
         return Intake()
     faq = status is None and self_service
     needs_person = not (faq and open_now) or wants_person

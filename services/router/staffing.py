@@ -80,7 +80,9 @@ async def team_has_members(conn: asyncpg.Connection, team: str) -> bool:
 SUMMARY = (
     " RETURNING c.channel, c.customer_address, c.priority, c.category, k.display_name,"
     " (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
-    "  ORDER BY m.created_at DESC LIMIT 1) AS preview"
+    "  ORDER BY m.created_at DESC LIMIT 1) AS preview,"
+    " (SELECT m.sender_warning FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'"
+    "  ORDER BY m.created_at DESC LIMIT 1) AS sender_warning"
 )
 """What an assignment or an offer event shows the agent."""
 

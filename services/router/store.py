@@ -105,13 +105,17 @@ async def record_event(conn: asyncpg.Connection, message: InboundMessage, reacha
     return bool(inserted)
 
 
-async def find_open_conversation(conn: asyncpg.Connection, channel: str, address: str) -> Conversation | None:
-    """The customer's open conversation on this channel, locked."""
+async def find_open_conversation(
+    conn: asyncpg.Connection, channel: str, address: str, unverified: bool = False
+) -> Conversation | None:
+    """The customer's open conversation on this channel, locked; with `unverified`, the one that
+    holds mail only claiming to be from this address (migration 0017)."""
     row = await conn.fetchrow(
         f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
-        " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' FOR UPDATE",
+        " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' AND unverified = $3 FOR UPDATE",
         channel,
         address,
+        unverified,
     )
     return _conversation(row) if row else None
 
@@ -123,7 +127,7 @@ async def find_by_token(conn: asyncpg.Connection, channel: str, token: str) -> C
         return None
     row = await conn.fetchrow(
         f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id BETWEEN $1 AND $2"
-        " AND channel = $3 AND status <> 'resolved' ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+        " AND channel = $3 AND status <> 'resolved' AND NOT unverified ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
         uuid.UUID(f"{prefix}-0000-0000-0000-000000000000"),
         uuid.UUID(f"{prefix}-ffff-ffff-ffff-ffffffffffff"),
         channel,
@@ -132,16 +136,18 @@ async def find_by_token(conn: asyncpg.Connection, channel: str, token: str) -> C
 
 
 async def create_conversation(
-    conn: asyncpg.Connection, channel: str, address: str, opening: Opening
+    conn: asyncpg.Connection, channel: str, address: str, opening: Opening, unverified: bool = False
 ) -> Conversation | None:
     """Open a conversation; None when another router opened one for this customer first."""
     queued = opening.status == "queued"
+    # No conflict target: the one open conversation per address is two partial indexes (0017),
+    # verified and unverified; the new id is random, so any conflict is one of them.
     row = await conn.fetchrow(
         "INSERT INTO conversations (id, channel, customer_address, status, queued_at, category, priority,"
-        " language, preferred_agent_id, first_response_due, resolution_due)"
+        " language, preferred_agent_id, first_response_due, resolution_due, unverified)"
         " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END, $6, $7, $8, $9,"
-        "  CASE WHEN $5 THEN now() + $10::interval END, now() + $11::interval)"
-        " ON CONFLICT (channel, customer_address) WHERE status <> 'resolved' DO NOTHING"
+        "  CASE WHEN $5 THEN now() + $10::interval END, now() + $11::interval, $12)"
+        " ON CONFLICT DO NOTHING"
         f" RETURNING {CONVERSATION_COLUMNS}",
         uuid.uuid4(),
         channel,
@@ -154,6 +160,7 @@ async def create_conversation(
         uuid.UUID(opening.preferred_agent_id) if opening.preferred_agent_id else None,
         opening.first_response_in,
         opening.resolution_in,
+        unverified,
     )
     return _conversation(row) if row else None
 
@@ -218,8 +225,8 @@ async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conv
     """Store a customer message once; False when (channel, channel id) is already stored."""
     inserted = await conn.fetchval(
         "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
-        " channel_message_id, kind, text, attachments, created_at, details)"
-        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb)"
+        " channel_message_id, kind, text, attachments, created_at, details, sender_warning)"
+        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, NULLIF($11, ''))"
         " ON CONFLICT DO NOTHING RETURNING true",
         uuid.UUID(message.message_id),
         uuid.UUID(conversation_id),
@@ -231,6 +238,7 @@ async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conv
         _encoder.encode(message.attachments).decode(),
         message.received_at,
         _encoder.encode(message.details).decode(),
+        message.sender_warning,
     )
     return bool(inserted)
 

@@ -4,6 +4,7 @@ import json
 import uuid
 from urllib.parse import urlencode
 
+import msgspec
 import pytest
 
 from tests.support import System, inbound, publish_inbound
@@ -168,3 +169,33 @@ async def test_the_audit_log_filters_and_pages_newest_first(env, running, people
     ):
         status, refused = await admin.request("GET", "/v1/admin/audit?" + urlencode(bad))
         assert (status, refused["error"]["code"]) == (422, "invalid_request"), bad
+
+
+NAMED = "我是张三，卡号6222.0212.3456.7894，手机138.1234.5678，也可以打（１３８）１２３４５６７８"
+NAMED_MASKED = "我是张*，卡号****.****.****.7894，手机***.****.5678，也可以打（***）****５６７８"
+NAMED_LATER = "张三 again: card 6 2 2 2 0 2 1 2 3 4 5 6 7 8 9 4, phone +86 (138) 1234-5678"
+NAMED_LATER_MASKED = "张* again: card * * * * * * * * * * * * 7 8 9 4, phone +** (***) ****-5678"
+
+
+async def test_dotted_spaced_and_full_width_numbers_and_the_customers_name_are_masked(env, running, people):
+    agent = await people.agent()
+    supervisor = await people.agent(role="supervisor", online=False, stream=False)
+    customer = f"privacy-{uuid.uuid4().hex[:8]}"
+    named = msgspec.structs.replace(inbound(customer, NAMED), customer_name="张三")
+    await publish_inbound(env.settings, [named])
+    assignment = await agent.next_event("assignment")
+    # The name itself is shown where the console names the customer (CONSOLE.md); in text it is masked.
+    assert (assignment["customer_name"], assignment["preview"]) == ("张三", NAMED_MASKED)
+    await publish_inbound(env.settings, [inbound(customer, NAMED_LATER)])
+    assert (await agent.next_event("message"))["text"] == NAMED_LATER_MASKED
+    conversation_id = assignment["conversation_id"]
+    status, _ = await agent.request("POST", f"/v1/conversations/{conversation_id}/notes", {"text": "张三说卡丢了"})
+    assert status in (200, 201)
+
+    status, body = await agent.request("GET", f"/v1/conversations/{conversation_id}")
+    assert status == 200
+    assert [m["text"] for m in body["messages"] if m["direction"] == "in"] == [NAMED_MASKED, NAMED_LATER_MASKED]
+    assert [n["text"] for n in body["notes"]] == ["张*说卡丢了"]
+    message_id = body["messages"][0]["id"]
+    status, original = await supervisor.request("POST", f"/v1/messages/{message_id}/unmask", {"reason": REASON})
+    assert (status, original["text"]) == (200, NAMED)
