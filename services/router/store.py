@@ -109,7 +109,7 @@ async def find_open_conversation(
     conn: asyncpg.Connection, channel: str, address: str, unverified: bool = False
 ) -> Conversation | None:
     """The customer's open conversation on this channel, locked; with `unverified`, the one that
-    holds mail only claiming to be from this address (migration 0017)."""
+    holds mail only claiming to be from this address (migration 0018)."""
     row = await conn.fetchrow(
         f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
         " WHERE channel = $1 AND customer_address = $2 AND status <> 'resolved' AND unverified = $3 FOR UPDATE",
@@ -140,7 +140,7 @@ async def create_conversation(
 ) -> Conversation | None:
     """Open a conversation; None when another router opened one for this customer first."""
     queued = opening.status == "queued"
-    # No conflict target: the one open conversation per address is two partial indexes (0017),
+    # No conflict target: the one open conversation per address is two partial indexes (0018),
     # verified and unverified; the new id is random, so any conflict is one of them.
     row = await conn.fetchrow(
         "INSERT INTO conversations (id, channel, customer_address, status, queued_at, category, priority,"
