@@ -18,7 +18,7 @@ from services.agent_api.auth import AGENT, SESSION_CSRF, SESSION_ID, agent_from
 from services.agent_api.requests import read_body
 from services.agent_api.routes import me_body
 from shared.config import Settings
-from shared.http import POOL, SETTINGS, ApiError, json_response
+from shared.http import POOL, SETTINGS, ApiError, error_response, json_response
 
 ANONYMOUS = "anonymous"
 """The audit role of a failed login under a name no agent has."""
@@ -40,8 +40,10 @@ def _cookie(settings: Settings) -> dict:
     return {"path": "/", "httponly": True, "samesite": "Strict", "secure": secure}
 
 
-def _refused(wait: int) -> ApiError:
-    return ApiError(429, "login_locked", f"Too many failed sign-ins; try again in {wait} s.")
+def _refused(wait: int) -> web.Response:
+    response = error_response(429, "login_locked", f"Too many failed sign-ins; try again in {wait} s.")
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 async def _body(request: web.Request, pool: asyncpg.Pool, agent, csrf: str) -> dict:
@@ -75,7 +77,7 @@ async def login(request: web.Request) -> web.Response:
         "address": lockout.key("address", address),
     }
     if wait := await sessions.locked_for(pool, keys):
-        raise _refused(wait)
+        return _refused(wait)
     agent = await sessions.credentials(pool, body.name.strip())
     stored = agent["password_hash"] if agent else None
     # Always one verify, against a dummy hash when there is nothing to match, so timing tells nothing.
