@@ -2,6 +2,7 @@
 writes, the idle timeout and lifetime, sign-out, lockouts, the stream's Origin check, and
 admins resetting passwords. Real cookies: aiohttp's CookieJar keeps and sends them."""
 
+import asyncio
 import hashlib
 import uuid
 from contextlib import asynccontextmanager
@@ -147,6 +148,18 @@ async def test_five_failures_lock_the_name_out_doubling_and_a_success_before_res
         assert (await login(http, url, ghost, "guess-guess"))[0] == 429
     locks = await in_db(env, lambda conn: conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'login_locked'"))
     assert locks == 3
+
+
+async def test_guesses_sent_at_once_are_checked_one_at_a_time_so_the_lockout_holds(env):
+    _, name, _ = await new_agent(env)
+    async with running(env) as system, browser() as http:
+        url = system.url("agent_api")
+        answers = await asyncio.gather(*(login(http, url, name, f"guess-{n}-guess") for n in range(20)))
+        statuses = sorted(status for status, _, _, _ in answers)
+        assert statuses.count(401) <= 5 and set(statuses) <= {401, 429}, statuses
+        assert all(retry_after for status, _, _, retry_after in answers if status == 429)
+    failures = "SELECT count(*) FROM audit_log WHERE action = 'login_failed'"
+    assert await in_db(env, lambda conn: conn.fetchval(failures)) == statuses.count(401)
 
 
 async def test_many_failures_from_one_address_lock_it_out_for_every_name(env):
