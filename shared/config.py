@@ -81,6 +81,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """HMAC key of the file links customers get (`/files/...?expires=&sig=`); changing it voids every link."""
     file_link_ttl: Annotated[int, msgspec.Meta(ge=60, le=3650 * 24 * 3600)] = 30 * 24 * 3600
     """Seconds a file link customers get stays valid."""
+    console_idle_timeout: Annotated[int, msgspec.Meta(ge=1, le=24 * 3600)] = 1800
+    """Seconds a console session may go unused before it ends (sign in again)."""
+    console_session_lifetime: Annotated[int, msgspec.Meta(ge=60, le=30 * 24 * 3600)] = 12 * 3600
+    """Seconds a console session lasts at most, however busy."""
     webchat_port: Port = 8001
     router_port: Port = 8005
     wechat_port: Port = 8002

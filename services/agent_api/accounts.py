@@ -53,6 +53,11 @@ def _uuid(value: str | uuid.UUID, missing: type[AccountError], what: str) -> uui
         raise missing(f"no {what} with id {value!r}") from None
 
 
+def agent_uuid(agent_id: str) -> uuid.UUID:
+    """The agent id as a UUID; UnknownAgent when it is not one."""
+    return _uuid(agent_id, UnknownAgent, "agent")
+
+
 async def add_agent(
     conn: asyncpg.Connection,
     name: str,
@@ -212,9 +217,3 @@ async def on_database(settings: Settings, work: Callable[[asyncpg.Connection], A
         return await work(conn)
     finally:
         await conn.close()
-
-
-async def add_agent_cli(settings: Settings, name: str, **fields) -> str:
-    """`relaydesk agents add`: migrate if needed, create the agent, return its token."""
-    _, token = await on_database(settings, lambda conn: add_agent(conn, name, **fields))
-    return token
