@@ -73,6 +73,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8000"
     """Where adapters and customers fetch files agents send (`<url>/files/...`); no trailing slash."""
     agent_api_max_upload: Annotated[int, msgspec.Meta(ge=1024, le=50 * 1024 * 1024)] = 10 * 1024 * 1024
+    console_idle_timeout: Annotated[int, msgspec.Meta(ge=1, le=24 * 3600)] = 1800
+    """Seconds a console session may go unused before it ends (sign in again)."""
+    console_session_lifetime: Annotated[int, msgspec.Meta(ge=60, le=30 * 24 * 3600)] = 12 * 3600
+    """Seconds a console session lasts at most, however busy."""
     webchat_port: Port = 8001
     router_port: Port = 8005
     wechat_port: Port = 8002

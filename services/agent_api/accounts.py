@@ -53,6 +53,11 @@ def _uuid(value: str | uuid.UUID, missing: type[AccountError], what: str) -> uui
         raise missing(f"no {what} with id {value!r}") from None
 
 
+def agent_uuid(agent_id: str) -> uuid.UUID:
+    """The agent id as a UUID; UnknownAgent when it is not one."""
+    return _uuid(agent_id, UnknownAgent, "agent")
+
+
 async def add_agent(
     conn: asyncpg.Connection,
     name: str,

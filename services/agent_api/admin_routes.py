@@ -1,6 +1,7 @@
-"""Admins manage agents and their bearer tokens; a token's secret appears once, in the answer
-that made it. Everyone else gets 403."""
+"""Admins manage agents, their bearer tokens and console passwords; a token's secret appears once,
+in the answer that made it. Everyone else gets 403."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Literal
@@ -9,7 +10,7 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from services.agent_api import accounts
+from services.agent_api import accounts, audit, passwords, sessions
 from services.agent_api.auth import AGENT
 from services.agent_api.requests import read_body
 from shared.http import POOL, ApiError, json_response
@@ -41,6 +42,10 @@ class NewAgent(msgspec.Struct, forbid_unknown_fields=True):
 class NewToken(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=accounts.MAX_TOKEN_NAME)]
     expires_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+
+
+class NewPassword(msgspec.Struct, forbid_unknown_fields=True):
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=passwords.MAX_LENGTH)]
 
 
 def admins_only(handler: AdminHandler) -> Handler:
@@ -98,6 +103,40 @@ async def revoke_token(request: web.Request, conn: asyncpg.Connection) -> web.Re
     return web.Response(status=204)
 
 
+@admins_only
+async def set_password(request: web.Request, conn: asyncpg.Connection) -> web.Response:
+    """Set (or reset) an agent's console password; their sessions end, so whoever knew the old one is out."""
+    body = await read_body(request, NewPassword)
+    try:
+        passwords.check_new(body.password)
+    except passwords.PasswordRejected as exc:
+        raise ApiError(422, "invalid_password", str(exc)) from None
+    agent_id = request.match_info["id"]
+    await accounts.get_agent(conn, agent_id)  # 404 before spending a hash on nobody
+    ended = await sessions.set_password(conn, agent_id, await asyncio.to_thread(passwords.hash_password, body.password))
+    await audit.record(
+        conn,
+        request[AGENT],
+        audit.PASSWORD_SET,
+        detail=audit.token_detail(request, agent_id=agent_id, sessions_ended=ended),
+    )
+    return web.Response(status=204)
+
+
+@admins_only
+async def end_sessions(request: web.Request, conn: asyncpg.Connection) -> web.Response:
+    """Sign the agent out of every console."""
+    agent_id = (await accounts.get_agent(conn, request.match_info["id"]))["id"]
+    ended = await sessions.end_all(conn, agent_id)
+    await audit.record(
+        conn,
+        request[AGENT],
+        audit.SESSIONS_ENDED,
+        detail=audit.token_detail(request, agent_id=agent_id, sessions_ended=ended),
+    )
+    return web.Response(status=204)
+
+
 def _showing_secret(body: dict, status: int = 200) -> web.Response:
     response = json_response(body, status)
     response.headers["Cache-Control"] = "no-store"  # no proxy or browser cache may keep a secret
@@ -114,5 +153,7 @@ def register(app: web.Application) -> None:
     app.router.add_post("/v1/admin/agents", create_agent)
     app.router.add_get("/v1/admin/tokens", list_tokens)
     app.router.add_post("/v1/admin/agents/{id}/tokens", create_token)
+    app.router.add_put("/v1/admin/agents/{id}/password", set_password)
+    app.router.add_delete("/v1/admin/agents/{id}/sessions", end_sessions)
     app.router.add_post("/v1/admin/tokens/{id}/rotate", rotate_token)
     app.router.add_delete("/v1/admin/tokens/{id}", revoke_token)

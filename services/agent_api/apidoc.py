@@ -134,11 +134,14 @@ def document() -> dict:
                 "callbacks, statistics. Customer data is masked in every response.",
             },
             "servers": [{"url": "/"}],
-            "security": [{"bearer": []}],
+            "security": [{"bearer": []}, {"session": []}],
             "paths": paths,
             "components": {
                 "schemas": dict(sorted(components.items())),
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "session": {"type": "apiKey", "in": "cookie", "name": "rd_session"},
+                },
             },
         }
     )

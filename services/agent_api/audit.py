@@ -1,4 +1,5 @@
-"""The audit trail of who saw customer data: every conversation view and every unmask, with why.
+"""The audit trail of who saw customer data (every conversation view and every unmask, with why)
+and of who signed in to the console, failed to, was locked out, or had their password set.
 
 The one writer of `audit_log`. Pass `record` the connection of the transaction that read the
 data, and the read and its audit row commit together or not at all.
@@ -12,10 +13,12 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from services.agent_api.auth import TOKEN_ID, Agent
+from services.agent_api.auth import SESSION_ID, TOKEN_ID, Agent
 
 VIEW_CONVERSATION = "view_conversation"
 UNMASK_MESSAGE = "unmask_message"
+LOGIN, LOGIN_FAILED, LOGIN_LOCKED, LOGOUT = "login", "login_failed", "login_locked", "logout"
+PASSWORD_SET, SESSIONS_ENDED = "password_set", "sessions_ended"
 MAX_PAGE = 500
 
 _encoder = msgspec.json.Encoder()
@@ -51,7 +54,9 @@ def _uuid(value: str | uuid.UUID | None) -> uuid.UUID | None:
 
 
 def token_detail(request: web.Request, **detail: object) -> dict:
-    """`detail` plus the token the caller used, so a leaked token's reads can be traced."""
+    """`detail` plus the token (or console session) the caller used, so a leaked token's reads can be traced."""
+    if session_id := request.get(SESSION_ID):
+        return {"session_id": session_id, **detail}
     return {"token_id": request.get(TOKEN_ID), **detail}
 
 
@@ -65,10 +70,24 @@ async def record(
     detail: dict | None = None,
 ) -> int:
     """Append one entry naming `agent` as the actor; returns its id."""
+    return await record_as(conn_or_pool, agent.id, agent.role, action, conversation_id, message_id, reason, detail)
+
+
+async def record_as(
+    conn_or_pool: asyncpg.Connection | asyncpg.Pool,
+    actor_id: str | None,
+    actor_role: str,
+    action: str,
+    conversation_id: str | uuid.UUID | None = None,
+    message_id: str | uuid.UUID | None = None,
+    reason: str = "",
+    detail: dict | None = None,
+) -> int:
+    """Append one entry for an actor who may not be signed in (a login), or unknown (None)."""
     return await conn_or_pool.fetchval(
         _INSERT,
-        uuid.UUID(agent.id),
-        agent.role,
+        _uuid(actor_id),
+        actor_role,
         action,
         _uuid(conversation_id),
         _uuid(message_id),

@@ -1,10 +1,15 @@
-"""Who is calling: bearer-token authentication and per-token rate limits for every `/v1` route."""
+"""Who is calling: a bearer token (integrations) or a console session cookie, for every `/v1` route;
+CSRF and WebSocket-origin checks for the cookie; per-token (per-session) rate limits."""
 
+import hmac
 import time
+from urllib.parse import urlsplit
 
+import asyncpg
 import msgspec
 from aiohttp import web
 
+from services.agent_api import sessions
 from services.agent_api.tokens import TokenLimits, bearer_token, token_hash
 from shared.http import POOL, SETTINGS, ApiError, error_response
 
@@ -26,11 +31,20 @@ class Agent(msgspec.Struct, frozen=True):
         return self.role == "admin"
 
 
-PUBLIC = frozenset({"/v1/openapi.json"})
-"""Paths under /v1 anyone may read: the API's own description."""
+PUBLIC = frozenset({("GET", "/v1/openapi.json"), ("HEAD", "/v1/openapi.json"), ("POST", "/v1/session")})
+"""What anyone may call under /v1: the API's own description, and signing in."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing, so a cookie alone may call them; the rest need the CSRF header."""
+CSRF_HEADER = "X-CSRF-Token"
+TOUCH_EVERY_S = 30.0
+"""A session's last_seen_at is written at most this often (a quarter of the idle timeout when that is shorter)."""
 AGENT = web.RequestKey("agent", Agent)
 TOKEN_ID = web.RequestKey("token_id", str)
 """The token the caller authenticated with: what rate limits count and audit records name."""
+SESSION_ID = web.RequestKey("session_id", str)
+"""The console session the caller authenticated with (set instead of TOKEN_ID)."""
+SESSION_CSRF = web.RequestKey("session_csrf", str)
+"""That session's CSRF token, for `GET /v1/session` to hand back to a reloaded console."""
 RATE_LIMITS = web.AppKey("rate_limits", TokenLimits)
 
 # One round trip: find the live token and its agent, and stamp last_used_at at most once a
@@ -55,28 +69,8 @@ def install_rate_limits(app: web.Application) -> None:
     app[RATE_LIMITS] = TokenLimits(settings.agent_api_rate, settings.agent_api_burst)
 
 
-@web.middleware
-async def authenticate(request: web.Request, handler) -> web.StreamResponse:
-    """Resolve the caller from `Authorization: Bearer` (or `?access_token=` on WebSockets), then
-    spend one request from the token's budget (a stream handshake is one request)."""
-    if not request.path.startswith("/v1/") or request.path in PUBLIC:
-        return await handler(request)
-    token = bearer_token(request.headers.get("Authorization"))
-    if token is None and request.headers.get("Upgrade", "").lower() == "websocket":
-        # Browsers cannot set headers on a WebSocket handshake.
-        token = bearer_token(f"Bearer {request.query.get('access_token', '')}")
-    if token is None:
-        raise ApiError(401, "unauthenticated", "Send 'Authorization: Bearer <token>'.")
-    row = await request.app[POOL].fetchrow(AUTHENTICATE, token_hash(token))
-    if row is None:
-        raise ApiError(401, "invalid_token", "The token is unknown, expired or was revoked.")
-    token_id = str(row["token_id"])
-    if wait := request.app[RATE_LIMITS].retry_after(token_id, time.monotonic()):
-        response = error_response(429, "rate_limited", f"Too many requests with this token; retry in {wait} s.")
-        response.headers["Retry-After"] = str(wait)
-        return response
-    request[TOKEN_ID] = token_id
-    request[AGENT] = Agent(
+def agent_from(row: asyncpg.Record) -> Agent:
+    return Agent(
         id=str(row["id"]),
         name=row["name"],
         role=row["role"],
@@ -84,4 +78,72 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         skills=list(row["skills"]),
         languages=list(row["languages"]),
     )
+
+
+def allowed_origin(origin: str | None, host: str, public_url: str) -> bool:
+    """Whether a WebSocket handshake's Origin is this API's own (its public URL, or the Host it was
+    sent to): another site's page must not open a stream with the agent's cookie."""
+    if not origin or origin == "null":
+        return False
+    origin = origin.lower().rstrip("/")
+    public = urlsplit(public_url)
+    return origin == f"{public.scheme}://{public.netloc}".lower() or urlsplit(origin).netloc == host.lower()
+
+
+def _is_websocket(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+async def _bearer(request: web.Request, token: str) -> asyncpg.Record:
+    row = await request.app[POOL].fetchrow(AUTHENTICATE, token_hash(token))
+    if row is None:
+        raise ApiError(401, "invalid_token", "The token is unknown, expired or was revoked.")
+    request[TOKEN_ID] = str(row["token_id"])
+    return row
+
+
+async def _session(request: web.Request, token: str) -> asyncpg.Record:
+    """The session's row, after its expiry, CSRF (writes) and Origin (streams) checks."""
+    settings = request.app[SETTINGS]
+    idle = settings.console_idle_timeout
+    row = await sessions.resolve(request.app[POOL], token, idle, min(TOUCH_EVERY_S, idle / 4))
+    if row is None:
+        raise ApiError(401, "invalid_session", "The session has ended or is unknown; sign in again.")
+    if row["expired"]:
+        raise ApiError(401, "session_expired", "The session has expired; sign in again.")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(sent.encode(), row["csrf_token"].encode()):
+        raise ApiError(403, "csrf_failed", f"Send the session's CSRF token in the {CSRF_HEADER} header.")
+    if _is_websocket(request) and not allowed_origin(
+        request.headers.get("Origin"), request.host, settings.agent_api_public_url
+    ):
+        raise ApiError(403, "forbidden_origin", "A stream opened with the session cookie must come from the console.")
+    request[SESSION_ID], request[SESSION_CSRF] = row["session_id"], row["csrf_token"]
+    return row
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler) -> web.StreamResponse:
+    """Resolve the caller from `Authorization: Bearer` (or `?access_token=` on WebSockets), else from
+    the session cookie, then spend one request from the token's (session's) budget; a stream
+    handshake is one request."""
+    if not request.path.startswith("/v1/") or (request.method, request.path) in PUBLIC:
+        return await handler(request)
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None and _is_websocket(request) and "access_token" in request.query:
+        # Browsers cannot set headers on a WebSocket handshake.
+        token = bearer_token(f"Bearer {request.query['access_token']}")
+    if token is not None:
+        row = await _bearer(request, token)
+        budget = request[TOKEN_ID]
+    elif (cookie := sessions.cookie_token(request.cookies.get(sessions.COOKIE))) is not None:
+        row = await _session(request, cookie)
+        budget = f"session:{request[SESSION_ID]}"
+    else:
+        raise ApiError(401, "unauthenticated", "Sign in (POST /v1/session) or send 'Authorization: Bearer <token>'.")
+    if wait := request.app[RATE_LIMITS].retry_after(budget, time.monotonic()):
+        response = error_response(429, "rate_limited", f"Too many requests with this token; retry in {wait} s.")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    request[AGENT] = agent_from(row)
     return await handler(request)

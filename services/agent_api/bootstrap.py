@@ -15,6 +15,7 @@ from services.agent_api import (
     customer_routes,
     files,
     privacy_routes,
+    session_routes,
     stats_routes,
     workspace_routes,
 )
@@ -37,6 +38,7 @@ def build(settings: Settings) -> web.Application:
     app.middlewares.append(authenticate)
     install_rate_limits(app)
     add_routes(app)
+    session_routes.register(app)
     admin_routes.register(app)
     privacy_routes.register(app)
     stats_routes.register(app)

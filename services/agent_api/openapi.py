@@ -22,6 +22,7 @@ from services.agent_api import (
     privacy_routes,
     routes,
     schemas,
+    session_routes,
     stats_routes,
     workspace_routes,
 )
@@ -33,8 +34,8 @@ ALWAYS = (401, 422, 429, 503)
 REASONS = {
     204: "Done; no content.",
     400: "Not JSON, a bad cursor or a broken form.",
-    401: "No valid bearer token.",
-    403: "Your role may not do this.",
+    401: "No valid bearer token or console session.",
+    403: "Your role may not do this (or a session's write lacks its CSRF token).",
     404: "Not found, or not yours to see.",
     409: "Conflicts with the current state.",
     413: "Too large.",
@@ -88,16 +89,35 @@ class StatsQuery(msgspec.Struct):
 C, W, K, P, A, S = "conversations", "workspace", "canned responses", "customers", "admin", "statistics"
 CB, B = "callbacks", "broadcasts"
 ACCEPTED = {"response": schemas.Accepted, "status": 202}
+SESSION_RULES = (
+    "The `rd_session` cookie is HttpOnly and SameSite=Strict (Secure when the public URL is https). "
+    "Writes made with it need the header `X-CSRF-Token: <csrf_token>`. "
+    "It ends after `idle_timeout_s` unused, and after 12 hours at most."
+)
 OPERATIONS: dict[tuple[str, str], Op] = {
+    ("POST", "/v1/session"): Op(
+        "Sign in to the console with name and password",
+        "session",
+        schemas.Session,
+        body=session_routes.Credentials,
+        errors=(400, 401, 422, 429),
+        public=True,
+        description=SESSION_RULES
+        + " A wrong name and a wrong password get the same 401; failures in a row lock the name"
+        " (and the client address) out with 429 and Retry-After, doubling from 30 s to 15 minutes.",
+    ),
+    ("GET", "/v1/session"): Op("Your console session (401 without one)", "session", schemas.Session),
+    ("DELETE", "/v1/session"): Op("Sign out: end the session, clear the cookie", "session", status=204, errors=(403,)),
     ("GET", "/v1/me"): Op("Who you are, your status and open conversations", "me", schemas.Me),
     ("PUT", "/v1/me/status"): Op("Set your status", "me", body=routes.StatusRequest, errors=(400, 422), **ACCEPTED),
     ("GET", "/v1/stream"): Op(
         "Live events over a WebSocket",
         "me",
         status=101,
-        errors=(400,),
+        errors=(400, 403),
         description=(
             "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>` to resume."
+            " With the session cookie, the `Origin` must be the API's own (else 403)."
         ),
     ),
     ("GET", "/v1/conversations"): Op(
@@ -241,6 +261,16 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "Rotate a token (admins)", A, schemas.TokenWithSecret, errors=(403, 404, 409)
     ),
     ("DELETE", "/v1/admin/tokens/{id}"): Op("Revoke a token (admins)", A, status=204, errors=(403, 404, 409)),
+    ("PUT", "/v1/admin/agents/{id}/password"): Op(
+        "Set an agent's console password; their sessions end (admins)",
+        A,
+        status=204,
+        body=admin_routes.NewPassword,
+        errors=(400, 403, 404, 422),
+    ),
+    ("DELETE", "/v1/admin/agents/{id}/sessions"): Op(
+        "Sign an agent out of every console (admins)", A, status=204, errors=(403, 404)
+    ),
     ("GET", "/v1/stats/{name}"): Op(
         "A statistic as JSON or CSV (supervisors)",
         S,

@@ -7,6 +7,7 @@ bus, answered 202 once the broker has confirmed it.
 import uuid
 from typing import Annotated
 
+import asyncpg
 import msgspec
 from aiohttp import web
 
@@ -20,7 +21,7 @@ from contracts import (
     TransferConversation,
 )
 from services.agent_api import audit, canned_routes, files, listing, notes, queries
-from services.agent_api.auth import AGENT
+from services.agent_api.auth import AGENT, Agent
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
 from shared.http import POOL, SETTINGS, ApiError, json_response
 from shared.pii import mask
@@ -59,10 +60,14 @@ class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("name an agent or a team, not both")
 
 
+async def me_body(pool: asyncpg.Pool, agent: Agent) -> dict:
+    """Who the agent is, their status and how many conversations they have open: `GET /v1/me`."""
+    status, open_count = await queries.agent_status(pool, agent.id)
+    return {**msgspec.to_builtins(agent), "status": status, "open_conversations": open_count}
+
+
 async def me(request: web.Request) -> web.Response:
-    agent = request[AGENT]
-    status, open_count = await queries.agent_status(request.app[POOL], agent.id)
-    return json_response({**msgspec.to_builtins(agent), "status": status, "open_conversations": open_count})
+    return json_response(await me_body(request.app[POOL], request[AGENT]))
 
 
 async def set_status(request: web.Request) -> web.Response:

@@ -37,6 +37,15 @@ class Me(msgspec.Struct):
     open_conversations: int
 
 
+class Session(msgspec.Struct):
+    """A console session: who signed in, the token to echo in `X-CSRF-Token` on every write, and
+    how long the session may sit unused."""
+
+    agent: Me
+    csrf_token: str
+    idle_timeout_s: int
+
+
 class Conversation(msgspec.Struct):
     id: str
     channel: str
