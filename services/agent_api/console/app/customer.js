@@ -11,10 +11,10 @@ export function CustomerPanel({ conversationId }) {
     setView(null);
     api("GET", `conversations/${conversationId}/customer`).then(setView, (e) => setError(e.message));
   }, [conversationId]);
-  if (error) return html`<aside class="customer" aria-label=${t("customerPanel")}><p class="list-error">${t("loadFailed", { error })}</p></aside>`;
-  if (!view) return html`<aside class="customer" aria-label=${t("customerPanel")}><p class="loading">${t("loading")}</p></aside>`;
+  if (error) return html`<aside class="customer" tabindex="0" aria-label=${t("customerPanel")}><p class="list-error">${t("loadFailed", { error })}</p></aside>`;
+  if (!view) return html`<aside class="customer" tabindex="0" aria-label=${t("customerPanel")}><p class="loading">${t("loading")}</p></aside>`;
   const c = view.consent;
-  return html`<aside class="customer" aria-label=${t("customerPanel")}>
+  return html`<aside class="customer" tabindex="0" aria-label=${t("customerPanel")}>
     <h2>${t("profile")}</h2>
     ${view.id ? html`<dl class="profile">
         <dt>${t("name")}</dt><dd>${view.name || "—"}</dd>
