@@ -128,7 +128,9 @@ async def test_an_agents_shift(chromium, agent, people):
     """Assignment live, reply with Enter, a canned response, a note that stays inside, resolve,
     reopen and transfer back to the queue."""
     status, _ = await agent.request(
-        "POST", "/v1/canned-responses", {"shortcut": "greet", "title": "问候", "text": "{{customer_name}}您好，我是客服。"}
+        "POST",
+        "/v1/canned-responses",
+        {"shortcut": "greet", "title": "问候", "text": "{{customer_name}}您好，我是客服。"},
     )
     assert status == 201
     page = await chromium.page()
@@ -156,7 +158,7 @@ async def test_an_agents_shift(chromium, agent, people):
     await composer.press("Enter")
     note = page.locator(".timeline .side-note").filter(has_text="check the ledger")
     await expect(note).to_be_visible()
-    await expect(note).to_contain_text("🔒")
+    await expect(note.locator(".icon-lock").first).to_be_visible()
     assert await note.locator(".bubble").evaluate("e => getComputedStyle(e).backgroundColor") != await page.locator(
         ".side-agent .bubble"
     ).first.evaluate("e => getComputedStyle(e).backgroundColor")
@@ -235,7 +237,9 @@ async def test_customer_text_is_shown_as_text_never_as_html(chromium, agent, peo
         await visitor.send(text)
     await expect(page.locator(".timeline .side-customer .text")).to_have_text(XSS)
     await expect(page.locator(".rows .row .row-who").first).to_have_text("<b>bold</b>")
-    assert await page.locator(".timeline img, .timeline script, .timeline svg, .timeline a[href^=javascript]").count() == 0
+    assert (
+        await page.locator(".timeline img, .timeline script, .timeline svg, .timeline a[href^=javascript]").count() == 0
+    )
     assert await page.evaluate("document.querySelectorAll('b').length") == 0
     # chromium's fixture fails the test on any dialog (an alert() that ran).
 

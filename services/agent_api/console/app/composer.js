@@ -2,6 +2,7 @@
 // drag-and-drop or paste, a reply / internal-note switch; a failed send keeps the text.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "./ui.js";
+import { Icon } from "./icons.js";
 import { t } from "./i18n.js";
 import { api, query } from "./api.js";
 
@@ -105,7 +106,7 @@ export function Composer({ conversationId, onSent, onNote, disabled }) {
       onDragOver=${(e) => e.preventDefault()} onDrop=${(e) => { e.preventDefault(); upload([...e.dataTransfer.files]); }}>
     <div class="mode" role="group" aria-label=${`${t("reply")} / ${t("note")}`}>
       <button type="button" class=${mode === "reply" ? "on" : ""} aria-pressed=${mode === "reply"} onClick=${() => setMode("reply")}>${t("reply")}</button>
-      <button type="button" class=${note ? "on note" : ""} aria-pressed=${note} onClick=${() => setMode("note")}>🔒 ${t("note")}</button>
+      <button type="button" class=${note ? "on note" : ""} aria-pressed=${note} onClick=${() => setMode("note")}><${Icon} name="lock" /> ${t("note")}</button>
       ${note && html`<span class="note-banner">${t("noteMode")}</span>`}
     </div>
     ${canned && html`<ul class="canned" role="listbox" aria-label=${t("canned")}>
@@ -118,13 +119,13 @@ export function Composer({ conversationId, onSent, onNote, disabled }) {
     <textarea id="composer-text" ref=${box} rows="3" value=${text} disabled=${disabled}
       placeholder=${note ? t("composerNote") : t("composerReply")} onInput=${onInput} onKeyDown=${onKeyDown}
       onPaste=${(e) => { const list = [...(e.clipboardData?.files || [])]; if (list.length) { e.preventDefault(); upload(list); } }}></textarea>
-    ${files.length > 0 && html`<ul class="chips" aria-label=${t("attachments")}>${files.map((f) => html`<li key=${f.id}>📎 ${f.name}
+    ${files.length > 0 && html`<ul class="chips" aria-label=${t("attachments")}>${files.map((f) => html`<li key=${f.id}><${Icon} name="clip" /> ${f.name}
       <button type="button" aria-label=${`${t("remove")} ${f.name}`} onClick=${() => setFiles(files.filter((x) => x.id !== f.id))}>×</button></li>`)}</ul>`}
     ${error && html`<p class="form-error" role="alert">${error} <button type="button" onClick=${submit}>${t("retrySend")}</button></p>`}
     <div class="composer-actions">
       <input type="file" ref=${picker} class="sr-only" id="composer-file" multiple tabindex="-1" aria-hidden="true"
         onChange=${(e) => { upload([...e.currentTarget.files]); e.currentTarget.value = ""; }} />
-      ${!note && html`<button type="button" onClick=${() => picker.current.click()}>📎 ${t("attach")}</button>`}
+      ${!note && html`<button type="button" onClick=${() => picker.current.click()}><${Icon} name="clip" /> ${t("attach")}</button>`}
       <button type="submit" class=${note ? "primary note" : "primary"} disabled=${busy || disabled}>${note ? t("addNote") : t("send")}</button>
     </div>
   </form>`;

@@ -1,7 +1,7 @@
 // The open conversation: its header and actions (tags, transfer, resolve, reopen), history, composer.
 import { useEffect, useState } from "preact/hooks";
 import { html, ChannelIcon, Priority, who } from "./ui.js";
-import { t, formatDate } from "./i18n.js";
+import { t, formatDate, category } from "./i18n.js";
 import { api } from "./api.js";
 import { openId, live, remember, markRead, toast } from "./store.js";
 import { Timeline } from "./timeline.js";
@@ -75,7 +75,7 @@ export function Conversation({ id }) {
       <${ChannelIcon} channel=${detail.channel} />
       <h2 id="conversation-title">${who(detail)}</h2>
       <${Priority} priority=${detail.priority} />
-      <span class="badge">${detail.category}</span>
+      <span class="badge">${category(detail.category)}</span>
       <span class="badge status">${t(detail.status)}</span>
       <span class="since">${formatDate(detail.created_at)}</span>
       <span class="actions">

@@ -1,7 +1,8 @@
 // The customer beside the conversation: profile, identities, consent, past conversations.
 import { useEffect, useState } from "preact/hooks";
 import { html, ChannelIcon } from "./ui.js";
-import { t, formatDate } from "./i18n.js";
+import { Icon } from "./icons.js";
+import { t, formatDate, category } from "./i18n.js";
 import { api } from "./api.js";
 
 export function CustomerPanel({ conversationId }) {
@@ -18,8 +19,8 @@ export function CustomerPanel({ conversationId }) {
     <h2>${t("profile")}</h2>
     ${view.id ? html`<dl class="profile">
         <dt>${t("name")}</dt><dd>${view.name || "—"}</dd>
-        ${view.phone && html`<dt>📞</dt><dd>${view.phone}</dd>`}
-        ${view.email && html`<dt>@</dt><dd>${view.email}</dd>`}
+        ${view.phone && html`<dt><${Icon} name="phone" label="phone" /></dt><dd>${view.phone}</dd>`}
+        ${view.email && html`<dt><${Icon} name="email" label="email" /></dt><dd>${view.email}</dd>`}
         ${view.language && html`<dt>${t("language")}</dt><dd>${view.language}</dd>`}
       </dl>` : html`<p class="hint">${t("noProfile")}</p>`}
     <h3>${t("identities")}</h3>
@@ -36,6 +37,6 @@ export function CustomerPanel({ conversationId }) {
     <ul class="past">${view.conversations.map((p) => html`<li>
       <${ChannelIcon} channel=${p.channel} />
       ${p.worked_on && p.id !== conversationId ? html`<a href=${`#/c/${p.id}`}>${formatDate(p.created_at)}</a>` : html`<span>${formatDate(p.created_at)}</span>`}
-      <span class="badge">${p.category}</span><span class="badge status">${t(p.status) || p.status}</span></li>`)}</ul>
+      <span class="badge">${category(p.category)}</span><span class="badge status">${t(p.status) || p.status}</span></li>`)}</ul>
   </aside>`;
 }

@@ -59,6 +59,8 @@ const en = {
   reason_opted_out: "The customer opted out of this channel.", reason_unknown: "The channel refused it: {r}",
   refused: "Not done: {r}", loadMore: "Loading more…", me: "me", categoryLabel: "Category", priorityLabel: "Priority",
   channelLabel: "Channel", attachmentAlt: "Image sent by {who}",
+  cat_account: "Account", cat_transaction: "Transaction", cat_payment: "Payment", cat_loan: "Loan",
+  cat_security: "Security", cat_feature: "Feature", cat_complaint: "Complaint", cat_other: "Other",
 };
 
 const zh = {
@@ -101,6 +103,8 @@ const zh = {
   reason_opted_out: "客户已退订此渠道。", reason_unknown: "渠道拒绝了此消息：{r}",
   refused: "未完成：{r}", loadMore: "正在加载更多…", me: "我", categoryLabel: "类别", priorityLabel: "优先级",
   channelLabel: "渠道", attachmentAlt: "{who}发送的图片",
+  cat_account: "账户", cat_transaction: "交易", cat_payment: "支付", cat_loan: "贷款",
+  cat_security: "安全", cat_feature: "功能", cat_complaint: "投诉", cat_other: "其他",
 };
 
 const WORDS = { en, "zh-CN": zh };
@@ -150,5 +154,8 @@ export function countdown(ms) {
   const pad = (n) => String(n).padStart(2, "0");
   return sign + (h ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`);
 }
+
+/** A request category in words; one the console does not know is shown as the API names it. */
+export const category = (name) => (en[`cat_${name}`] ? t(`cat_${name}`) : name);
 
 export const number = (n) => new Intl.NumberFormat(lang.value).format(n);

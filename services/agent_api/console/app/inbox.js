@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { signal } from "@preact/signals";
 import { html, ChannelIcon, Priority, who } from "./ui.js";
-import { t, age, countdown, number } from "./i18n.js";
+import { t, age, countdown, number, category } from "./i18n.js";
 import { api, query } from "./api.js";
 import { conversations, unread, previews, offers, openId, remember, me, now, slaState, offerList } from "./store.js";
 import { view, takesAssignment, CHANNELS, PRIORITIES, STATUSES, CATEGORIES } from "./views.js";
@@ -83,7 +83,7 @@ export function Rail() {
     <${Group} title=${t("byStatus")} items=${STATUSES.map((s) => html`<${RailItem} k=${`status:${s}`} label=${t(s)} />`)} />
     <${Group} title=${t("byChannel")} items=${CHANNELS.map((s) => html`<${RailItem} k=${`channel:${s}`} label=${t(s)} />`)} />
     <${Group} title=${t("byPriority")} items=${PRIORITIES.map((s) => html`<${RailItem} k=${`priority:${s}`} label=${t(s)} />`)} />
-    <${Group} title=${t("byCategory")} items=${CATEGORIES.map((s) => html`<${RailItem} k=${`category:${s}`} label=${s} />`)} />
+    <${Group} title=${t("byCategory")} items=${CATEGORIES.map((s) => html`<${RailItem} k=${`category:${s}`} label=${category(s)} />`)} />
     <details class="rail-group"><summary>${t("byTag")}</summary>
       <label class="sr-only" for="rail-tag">${t("byTag")}</label>
       <input id="rail-tag" class="rail-tag" placeholder=${t("tagPlaceholder")} value=${tag}
@@ -109,14 +109,15 @@ function Row({ id, index, total }) {
         ${isUnread && html`<span class="dot" role="img" aria-label=${t("unread")}></span>`}
         <span class="row-age">${age(row.updated_at || row.created_at, now.value)}</span>
       </span>
-      <span class="row-preview">${preview}</span>
       <span class="row-meta">
         <${Priority} priority=${row.priority} />
-        <span class="badge">${row.category}</span>
+        <span class="badge">${category(row.category)}</span>
         ${row.status !== "assigned" && html`<span class="badge status">${t(row.status)}</span>`}
-        ${clock && html`<span class=${`sla sla-${clock.state}`} title=${t("slaBreached")}>
+        ${(row.tags || []).slice(0, 2).map((tag) => html`<span class="badge tag">#${tag}</span>`)}
+        ${clock && html`<span class=${`sla sla-${clock.state}`}>
           ${clock.state === "breached" ? `${t("slaBreached")} ${countdown(clock.left)}` : t("slaDue", { t: countdown(clock.left) })}</span>`}
       </span>
+      ${preview && html`<span class="row-preview">${preview}</span>`}
     </a>
   </li>`;
 }
@@ -173,7 +174,7 @@ function Offer({ offer }) {
     <span class="row-top"><${ChannelIcon} channel=${offer.channel} /><span class="row-who">${who(offer)}</span>
       <span class="countdown" aria-live="off">${t("offerExpires", { s: left })}</span></span>
     <span class="row-preview">${offer.preview}</span>
-    <span class="row-meta"><${Priority} priority=${offer.priority} /><span class="badge">${offer.category}</span></span>
+    <span class="row-meta"><${Priority} priority=${offer.priority} /><span class="badge">${category(offer.category)}</span></span>
     <span class="offer-actions">
       <button class="primary" onClick=${() => answer("accept")}>${t("accept")}</button>
       <button onClick=${() => answer("decline")}>${t("decline")}</button>

@@ -1,5 +1,6 @@
 // A conversation's history: grouped by day and sender; customer left, agent right, bot/system centred.
 import { html } from "./ui.js";
+import { Icon } from "./icons.js";
 import { t, formatDay, formatTime } from "./i18n.js";
 
 const REASONS = { window_closed: "reason_window_closed", opted_out: "reason_opted_out", unsubscribed: "reason_opted_out" };
@@ -29,9 +30,9 @@ function Attachment({ file, who }) {
   }
   if (url) {
     return html`<a class="attachment-file" href=${url} download=${file.name || true} rel="noopener noreferrer">
-      📎 ${file.name || t("download")}</a>`;
+      <${Icon} name="clip" /> ${file.name || t("download")}</a>`;
   }
-  return html`<span class="attachment-file">📎 ${file.name || file.ref}</span>`;
+  return html`<span class="attachment-file"><${Icon} name="clip" /> ${file.name || file.ref}</span>`;
 }
 
 function Ticks({ entry, onRetry }) {
@@ -40,8 +41,9 @@ function Ticks({ entry, onRetry }) {
     return html`<span class="ticks failed" role="status">${t("sendFailed", { error: entry.failedSend })}
       <button onClick=${() => onRetry(entry)}>${t("retrySend")}</button></span>`;
   }
-  const status = entry.delivery_status;
-  if (!status) return html`<span class="ticks">${t("sending")}</span>`;
+  // No state yet: the API accepted it (pending) or the router stored it; channels without
+  // delivery reports (web chat) stay here.
+  const status = entry.delivery_status || "sent";
   if (status === "failed") return html`<span class="ticks failed">✕ ${t("failed")}: ${reasonText(entry.delivery_reason)}</span>`;
   return html`<span class=${`ticks ${status}`}>${status === "delivered" ? "✓✓" : "✓"} ${t(status)}</span>`;
 }
@@ -52,10 +54,10 @@ function Entry({ entry, first, customer, onRetry }) {
   const who = entry.side === "customer" ? customer : entry.side === "note" ? entry.author_name || t("note") : t(SENDER[entry.side]);
   const noteKind = entry.side === "note" && entry.kind && entry.kind !== "note" ? t(entry.kind === "transfer" ? "transferred" : "reopened") : "";
   return html`<li class=${`entry side-${entry.side}${first ? " first" : ""}`} data-id=${entry.id}>
-    ${first && html`<span class="entry-who">${entry.side === "note" ? "🔒 " : ""}${who}${noteKind && ` · ${noteKind}`}
+    ${first && html`<span class="entry-who">${entry.side === "note" && html`<${Icon} name="lock" label=${t("note")} />`}${who}${noteKind && ` · ${noteKind}`}
       <time datetime=${entry.at}>${formatTime(entry.at)}</time></span>`}
     <div class="bubble">
-      ${entry.side === "note" && !first && html`<span class="lock" aria-hidden="true">🔒 </span>`}
+      ${entry.side === "note" && !first && html`<${Icon} name="lock" />`}
       ${entry.text && html`<p class="text">${entry.text}</p>`}
       ${(entry.attachments || []).map((file) => html`<${Attachment} file=${file} who=${who} />`)}
     </div>

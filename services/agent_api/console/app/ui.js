@@ -2,14 +2,12 @@
 import { h } from "preact";
 import htm from "htm";
 import { t } from "./i18n.js";
+import { Icon } from "./icons.js";
 
 export const html = htm.bind(h);
 
-const CHANNEL_ICONS = { webchat: "💬", wechat: "🟢", sms: "✉", email: "@" };
-
 export function ChannelIcon({ channel }) {
-  return html`<span class="channel channel-${channel}" role="img" aria-label=${t(channel)} title=${t(channel)}
-    >${CHANNEL_ICONS[channel] || "•"}</span>`;
+  return html`<span class=${`channel channel-${channel}`} title=${t(channel)}><${Icon} name=${channel} label=${t(channel)} /></span>`;
 }
 
 export function Priority({ priority }) {
