@@ -164,7 +164,9 @@ async def test_keyboard_shortcuts_and_their_help(system, chromium, agent, people
 @pytest.fixture
 async def offer_system(env):
     running = await System(
-        env, ["router", "agent_api", "webchat_adapter"], routing_policy={"offer_teams": ["complaints"], "offer_timeout_s": 60}
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        routing_policy={"offer_teams": ["complaints"], "offer_timeout_s": 60},
     ).start()
     yield running
     running.stop()
@@ -191,6 +193,43 @@ async def test_an_offer_counts_down_and_is_accepted_or_declined(offer_system, ch
     await offer.get_by_role("button", name="Decline").click()
     await expect(offer).to_be_hidden()
     await expect(page.get_by_text("No offers right now.")).to_be_visible()
+
+
+MANY = 2_000
+
+
+@pytest.mark.parametrize("agent_fields", [{"role": "supervisor"}])
+async def test_the_list_keeps_only_the_rows_in_sight_in_the_page(env, system, chromium, agent):
+    """2,000 conversations: the list pages in as it scrolls, and the DOM holds a screenful of rows."""
+    conn = await env.db()
+    try:
+        await conn.execute(
+            "INSERT INTO contacts (channel, address) SELECT 'webchat', 'visitor-' || g FROM generate_series(1, $1) g",
+            MANY,
+        )
+        await conn.execute(
+            "INSERT INTO conversations (id, channel, customer_address, status, priority, category, created_at,"
+            " resolved_at) SELECT gen_random_uuid(), 'webchat', 'visitor-' || g, 'resolved', 'normal', 'other',"
+            " now() - g * interval '1 second', now() FROM generate_series(1, $1) g",
+            MANY,
+        )
+    finally:
+        await conn.close()
+    page = await chromium.page()
+    await signed_in(page, agent)
+    await page.get_by_role("button", name="All", exact=True).click()
+    rows = page.locator(".rows .row")
+    await expect(page.locator(".rows .row-who").first).to_have_text("visitor-1")
+    last = page.locator(".rows .row-who", has_text=re.compile(f"^visitor-{MANY}$"))
+    scroller = page.locator(".list-scroll")
+    for _ in range(60):
+        await scroller.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+        if await last.count():
+            break
+        await page.wait_for_function("() => !document.querySelector('.rows[aria-busy=true]')")
+    await expect(last).to_be_visible()
+    assert await rows.count() <= 40
+    assert await page.locator(".rows").evaluate("e => e.getBoundingClientRect().height") >= MANY * 70
 
 
 async def test_an_agents_shift(system, chromium, agent, people):
