@@ -195,6 +195,36 @@ async def test_an_offer_counts_down_and_is_accepted_or_declined(offer_system, ch
     await expect(page.get_by_text("No offers right now.")).to_be_visible()
 
 
+@pytest.fixture
+async def sla_system(env):
+    running = await System(
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        sla_sweep_interval=0.2,
+        sla_targets={
+            "first_response": dict.fromkeys(("urgent", "high", "normal", "low"), "10m"),
+            "resolution": dict.fromkeys(("urgent", "high", "normal", "low"), "8s"),
+        },
+        routing_policy={"sla_warning_ratio": 0.5},
+    ).start()
+    yield running
+    running.stop()
+
+
+async def test_the_rows_sla_clock_turns_amber_at_the_warning_and_red_at_the_breach(sla_system, chromium, agent, people):
+    page = await chromium.page()
+    await signed_in(page, agent)
+    visitor = await people.visitor(name="clock")
+    await visitor.send(TRANSFER)
+    clock = page.locator(".rows .row").filter(has_text="clock").locator(".sla")
+    await expect(clock).to_have_class(re.compile(r"\bsla-warning\b"))
+    await expect(clock).to_have_text(re.compile(r"^SLA 00:0\d$"))
+    amber = await clock.evaluate("e => getComputedStyle(e).backgroundColor")
+    await expect(clock).to_have_class(re.compile(r"\bsla-breached\b"))
+    await expect(clock).to_contain_text("SLA breached")
+    assert await clock.evaluate("e => getComputedStyle(e).backgroundColor") != amber
+
+
 MANY = 2_000
 
 
