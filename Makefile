@@ -10,7 +10,7 @@ SERVICES ?=
 # Parallel pytest workers for `make test` (each test has its own vhost, database and ports)
 TEST_WORKERS ?= 3
 
-.PHONY: help setup venv run test test-unit test-soak lint lock lock-upgrade bench schemas compose-check clean distclean
+.PHONY: help setup venv run test test-unit test-soak lint lock lock-upgrade bench schemas compose-check console-vendor clean distclean
 
 help:
 	@echo "make setup          venv + package + RabbitMQ/PostgreSQL reachable + migrate"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS/email ingest, triage and routing benchmarks"
 	@echo "make schemas        regenerate the JSON schemas of the message contracts"
 	@echo "make compose-check  validate docker-compose.yml with the real Compose parser"
+	@echo "make console-vendor re-vendor the console's browser modules from npm (package-lock.json, npm ci)"
 	@echo "make clean          remove caches and build artefacts (distclean: also .venv)"
 
 setup:
@@ -43,6 +44,10 @@ test:
 
 test-soak: setup
 	$(PY) -m pytest -m soak
+
+# Only when the console's npm versions change: `make run` serves the committed files, no Node needed.
+console-vendor:
+	@bash scripts/console-vendor.sh
 
 test-unit: venv
 	$(PY) -m pytest -m unit

@@ -11,6 +11,7 @@ from services.agent_api import (
     callback_routes,
     canned_routes,
     consent_routes,
+    console_routes,
     customer_routes,
     files,
     privacy_routes,
@@ -49,6 +50,7 @@ def build(settings: Settings) -> web.Application:
     callback_routes.register(app)
     broadcast_routes.register(app)
     apidoc.register(app)
+    console_routes.register(app)
     presence = PresenceReporter(broker, settings.agent_api_presence_interval)
     app.cleanup_ctx.append(presence.context)  # after the broker's: it reports until the broker stops
     hub = StreamHub(presence)
