@@ -1,6 +1,7 @@
 """Test helpers: the system as processes, and clients that speak to it like real users."""
 
 import asyncio
+import hashlib
 import os
 import signal
 import socket
@@ -216,6 +217,11 @@ class Visitor:
         self.session_id, self.token = body["session_id"], body["token"]
         await self.connect()
         return self
+
+    @property
+    def shown(self) -> str:
+        """How agents see this visitor's address: a stand-in, never the session id (a bearer secret)."""
+        return "visitor-" + hashlib.sha256(self.session_id.encode()).hexdigest()[:6]
 
     async def connect(self) -> None:
         self.ws = await self.http.ws_connect(self.env.url("webchat", f"/webchat/ws?token={self.token}"))

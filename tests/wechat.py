@@ -9,7 +9,8 @@ from wechatpy.crypto import WeChatCrypto
 from services.wechat_adapter.crypto import sign
 from shared.config import WeChatAccount
 
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+AES_KEY = "3ZsMratbiCIOLFJk7luI0sIG9TUnaHv3ZmiyDyieav0"
+"""A random key: the one in WeChat's documentation is refused as a placeholder outside development."""
 OFFICIAL_ID = "gh_10f6c3c3ac5a"
 
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from contracts import Channel, OutboundMessage
 from contracts.topology import WEBCHAT_LIVE_PREFIX, outbound_key
 from services.webchat_adapter.chat import VisitorHub, create_session
+from services.webchat_adapter.limits import LIMITS, VisitorLimits
 from shared.broker import live_queue, make_broker, subscribe
 from shared.config import Settings
 from shared.http import base_app
@@ -36,6 +37,7 @@ def build(settings: Settings) -> web.Application:
     broker = make_broker(settings)
     app = base_app(SERVICE, settings, broker, database=True)
     app.middlewares.append(allow_embedding)
+    app[LIMITS] = VisitorLimits(settings)
     hub = VisitorHub()
     app.router.add_get("/", index)
     app.router.add_static("/static", STATIC)

@@ -38,7 +38,7 @@ async def test_the_faq_answers_a_self_service_question_and_a_follow_up_reaches_a
 
         asker = await people.visitor()
         await asker.send("how do I bind a bank card? I want a human agent")
-        assert (await agent.next_event("assignment"))["customer_address"] == asker.session_id
+        assert (await agent.next_event("assignment"))["customer_address"] == asker.shown
         assert (await conversation_row(env, asker.session_id))["faq_id"] is None
     finally:
         system.stop()
@@ -74,7 +74,7 @@ async def test_outside_business_hours_the_faq_and_an_honest_notice_answer_and_pe
         assert (await conversation_row(env, visitor.session_id))["status"] == "queued"
 
         agent = await people.agent()  # someone starts work: the request was kept for them
-        assert (await agent.next_event("assignment"))["customer_address"] == visitor.session_id
+        assert (await agent.next_event("assignment"))["customer_address"] == visitor.shown
         conn = await env.db()
         try:
             bot_replies = await conn.fetchval(
