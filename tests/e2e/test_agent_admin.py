@@ -1,6 +1,7 @@
 """Roles and tokens end to end: the admin endpoints' role matrix, rotation, revocation, expiry,
 per-token rate limits, and the `relaydesk tokens` commands."""
 
+import asyncio
 import subprocess
 import sys
 import uuid
@@ -192,6 +193,39 @@ async def test_rotated_revoked_and_expired_tokens_stop_working(env):
             with pytest.raises(aiohttp.WSServerHandshakeError) as refusal:
                 await http.ws_connect(env.url("agent_api", f"/v1/stream?access_token={expiring}"))
         assert refusal.value.status == 401
+
+
+async def test_open_streams_close_within_seconds_when_their_token_is_revoked_or_expires(env):
+    async with running(env), aiohttp.ClientSession() as http:
+        agent, first = await new_agent(env)
+        _, admin = await new_agent(env, "admin")
+        second_id, second = await new_token(env, agent, "second", datetime.now(UTC) + timedelta(hours=1))
+        [first_id] = [
+            t["id"]
+            for t in (await call(env, admin, "GET", f"/v1/admin/tokens?agent_id={agent}"))[1]["tokens"]
+            if t["id"] != second_id
+        ]
+        streams = [
+            await http.ws_connect(env.url("agent_api", f"/v1/stream?access_token={token}")) for token in (first, second)
+        ]
+        for ws in streams:  # both open and served
+            await ws.send_str("ping")
+            assert (await asyncio.wait_for(ws.receive_json(), 5)) == {"type": "pong"}
+
+        assert (await call(env, admin, "DELETE", f"/v1/admin/tokens/{first_id}"))[0] == 204
+        closed = await asyncio.wait_for(streams[0].receive(), 10)  # re-checked every 3 s by default
+        assert (closed.type, streams[0].close_code) == (aiohttp.WSMsgType.CLOSE, 4401)
+        await streams[1].send_str("ping")  # the other token's stream is untouched
+        assert (await asyncio.wait_for(streams[1].receive_json(), 5)) == {"type": "pong"}
+
+        await in_db(
+            env,
+            lambda conn: conn.execute(
+                "UPDATE agent_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", uuid.UUID(second_id)
+            ),
+        )
+        closed = await asyncio.wait_for(streams[1].receive(), 10)
+        assert (closed.type, streams[1].close_code) == (aiohttp.WSMsgType.CLOSE, 4401)
 
 
 async def refused(env, token: str) -> bool:
