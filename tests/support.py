@@ -95,7 +95,7 @@ class TestEnv:
 class System:
     """`relaydesk run SERVICE…` as a child process; killed by its own PID only."""
 
-    def __init__(self, env: TestEnv, services: list[str], **overrides: Any) -> None:
+    def __init__(self, env: TestEnv, services: list[str], /, **overrides: Any) -> None:
         self.env, self.services, self.overrides = env, services, overrides
         self.process: subprocess.Popen | None = None
         # A file, not a pipe: a full pipe would block the child's logging. It lives as long as this object.
