@@ -99,3 +99,17 @@ async def test_agents_add_prints_a_token_that_authenticates_once_stored_hashed(e
 
     again = relaydesk("agents", "add", "李娜", env=env.environ())
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "value"),
+    [
+        ("webchat_adapter", "RELAYDESK_WEBCHAT_SECRET", "relaydesk-dev-secret-change-me"),
+        ("sms_adapter", "RELAYDESK_SMS_AUTH_TOKEN", ""),
+    ],
+)
+def test_a_service_without_a_real_secret_refuses_to_start_unless_in_development(env, service, variable, value):
+    result = relaydesk("run", service, env=env.environ() | {variable: value})
+    assert result.returncode == 2, result.stderr
+    assert "configuration error" in result.stderr and variable in result.stderr and "RELAYDESK_ENV" in result.stderr
+    assert (value or "\x00") not in result.stderr and "Traceback" not in result.stderr
