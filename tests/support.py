@@ -201,6 +201,11 @@ class AgentClient:
         await self.http.close()
 
 
+def shown_webchat(session_id: str) -> str:
+    """How agents see a web-chat address: a stand-in, never the session id (a bearer secret)."""
+    return "visitor-" + hashlib.sha256(session_id.encode()).hexdigest()[:6]
+
+
 class Visitor:
     """A web-chat visitor: a session over HTTP, then frames over the WebSocket."""
 
@@ -220,8 +225,7 @@ class Visitor:
 
     @property
     def shown(self) -> str:
-        """How agents see this visitor's address: a stand-in, never the session id (a bearer secret)."""
-        return "visitor-" + hashlib.sha256(self.session_id.encode()).hexdigest()[:6]
+        return shown_webchat(self.session_id)
 
     async def connect(self) -> None:
         self.ws = await self.http.ws_connect(self.env.url("webchat", f"/webchat/ws?token={self.token}"))
