@@ -49,7 +49,10 @@ def event_xml(openid: str, event: str, create_time: int | None = None, **fields)
 
 def callback(account: WeChatAccount, xml: str, *, timestamp: str | None = None) -> tuple[dict[str, str], bytes]:
     """(query, body) of the POST WeChat makes for `xml` to this account, in its mode."""
-    timestamp, nonce = timestamp or str(int(time.time())), str(secrets.randbelow(10**10))
+    timestamp, nonce = (
+        timestamp or str(int(time.time())),
+        str(secrets.randbelow(10**16)),
+    )  # unique enough that no two callbacks of a run share one
     query = {
         "signature": sign(account.token, timestamp, nonce),
         "timestamp": timestamp,
