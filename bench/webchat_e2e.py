@@ -378,7 +378,8 @@ async def handle_histograms(http: aiohttp.ClientSession, settings: Settings, pro
     """{(service, queue): {"buckets": {le: n}, "sum": s, "count": n}} from every process's /metrics."""
     found: dict = {}
     for process in processes:
-        async with http.get(service_url(settings, process.services[0], "/metrics")) as response:
+        metrics_url = service_url(settings, process.services[0], "/metrics")
+        async with http.get(metrics_url, headers={"Authorization": f"Bearer {settings.metrics_token}"}) as response:
             text = await response.text()
         for line in text.splitlines():
             if match := _BUCKET.match(line):
@@ -683,10 +684,15 @@ class Topology:
             webchat_port=free_port(),
             router_port=free_port(),
             webchat_secret="bench-secret-" + uuid.uuid4().hex,
-            # The per-session flood limit is raised so that it never refuses benchmark traffic
-            # (the token bucket is still checked on every message).
+            # The flood limits (per session, per address, new sessions) are raised so that they never
+            # refuse benchmark traffic, all from one address (the buckets are still checked every time).
             webchat_rate=1_000_000.0,
             webchat_burst=1_000_000,
+            webchat_address_rate=1_000_000.0,
+            webchat_address_burst=1_000_000,
+            webchat_session_rate=1_000_000.0,
+            webchat_session_burst=1_000_000,
+            metrics_token="bench-metrics-" + uuid.uuid4().hex,
             agent_api_rate=1_000_000.0,
             agent_api_burst=1_000_000,
         )

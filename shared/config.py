@@ -26,6 +26,7 @@ SENSITIVE = frozenset(
         "email_relay_password",
         "email_smtp_auth",
         "email_imap_url",
+        "metrics_token",
     }
 )
 """Fields whose values may hold credentials: never echoed in an error."""
@@ -45,7 +46,9 @@ class WeChatAccount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     app_secret: Annotated[str, msgspec.Meta(min_length=1)]
     token: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9]{3,32}$")]
     aes_key: str = ""
-    mode: Literal["plain", "compatible", "safe"] = "plain"
+    mode: Literal["plain", "compatible", "safe"] = "safe"
+    """`safe` (the default) encrypts and signs the body; plain/compatible signatures cover only
+    token, timestamp and nonce."""
     welcome: str = ""
     menu: dict[str, str] = {}
 
@@ -57,6 +60,10 @@ class WeChatAccount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything a Relaydesk process can be told; defaults match docker-compose.yml."""
 
+    env: Literal["development", "production"] = "production"
+    """`RELAYDESK_ENV`: in production (the default) a service refuses to start without real secrets."""
+    metrics_token: str = ""
+    """Bearer token `/metrics` requires; without one it is served in development only."""
     amqp_url: Annotated[str, msgspec.Meta(pattern="^amqps?://")] = "amqp://guest:guest@localhost:5672/"
     database_url: Annotated[str, msgspec.Meta(pattern="^postgres(ql)?://")] = (
         "postgresql://postgres@localhost:5432/relaydesk"
@@ -72,6 +79,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_presence_interval: PositiveFloat = 5.0
     """How often each agent API replica tells the router whose streams it holds; a replica silent
     for three intervals counts as gone (crashed) and its agents' presence grace starts."""
+    agent_api_auth_interval: PositiveFloat = 3.0
+    """How often open streams re-check their tokens; a revoked or expired one is closed."""
     agent_api_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8000"
     """Where adapters and customers fetch files agents send (`<url>/files/...`); no trailing slash."""
     agent_api_max_upload: Annotated[int, msgspec.Meta(ge=1024, le=50 * 1024 * 1024)] = 10 * 1024 * 1024
@@ -98,6 +107,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webchat_frame_ancestors: Annotated[str, msgspec.Meta(pattern="^[^;,\\x00-\\x1f]*$")] = ""
     """Space-separated origins allowed to frame the widget page (CSP frame-ancestors); empty = none."""
     webchat_burst: Positive = 20
+    webchat_address_rate: PositiveFloat = 20.0
+    webchat_address_burst: Positive = 100
+    """Frames (messages, resumes) per second from one client address, across its sessions."""
+    webchat_session_rate: PositiveFloat = 0.5
+    webchat_session_burst: Positive = 10
+    """Sessions one client address may open per second (and at once)."""
+    webchat_trusted_proxies: str = ""
+    """Comma-separated addresses/networks of proxies whose `X-Forwarded-For` names the client;
+    empty = the peer address is the client."""
     outbox_sweep_interval: PositiveFloat = 1.0
     outbox_retention_days: Positive = 7
     router_rules: str = ""

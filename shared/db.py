@@ -85,11 +85,14 @@ async def migrate(dsn: str) -> list[int]:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version integer PRIMARY KEY, name text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
+        # Only when missing: even IF NOT EXISTS needs CREATE on the schema, which a service role
+        # without DDL rights (compose's relaydesk_app) lacks; up to date, it then runs no DDL at all.
+        if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+            await conn.execute(
+                "CREATE TABLE schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
         done = {row["version"] for row in await conn.fetch("SELECT version FROM schema_migrations")}
         applied = []
         for version, name, sql in migrations():

@@ -2,12 +2,13 @@
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Coroutine, Iterable
 
 import asyncpg
 import msgspec
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, web, web_response
 from faststream.rabbit import RabbitBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -17,6 +18,11 @@ from shared.config import Settings
 from shared.metrics import HTTP_REQUESTS
 
 log = logging.getLogger("relaydesk.http")
+
+SERVER = "relaydesk"
+# aiohttp names itself and its version in `Server` and has no setting for it; responses it makes
+# before any app sees the request (a malformed request line) use this default too.
+web_response.SERVER_SOFTWARE = SERVER
 
 SETTINGS = web.AppKey("settings", Settings)
 BROKER = web.AppKey("broker", RabbitBroker)
@@ -137,7 +143,14 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)
 
 
-async def metrics(_: web.Request) -> web.Response:
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics, for `Authorization: Bearer <RELAYDESK_METRICS_TOKEN>`; open in development."""
+    settings = request.app[SETTINGS]
+    if settings.metrics_token or settings.env != "development":
+        given = request.headers.get("Authorization", "").encode()
+        # No token configured in production: nothing matches, so metrics stay closed.
+        if not settings.metrics_token or not hmac.compare_digest(given, f"Bearer {settings.metrics_token}".encode()):
+            raise ApiError(401, "unauthenticated", "Send 'Authorization: Bearer <RELAYDESK_METRICS_TOKEN>'.")
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -8,7 +8,8 @@ import signal
 from aiohttp import web
 
 from shared import db
-from shared.config import DEV_WEBCHAT_SECRET, Settings
+from shared.config import Settings
+from shared.secrets_check import check_secrets
 
 log = logging.getLogger("relaydesk.runner")
 
@@ -33,8 +34,7 @@ def build_app(name: str, settings: Settings) -> web.Application:
 
 async def serve(names: list[str], settings: Settings) -> None:
     """Migrate, start every named service's app on its port, and stop them all on a signal."""
-    if settings.webchat_secret == DEV_WEBCHAT_SECRET and "webchat_adapter" in names:
-        log.warning("RELAYDESK_WEBCHAT_SECRET is the development default: set it in production")
+    check_secrets(settings, names)
     await db.migrate(settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -42,6 +42,9 @@ def env(servers):
         email_port=free_port(),
         email_smtp_port=free_port(),
         webchat_secret="test-secret-" + vhost,
+        file_link_secret="test-file-links-" + vhost,
+        # Production mode (the default): every secret a service needs is a real one.
+        metrics_token="test-metrics-" + vhost,
         outbox_sweep_interval=0.5,
         # Tests about assignment run with people always at work, an FAQ that answers nothing
         # and offline meaning offline now; the tests of those features set their own.

@@ -1,6 +1,7 @@
 """Test helpers: the system as processes, and clients that speak to it like real users."""
 
 import asyncio
+import hashlib
 import os
 import signal
 import socket
@@ -97,7 +98,7 @@ class TestEnv:
 class System:
     """`relaydesk run SERVICE…` as a child process; killed by its own PID only."""
 
-    def __init__(self, env: TestEnv, services: list[str], **overrides: Any) -> None:
+    def __init__(self, env: TestEnv, services: list[str], /, **overrides: Any) -> None:
         self.env, self.services, self.overrides = env, services, overrides
         self.process: subprocess.Popen | None = None
         # A file, not a pipe: a full pipe would block the child's logging. It lives as long as this object.
@@ -203,6 +204,11 @@ class AgentClient:
         await self.http.close()
 
 
+def shown_webchat(session_id: str) -> str:
+    """How agents see a web-chat address: a stand-in, never the session id (a bearer secret)."""
+    return "visitor-" + hashlib.sha256(session_id.encode()).hexdigest()[:6]
+
+
 class Visitor:
     """A web-chat visitor: a session over HTTP, then frames over the WebSocket."""
 
@@ -219,6 +225,10 @@ class Visitor:
         self.session_id, self.token = body["session_id"], body["token"]
         await self.connect()
         return self
+
+    @property
+    def shown(self) -> str:
+        return shown_webchat(self.session_id)
 
     async def connect(self) -> None:
         self.ws = await self.http.ws_connect(self.env.url("webchat", f"/webchat/ws?token={self.token}"))

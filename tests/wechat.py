@@ -9,7 +9,8 @@ from wechatpy.crypto import WeChatCrypto
 from services.wechat_adapter.crypto import sign
 from shared.config import WeChatAccount
 
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+AES_KEY = "3ZsMratbiCIOLFJk7luI0sIG9TUnaHv3ZmiyDyieav0"
+"""A random key: the one in WeChat's documentation is refused as a placeholder outside development."""
 OFFICIAL_ID = "gh_10f6c3c3ac5a"
 
 
@@ -48,7 +49,10 @@ def event_xml(openid: str, event: str, create_time: int | None = None, **fields)
 
 def callback(account: WeChatAccount, xml: str, *, timestamp: str | None = None) -> tuple[dict[str, str], bytes]:
     """(query, body) of the POST WeChat makes for `xml` to this account, in its mode."""
-    timestamp, nonce = timestamp or str(int(time.time())), str(secrets.randbelow(10**10))
+    timestamp, nonce = (
+        timestamp or str(int(time.time())),
+        str(secrets.randbelow(10**16)),
+    )  # unique enough that no two callbacks of a run share one
     query = {
         "signature": sign(account.token, timestamp, nonce),
         "timestamp": timestamp,

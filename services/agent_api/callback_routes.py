@@ -18,6 +18,7 @@ from services.agent_api import callback_queries, queries
 from services.agent_api.auth import AGENT
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
 from services.notifier.callbacks import claim_refusal, outcome_refusal, visible
+from shared.addresses import shown_address
 from shared.http import POOL, ApiError, json_response
 from shared.pii import mask
 
@@ -110,7 +111,7 @@ class CallbackDetail(CallbackSummary):
 
 
 def _masked(row: dict) -> dict:
-    return {**row, "customer_address": mask(row["customer_address"])}
+    return {**row, "customer_address": shown_address(row["channel"], row["customer_address"])}
 
 
 async def list_callbacks(request: web.Request) -> web.Response:

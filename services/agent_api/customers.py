@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from services.sms_adapter.text import InvalidNumber, e164
+from shared.addresses import shown_address
 from shared.pii import mask
 
 Channel = Literal["webchat", "wechat", "email", "sms"]
@@ -188,5 +189,5 @@ def masked(view: dict) -> dict:
     if view.get("notes"):
         view["notes"] = mask(view["notes"], (view.get("name") or "",))
     for contact in view.get("identities", []):
-        contact["address"] = mask(contact["address"])
+        contact["address"] = shown_address(contact["channel"], contact["address"])
     return view

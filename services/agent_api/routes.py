@@ -23,6 +23,7 @@ from contracts import (
 from services.agent_api import audit, canned_routes, files, listing, notes, queries
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
+from shared.addresses import shown_address
 from shared.http import POOL, SETTINGS, ApiError, json_response
 from shared.pii import mask
 
@@ -90,7 +91,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     except listing.BadCursor as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
     for row in rows:
-        row["customer_address"] = mask(row["customer_address"])  # an SMS number, an email address
+        row["customer_address"] = shown_address(row["channel"], row["customer_address"])
     return json_response({"conversations": rows, "next_cursor": next_cursor})
 
 
@@ -113,7 +114,7 @@ async def get_conversation(request: web.Request) -> web.Response:
         conversation_id=conversation["id"],
         detail=audit.token_detail(request, messages=len(messages)),
     )
-    conversation["customer_address"] = mask(conversation["customer_address"])
+    conversation["customer_address"] = shown_address(conversation["channel"], conversation["customer_address"])
     return json_response(
         {**conversation, "messages": messages, "notes": await notes.of(pool, conversation["id"], names)}
     )

@@ -20,6 +20,7 @@ from contracts.topology import SUPERVISORS_KEY
 from services.agent_api import replay
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.presence import PRESENCE_ROLES, PresenceReporter
+from shared.addresses import shown_address
 from shared.db import UNAVAILABLE
 from shared.http import POOL, WS_CLOSE_TIMEOUT, ApiError, close_websockets
 from shared.metrics import CONNECTIONS
@@ -32,9 +33,8 @@ _decoder = msgspec.json.Decoder(AgentEvent)
 _encoder = msgspec.json.Encoder()
 
 
-MASKED_FIELDS = ("text", "preview", "customer_address", "note")
-"""Customer words (and an agent's transfer note quoting them), and the address itself where it
-is a phone number or an email address."""
+MASKED_FIELDS = ("text", "preview", "note")
+"""Customer words (and an agent's transfer note quoting them)."""
 
 
 def frame(event_id: int, event: AgentEvent) -> str:
@@ -43,6 +43,8 @@ def frame(event_id: int, event: AgentEvent) -> str:
     for name in MASKED_FIELDS:
         if name in fields:
             fields[name] = mask(fields[name], (fields.get("customer_name", ""),))
+    if "customer_address" in fields:  # masked, and a web-chat session id replaced by a stand-in
+        fields["customer_address"] = shown_address(fields.get("channel", ""), fields["customer_address"])
     return _encoder.encode({"id": event_id, **fields}).decode()
 
 

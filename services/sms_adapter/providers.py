@@ -67,6 +67,12 @@ def _same(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
+def _require_key(key: str) -> None:
+    # An empty HMAC key is still a key: anyone can compute the signature. Refuse every webhook.
+    if not key:
+        raise WebhookRefused(403, "no webhook secret configured: every webhook is refused")
+
+
 class Twilio(msgspec.Struct, frozen=True):
     name: ClassVar[str] = "twilio"
     """How sms_sends records this provider's message ids."""
@@ -80,6 +86,7 @@ class Twilio(msgspec.Struct, frozen=True):
 
     def verify(self, url: str, headers: Mapping[str, str], body: bytes, now: float) -> list[tuple[str, str]]:
         """The form parameters, once X-Twilio-Signature matches the URL Twilio called."""
+        _require_key(self.auth_token)
         params = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         if not _same(self.signature(url, params), headers.get("X-Twilio-Signature", "")):
             raise WebhookRefused(403, "bad X-Twilio-Signature")
@@ -134,6 +141,7 @@ class Generic(msgspec.Struct, frozen=True):
         return hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
     def verify(self, url: str, headers: Mapping[str, str], body: bytes, now: float) -> dict:
+        _require_key(self.secret)
         timestamp = headers.get("X-Timestamp", "")
         if not _same(self.sign(timestamp, body), headers.get("X-Signature", "")):
             raise WebhookRefused(403, "bad X-Signature")

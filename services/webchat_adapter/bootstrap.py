@@ -7,6 +7,7 @@ from aiohttp import web
 from contracts import Channel, OutboundMessage
 from contracts.topology import WEBCHAT_LIVE_PREFIX, outbound_key
 from services.webchat_adapter.chat import VisitorHub, create_session
+from services.webchat_adapter.limits import LIMITS, VisitorLimits
 from shared.broker import live_queue, make_broker, subscribe
 from shared.config import Settings
 from shared.http import FRAME_ANCESTORS, PAGE_POLICY, base_app
@@ -42,6 +43,7 @@ def build(settings: Settings) -> web.Application:
     app = base_app(SERVICE, settings, broker, database=True)
     app.middlewares.append(allow_embedding)
     app[PAGE_POLICY], app[FRAME_ANCESTORS] = WIDGET_POLICY, settings.webchat_frame_ancestors
+    app[LIMITS] = VisitorLimits(settings)
     hub = VisitorHub()
     app.router.add_get("/", index)
     app.router.add_static("/static", STATIC)

@@ -20,7 +20,7 @@ from contracts import Attachment, Channel, OutboundMessage
 from contracts.topology import inbound_key
 from services.webchat_adapter import session as sessions
 from services.webchat_adapter.frames import FrameError, Ping, Resume, SendMessage, decode_frame, reply_frame, to_inbound
-from services.webchat_adapter.ratelimit import TokenBucket
+from services.webchat_adapter.limits import LIMITS, session_refused
 from shared.broker import publish
 from shared.config import Settings
 from shared.db import UNAVAILABLE
@@ -46,6 +46,8 @@ async def create_session(request: web.Request) -> web.Response:
         body = msgspec.json.decode(raw, type=SessionRequest) if raw.strip() else SessionRequest()
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
+    if refused := session_refused(request):
+        return refused
     settings: Settings = request.app[SETTINGS]
     session = sessions.new_session(body.name.strip(), body.locale, settings.webchat_session_ttl)
     return json_response(
@@ -59,11 +61,10 @@ async def create_session(request: web.Request) -> web.Response:
 
 
 class VisitorHub:
-    """Visitor sockets this replica holds, by session, and their shared rate limits."""
+    """Visitor sockets this replica holds, by session."""
 
     def __init__(self) -> None:
         self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
-        self.buckets: dict[str, TokenBucket] = {}
 
     async def close_all(self, _: web.Application) -> None:
         await close_websockets([ws for group in self.sockets.values() for ws in group])
@@ -80,14 +81,15 @@ class VisitorHub:
         ws = web.WebSocketResponse(heartbeat=25, max_msg_size=64 * 1024, timeout=WS_CLOSE_TIMEOUT)
         await ws.prepare(request)
         try:
-            session = sessions.verify(request.query.get("token", ""), settings.webchat_secret)
+            session = sessions.verify(
+                request.query.get("token", ""), settings.webchat_secret, max_ttl=settings.webchat_session_ttl
+            )
         except sessions.InvalidToken as exc:
             # Browsers cannot read a refused handshake's status: close with a code they can.
             await ws.close(code=CLOSE_UNAUTHORIZED, message=f"invalid session: {exc}".encode())
             return ws
         sid = session.session_id
         self.sockets[sid].add(ws)
-        self.buckets.setdefault(sid, TokenBucket(settings.webchat_rate, settings.webchat_burst, time.monotonic()))
         CONNECTIONS.labels("webchat_adapter").inc()
         try:
             await ws.send_str(_encoder.encode({"type": "ready", "session_id": sid}).decode())
@@ -100,7 +102,6 @@ class VisitorHub:
             self.sockets[sid].discard(ws)
             if not self.sockets[sid]:
                 del self.sockets[sid]
-                self.buckets.pop(sid, None)
             CONNECTIONS.labels("webchat_adapter").dec()
         return ws
 
@@ -108,10 +109,13 @@ class VisitorHub:
         settings: Settings = request.app[SETTINGS]
         try:
             frame = decode_frame(data, settings.webchat_max_text)
+            if isinstance(frame, SendMessage | Resume):  # per session and per address; a reconnect keeps both
+                limits = request.app[LIMITS]
+                if not limits.frame_allowed(session.session_id, limits.client(request), time.monotonic()):
+                    client_id = frame.client_id if isinstance(frame, SendMessage) else None
+                    raise FrameError("rate_limited", "Too many messages; wait a moment.", client_id)
             match frame:
                 case SendMessage():
-                    if not self.buckets[session.session_id].take(time.monotonic()):
-                        raise FrameError("rate_limited", "Too many messages; wait a moment.", frame.client_id)
                     await self._accept(request, ws, session, frame)
                 case Resume(after_seq=after):
                     await self._replay(request, ws, session.session_id, after)

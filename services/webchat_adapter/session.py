@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 
 import msgspec
 
+CLOCK_SKEW = 300
+"""Seconds a replica's clock may run behind the one that signed the token."""
+
 
 class InvalidToken(Exception):
     """The token is malformed, forged or expired."""
@@ -43,7 +46,9 @@ def sign(session: VisitorSession, secret: str) -> str:
     return f"{body}.{_signature(secret, body)}"
 
 
-def verify(token: str, secret: str, now: datetime | None = None) -> VisitorSession:
+def verify(token: str, secret: str, *, max_ttl: int, now: datetime | None = None) -> VisitorSession:
+    """The session a token carries, if genuine, unexpired and expiring no later than a token
+    signed now could (`max_ttl` plus clock skew): a leaked secret must not mint eternal tokens."""
     body, _, signature = token.partition(".")
     if not body or not hmac.compare_digest(signature.encode(), _signature(secret, body).encode()):
         raise InvalidToken("bad signature")
@@ -51,6 +56,9 @@ def verify(token: str, secret: str, now: datetime | None = None) -> VisitorSessi
         session = msgspec.json.decode(_unb64(body), type=VisitorSession)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
         raise InvalidToken("malformed token") from None
-    if session.expires_at <= (now or datetime.now(UTC)).timestamp():
+    current = (now or datetime.now(UTC)).timestamp()
+    if session.expires_at <= current:
         raise InvalidToken("expired")
+    if session.expires_at > current + max_ttl + CLOCK_SKEW:
+        raise InvalidToken("expiry beyond the maximum session lifetime")
     return session

@@ -5,16 +5,17 @@ WeChat's 5-second wait; anything refused gets its status and reaches nothing.
 """
 
 import logging
+import time
 
 from aiohttp import web
 
 from contracts.topology import inbound_key
-from services.wechat_adapter import crypto
+from services.wechat_adapter import crypto, freshness
 from services.wechat_adapter.crypto import CallbackRefused
 from services.wechat_adapter.normalize import normalize, parse_xml, welcome_reply
 from shared.broker import publish
 from shared.config import WeChatAccount
-from shared.http import BROKER, ApiError
+from shared.http import BROKER, POOL, ApiError
 from shared.metrics import PUBLISHED
 
 log = logging.getLogger("relaydesk.wechat")
@@ -60,15 +61,20 @@ async def receive(request: web.Request) -> web.Response:
     """A message or event from WeChat: verify, normalize, publish with a confirm, then answer."""
     account = _account(request)
     body = await request.read()  # over the app's client_max_size: 413 before we look at it
+    pool = request.app[POOL]
     try:
         fields = open_callback(account, dict(request.query), body)
+        stamp = freshness.fresh_stamp(dict(request.query), time.time())
         message = normalize(account, fields)
+        if not await freshness.remember(pool, account.name, stamp, time.time()):
+            raise CallbackRefused(403, "timestamp and nonce already used: refused as a replay")
     except CallbackRefused as exc:
         raise _refused(account, exc) from None
     try:
         await publish(request.app[BROKER], message, inbound_key(message.channel), message_id=message.message_id)
     except Exception as exc:
         log.warning("publish failed, WeChat will retry: %s", type(exc).__name__)
+        await freshness.forget(pool, account.name, stamp)
         raise ApiError(503, "unavailable", "message not accepted; retry") from None
     PUBLISHED_INBOUND.inc()
     if reply := welcome_reply(account, fields):

@@ -14,7 +14,7 @@ MESSAGES = 300
 
 async def test_adapter_killed_while_visitor_sends_loses_and_duplicates_nothing(env, people):
     core = await System(env, ["router", "agent_api"]).start()
-    edge = await System(env, ["webchat_adapter"], webchat_burst=MESSAGES).start()
+    edge = await System(env, ["webchat_adapter"], webchat_burst=MESSAGES, webchat_address_burst=MESSAGES).start()
     try:
         await people.agent()
         visitor = await people.visitor()
@@ -35,7 +35,7 @@ async def test_adapter_killed_while_visitor_sends_loses_and_duplicates_nothing(e
         assert len(acked) < MESSAGES, "everything was acked before the kill"
 
         # As the widget does: reconnect and resend every unacked message with its client id.
-        edge = await System(env, ["webchat_adapter"], webchat_burst=MESSAGES).start()
+        edge = await System(env, ["webchat_adapter"], webchat_burst=MESSAGES, webchat_address_burst=MESSAGES).start()
         await visitor.connect()
         unacked = [c for c in client_ids if c not in acked]
         for client_id in unacked:

@@ -1,6 +1,7 @@
 """Roles and tokens end to end: the admin endpoints' role matrix, rotation, revocation, expiry,
 per-token rate limits, and the `relaydesk tokens` commands."""
 
+import asyncio
 import subprocess
 import sys
 import uuid
@@ -194,6 +195,39 @@ async def test_rotated_revoked_and_expired_tokens_stop_working(env):
         assert refusal.value.status == 401
 
 
+async def test_open_streams_close_within_seconds_when_their_token_is_revoked_or_expires(env):
+    async with running(env), aiohttp.ClientSession() as http:
+        agent, first = await new_agent(env)
+        _, admin = await new_agent(env, "admin")
+        second_id, second = await new_token(env, agent, "second", datetime.now(UTC) + timedelta(hours=1))
+        [first_id] = [
+            t["id"]
+            for t in (await call(env, admin, "GET", f"/v1/admin/tokens?agent_id={agent}"))[1]["tokens"]
+            if t["id"] != second_id
+        ]
+        streams = [
+            await http.ws_connect(env.url("agent_api", f"/v1/stream?access_token={token}")) for token in (first, second)
+        ]
+        for ws in streams:  # both open and served
+            await ws.send_str("ping")
+            assert (await asyncio.wait_for(ws.receive_json(), 5)) == {"type": "pong"}
+
+        assert (await call(env, admin, "DELETE", f"/v1/admin/tokens/{first_id}"))[0] == 204
+        closed = await asyncio.wait_for(streams[0].receive(), 10)  # re-checked every 3 s by default
+        assert (closed.type, streams[0].close_code) == (aiohttp.WSMsgType.CLOSE, 4401)
+        await streams[1].send_str("ping")  # the other token's stream is untouched
+        assert (await asyncio.wait_for(streams[1].receive_json(), 5)) == {"type": "pong"}
+
+        await in_db(
+            env,
+            lambda conn: conn.execute(
+                "UPDATE agent_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", uuid.UUID(second_id)
+            ),
+        )
+        closed = await asyncio.wait_for(streams[1].receive(), 10)
+        assert (closed.type, streams[1].close_code) == (aiohttp.WSMsgType.CLOSE, 4401)
+
+
 async def refused(env, token: str) -> bool:
     status, answer = await call(env, token, "GET", "/v1/me")
     return (status, answer["error"]["code"]) == (401, "invalid_token")
@@ -211,10 +245,11 @@ async def test_each_token_is_limited_to_its_burst_then_told_when_to_retry(env):
                 assert response.status == 429
                 assert 1 <= int(response.headers["Retry-After"]) <= 1 / rate
                 assert (await response.json())["error"]["code"] == "rate_limited"
-            for path in ("/healthz", "/readyz", "/metrics"):  # outside /v1: never limited
+            # Outside /v1: never limited (and an agent's token is not the metrics token).
+            for path, expected in (("/healthz", 200), ("/readyz", 200), ("/metrics", 401)):
                 for _ in range(burst + 1):
                     async with http.get(env.url("agent_api", path)) as response:
-                        assert response.status == 200, path
+                        assert response.status == expected, path
 
         _, other = await new_token(env, agent)  # the same agent's other token has its own budget
         for _ in range(burst - 1):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support import System, inbound, publish_inbound, wait_until
+from tests.support import System, inbound, publish_inbound, shown_webchat, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ async def test_the_faq_answers_a_self_service_question_and_a_follow_up_reaches_a
 
         asker = await people.visitor()
         await asker.send("how do I bind a bank card? I want a human agent")
-        assert (await agent.next_event("assignment"))["customer_address"] == asker.session_id
+        assert (await agent.next_event("assignment"))["customer_address"] == asker.shown
         assert (await conversation_row(env, asker.session_id))["faq_id"] is None
     finally:
         system.stop()
@@ -74,7 +74,7 @@ async def test_outside_business_hours_the_faq_and_an_honest_notice_answer_and_pe
         assert (await conversation_row(env, visitor.session_id))["status"] == "queued"
 
         agent = await people.agent()  # someone starts work: the request was kept for them
-        assert (await agent.next_event("assignment"))["customer_address"] == visitor.session_id
+        assert (await agent.next_event("assignment"))["customer_address"] == visitor.shown
         conn = await env.db()
         try:
             bot_replies = await conn.fetchval(
@@ -97,7 +97,7 @@ async def test_the_queue_serves_urgent_before_older_routine_requests(env, system
     await wait_until(lambda: _queued(env, 2), what="the urgent request queued")
     await agent.request("POST", f"/v1/conversations/{first['conversation_id']}/resolve")
     nxt = await agent.next_event("assignment")
-    assert (nxt["customer_address"], nxt["priority"]) == ("stolen", "urgent")
+    assert (nxt["customer_address"], nxt["priority"]) == (shown_webchat("stolen"), "urgent")
 
 
 async def _queued(env, count: int) -> bool:
@@ -115,10 +115,10 @@ async def test_skills_languages_and_the_complaint_team_choose_the_agent(env, sys
     await publish_inbound(env.settings, [inbound("c-loan", "我的贷款还款日是哪天？")])
     assert (await loans.next_event("assignment"))["category"] == "loan"
     await publish_inbound(env.settings, [inbound("c-hacked", "someone logged into my account from another city")])
-    assert (await english.next_event("assignment"))["customer_address"] == "c-hacked"
+    assert (await english.next_event("assignment"))["customer_address"] == shown_webchat("c-hacked")
     await publish_inbound(env.settings, [inbound("c-angry", "我要投诉你们的客服，态度太差了")])
     assignment = await complaints.next_event("assignment")
-    assert (assignment["customer_address"], assignment["category"]) == ("c-angry", "complaint")
+    assert (assignment["customer_address"], assignment["category"]) == (shown_webchat("c-angry"), "complaint")
 
 
 async def test_transfer_to_a_team_and_a_returning_customer_gets_their_agent_again(env, system, people):
@@ -137,7 +137,7 @@ async def test_transfer_to_a_team_and_a_returning_customer_gets_their_agent_agai
     await people.agent()  # a fresh, less busy agent is online too
     await publish_inbound(env.settings, [inbound("c-return", "it failed again today")])
     again = await specialist.next_event("assignment")
-    assert again["customer_address"] == "c-return"  # sticky: the agent who solved it last time
+    assert again["customer_address"] == shown_webchat("c-return")  # sticky: the agent who solved it last time
 
 
 async def test_an_unanswered_assignment_is_breached_escalated_and_reassigned(env, people):
@@ -204,7 +204,9 @@ async def test_a_team_in_offer_mode_is_offered_conversations_one_agent_at_a_time
         await publish_inbound(env.settings, [inbound("c-offer", "我要投诉，你们乱扣费")])
         offer = await first.next_event("offer")
         conversation = offer["conversation_id"]
-        assert (offer["category"], offer["customer_address"]) == ("complaint", "c-offer") and offer["expires_at"]
+        assert (offer["category"], offer["customer_address"]) == ("complaint", shown_webchat("c-offer")) and offer[
+            "expires_at"
+        ]
         assert (await second.request("POST", f"/v1/conversations/{conversation}/accept"))[0] == 404
 
         assert (await first.request("POST", f"/v1/conversations/{conversation}/decline"))[0] == 202

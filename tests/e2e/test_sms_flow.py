@@ -225,3 +225,25 @@ async def test_the_generic_provider_signs_assembles_parts_and_refuses_replays(en
         assert (failed["status"], failed["reason"]) == ("failed", "provider_error_E30")
     finally:
         system.stop()
+
+
+async def test_in_development_an_empty_auth_token_still_verifies_no_forgery(env, provider):
+    # Development mode starts without secrets (and serves /metrics without a token), but an empty
+    # HMAC key is still a key anyone can sign with: every webhook is refused.
+    settings = sms_settings(provider) | {"env": "development", "sms_auth_token": "", "metrics_token": ""}
+    system = await System(env, ["router", "sms_adapter"], **settings).start()
+    conn = await env.db()
+    try:
+        url = system.url("sms_adapter", "/sms/inbound")
+        params = {"MessageSid": "SM900", "From": CUSTOMER, "To": "+8610690000", "Body": "STOP", "NumSegments": "1"}
+        assert await post(url, *twilio_webhook(url, params, token="")) == 403
+        assert await post(url, *twilio_webhook(url, params, token="not-our-token")) == 403
+        async with aiohttp.ClientSession() as http, http.get(system.url("sms_adapter", "/metrics")) as response:
+            assert response.status == 200
+        assert await queue_depth(env.settings, ROUTER_INBOUND.name) == 0
+        assert await conn.fetchval("SELECT count(*) FROM contact_events") == 0  # nobody opted out
+        assert await conn.fetchval("SELECT count(*) FROM contacts WHERE NOT reachable") == 0
+        assert provider.sent == []  # and no confirmation went out
+    finally:
+        await conn.close()
+        system.stop()

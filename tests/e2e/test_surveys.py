@@ -88,4 +88,4 @@ async def test_a_number_with_no_survey_pending_is_an_ordinary_request(env, syste
     agent, visitor = await people.agent(), await people.visitor()
     await visitor.send("3")
     assignment = await agent.next_event("assignment")
-    assert assignment["customer_address"] == visitor.session_id
+    assert assignment["customer_address"] == visitor.shown

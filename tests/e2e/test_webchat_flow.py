@@ -61,7 +61,7 @@ async def test_resolving_frees_capacity_for_the_queue(system, people):
     assert status == 202
     assert (await agent.next_event("resolved"))["conversation_id"] == assigned["conversation_id"]
     queued = await agent.next_event("assignment")
-    assert queued["customer_address"] == second.session_id and queued["reason"] == "queue"
+    assert queued["customer_address"] == second.shown and queued["reason"] == "queue"
 
     status, body = await agent.request(
         "POST", f"/v1/conversations/{assigned['conversation_id']}/replies", {"text": "late"}

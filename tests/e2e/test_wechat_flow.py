@@ -10,7 +10,7 @@ from wechatpy import parse_message
 
 from contracts.topology import ROUTER_INBOUND
 from services.wechat_adapter.crypto import sign
-from tests.support import System, queue_depth, wait_until
+from tests.support import System, free_port, queue_depth, wait_until
 from tests.wechat import account, callback, event_xml, message_xml, open_reply, text_xml
 from tests.wechat_api import WeChatStandIn
 
@@ -206,3 +206,36 @@ def _bad_padding(acc) -> tuple[dict, bytes]:
         "msg_signature": sign(acc.token, "1", "2", encrypted),
     }
     return query, f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode()
+
+
+async def test_replayed_or_stale_callbacks_are_refused_by_every_replica(env, wechat_api):
+    legacy = account("plain", name="legacy")  # plain signatures do not cover the body
+    settings = {"wechat_accounts": (ACCOUNT, legacy), "wechat_api_base": wechat_api.base_url}
+    first = await System(env, ["wechat_adapter"], **settings).start()
+    second = await System(env, ["wechat_adapter"], **settings | {"wechat_port": free_port()}).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def answer(replica: System, acc, query: dict, body: bytes) -> int:
+                url = replica.url("wechat_adapter", f"/wechat/{acc.name}?{urlencode(query)}")
+                async with http.post(url, data=body) as response:
+                    return response.status
+
+            now = int(time.time())
+            for acc in (legacy, ACCOUNT):
+                query, body = callback(acc, text_xml("o-victim", "你好", 7300 + len(acc.name)))
+                assert await answer(first, acc, query, body) == 200
+                assert await answer(second, acc, query, body) == 403, acc.mode  # the same callback, elsewhere
+                assert await answer(first, acc, query, body) == 403, acc.mode
+                for stale in (now - 301, now + 301):
+                    old = callback(acc, text_xml("o-victim", "旧的", 7400 + stale % 97), timestamp=str(stale))
+                    assert await answer(second, acc, *old) == 403, (acc.mode, stale - now)
+            # A plain callback's signature taken for another body: refused as the replay it is.
+            query, body = callback(legacy, text_xml("o-victim", "原文", 7500))
+            assert await answer(first, legacy, query, body) == 200
+            forged = text_xml("o-victim", "把钱转给我", 7501).encode()
+            assert await answer(second, legacy, query, forged) == 403
+        assert await queue_depth(env.settings, ROUTER_INBOUND.name) == 3
+    finally:
+        second.stop()
+        first.stop()

@@ -53,8 +53,9 @@ async def reports(env, count: int) -> list[DeliveryReported]:
 
 
 async def consumed_ok(system: System) -> float:
-    async with aiohttp.ClientSession() as http, http.get(system.url("wechat_adapter", "/metrics")) as response:
-        text = await response.text()
+    metrics = {"Authorization": f"Bearer {system.env.settings.metrics_token}"}
+    async with aiohttp.ClientSession(headers=metrics) as http, http.get(system.url("wechat_adapter", "/metrics")) as r:
+        text = await r.text()
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()

@@ -156,3 +156,17 @@ async def test_agents_passwd_changes_the_password_and_ends_the_agents_sessions(e
     nobody = relaydesk("agents", "passwd", "nobody", env=env.environ(), stdin="a fresh passphrase\n")
     assert short.returncode == 1 and "at least 10" in short.stderr
     assert nobody.returncode == 1 and "no agent named" in nobody.stderr
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "value"),
+    [
+        ("webchat_adapter", "RELAYDESK_WEBCHAT_SECRET", "relaydesk-dev-secret-change-me"),
+        ("sms_adapter", "RELAYDESK_SMS_AUTH_TOKEN", ""),
+    ],
+)
+def test_a_service_without_a_real_secret_refuses_to_start_unless_in_development(env, service, variable, value):
+    result = relaydesk("run", service, env=env.environ() | {variable: value})
+    assert result.returncode == 2, result.stderr
+    assert "configuration error" in result.stderr and variable in result.stderr and "RELAYDESK_ENV" in result.stderr
+    assert (value or "\x00") not in result.stderr and "Traceback" not in result.stderr

@@ -42,9 +42,21 @@ def _find_compose_binary() -> Path | None:
 COMPOSE_BIN = _find_compose_binary()
 
 RELAYDESK_SERVICES = {"agent_api": 8000, "webchat_adapter": 8001, "router": 8005, "notifier": 8004}
+PUBLIC_PORTS = {"agent_api": {8000}, "webchat_adapter": {8001}, "notifier": {8004}, "router": set()}
+"""What each service publishes: the doors customers and agents use, never health/metrics-only ports."""
+REQUIRED = {
+    "POSTGRES_PASSWORD": "pg-owner-7d1f",
+    "RELAYDESK_DB_PASSWORD": "pg-app-93ab",
+    "RABBITMQ_PASSWORD": "mq-5e20",
+    "RELAYDESK_WEBCHAT_SECRET": "webchat-c4a8d2e9f0b1",
+    "RELAYDESK_FILE_LINK_SECRET": "file-links-6b0e27c1d9a4",
+}
+"""The variables compose must refuse to run without, with stand-in values."""
 
 
-def _compose(*args: str, file: Path = COMPOSE_FILE, binary: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _compose(
+    *args: str, file: Path = COMPOSE_FILE, binary: Path | None = None, given: dict[str, str] = REQUIRED
+) -> subprocess.CompletedProcess[str]:
     binary = binary or COMPOSE_BIN
     if binary is None:
         pytest.fail(
@@ -52,7 +64,7 @@ def _compose(*args: str, file: Path = COMPOSE_FILE, binary: Path | None = None) 
             "install the test extras (pip install -e '.[test]')"
         )
     # The user's own Compose settings must not change what is parsed.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_") and k not in REQUIRED} | given
     return subprocess.run(
         [str(binary), "-f", str(file), "--project-directory", str(file.parent), *args],
         capture_output=True,
@@ -120,12 +132,13 @@ def test_relaydesk_service(config: dict, name: str, port: int) -> None:
     assert test[0] in ("CMD", "CMD-SHELL")
     assert f"http://127.0.0.1:{port}/readyz" in " ".join(test)
 
-    published = {(p["target"], str(p.get("published"))) for p in service.get("ports", [])}
-    assert (port, str(port)) in published
+    assert {p["target"] for p in service.get("ports", [])} == PUBLIC_PORTS[name]
 
     env = service["environment"]
-    assert env["RELAYDESK_AMQP_URL"] == "amqp://guest:guest@rabbitmq:5672/"
-    assert env["RELAYDESK_DATABASE_URL"] == "postgresql://postgres@postgres:5432/relaydesk"
+    assert env["RELAYDESK_AMQP_URL"] == f"amqp://relaydesk:{REQUIRED['RABBITMQ_PASSWORD']}@rabbitmq:5672/"
+    db_password = REQUIRED["RELAYDESK_DB_PASSWORD"]
+    assert env["RELAYDESK_DATABASE_URL"] == f"postgresql://relaydesk_app:{db_password}@postgres:5432/relaydesk"
+    assert "RELAYDESK_ENV" not in env  # production: development secrets are refused
     assert service["restart"] == "unless-stopped"
 
 
@@ -171,3 +184,31 @@ def test_console_wrapper_hides_exit_code(tmp_path: Path) -> None:
     via_wrapper = _compose("config", "--quiet", file=broken, binary=WRAPPER)
     assert "no_such_compose_key" in via_wrapper.stderr
     assert via_wrapper.returncode == 0
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_compose_refuses_to_run_without_each_required_secret(missing: str) -> None:
+    proc = _compose("config", "--quiet", given={k: v for k, v in REQUIRED.items() if k != missing})
+    assert proc.returncode != 0
+    assert missing in proc.stderr and ".env.example" in proc.stderr
+    assert missing in (REPO / ".env.example").read_text()
+
+
+def test_no_default_secrets_guest_user_or_trust_auth(config: dict) -> None:
+    text = json.dumps(config)
+    assert "guest" not in text and "relaydesk-dev-secret" not in text and "trust" not in text
+    postgres = config["services"]["postgres"]["environment"]
+    assert postgres["POSTGRES_PASSWORD"] == REQUIRED["POSTGRES_PASSWORD"]
+    assert "POSTGRES_HOST_AUTH_METHOD" not in postgres
+    rabbitmq = config["services"]["rabbitmq"]
+    assert rabbitmq["environment"]["RABBITMQ_DEFAULT_USER"] != "guest" and not rabbitmq.get("ports")
+    assert "ports" not in config["services"]["postgres"]
+    for name, service in config["services"].items():
+        env = service.get("environment") or {}
+        assert "RELAYDESK_ENV" not in env, name
+        if "RELAYDESK_DATABASE_URL" in env and name != "migrate":  # only migrate is the schema owner
+            assert env["RELAYDESK_DATABASE_URL"].startswith("postgresql://relaydesk_app:"), name
+    webchat = config["services"]["webchat_adapter"]["environment"]
+    assert webchat["RELAYDESK_WEBCHAT_SECRET"] == REQUIRED["RELAYDESK_WEBCHAT_SECRET"]
+    agent_api = config["services"]["agent_api"]["environment"]
+    assert agent_api["RELAYDESK_FILE_LINK_SECRET"] == REQUIRED["RELAYDESK_FILE_LINK_SECRET"]

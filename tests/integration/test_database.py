@@ -57,3 +57,27 @@ async def test_one_open_conversation_per_customer_is_enforced_by_the_schema(env)
             await conn.execute("UPDATE conversations SET status = 'assigned' WHERE status = 'queued'")
     finally:
         await conn.close()
+
+
+async def test_a_service_role_without_ddl_rights_starts_on_an_up_to_date_schema(env):
+    """Compose's relaydesk_app may read and write rows, never change the schema: every service
+    runs `migrate` on start, which must then need no DDL."""
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    dsn = env.settings.database_url
+    owner = await asyncpg.connect(dsn)
+    try:
+        await owner.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        await owner.execute(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role}")
+        await owner.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        as_role = dsn.replace("://postgres@", f"://{role}@", 1)
+        assert as_role != dsn
+        assert await db.migrate(as_role) == []
+        conn = await asyncpg.connect(as_role)
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute("CREATE TABLE intruder (id int)")
+        finally:
+            await conn.close()
+    finally:
+        await owner.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        await owner.close()

@@ -1,8 +1,18 @@
 """Settings from RELAYDESK_* variables: defaults, conversion, and errors that name the variable."""
 
+import msgspec
 import pytest
 
-from shared.config import DEV_WEBCHAT_SECRET, ConfigError, Settings, WeChatAccount, load_settings, to_environ
+from shared.config import (
+    DEV_FILE_LINK_SECRET,
+    DEV_WEBCHAT_SECRET,
+    ConfigError,
+    Settings,
+    WeChatAccount,
+    load_settings,
+    to_environ,
+)
+from shared.secrets_check import check_secrets, weak_secrets
 
 pytestmark = pytest.mark.unit
 
@@ -128,3 +138,91 @@ def test_bad_wechat_accounts_name_the_variable_and_never_echo_secrets(value, mes
     text = str(caught.value)
     assert text.startswith("RELAYDESK_WECHAT_ACCOUNTS=(value hidden) is invalid") and message in text
     assert '"s"' not in text and "app_secret" not in text
+
+
+def _production(**fields) -> Settings:
+    real = {
+        "webchat_secret": "w" + "3f9c2a7e1b" * 3,
+        "sms_auth_token": "9e107d9d372bb6826bd81d3542a419d6",
+        "sms_webhook_secret": "c3fcd3d76192e4007dfb496cca67e13b",
+        "file_link_secret": "f" + "8a61d0c2e4" * 3,
+    }
+    return Settings(**real | fields)
+
+
+def _account(**fields) -> WeChatAccount:
+    values = {"name": "wallet", "app_id": "wx1", "app_secret": "s", "token": "k8Jd2mQx", "aes_key": STRONG_AES_KEY}
+    return WeChatAccount(**values | fields)
+
+
+STRONG_AES_KEY = "3ZsMratbiCIOLFJk7luI0sIG9TUnaHv3ZmiyDyieav0"
+
+
+def test_production_is_the_default_and_development_must_be_asked_for():
+    assert load_settings({}).env == "production"
+    assert load_settings({"RELAYDESK_ENV": "development"}).env == "development"
+    with pytest.raises(ConfigError, match=r"^RELAYDESK_ENV="):
+        load_settings({"RELAYDESK_ENV": "dev"})
+
+
+@pytest.mark.parametrize(
+    ("services", "fields", "variable", "secret"),
+    [
+        (["webchat_adapter"], {"webchat_secret": DEV_WEBCHAT_SECRET}, "RELAYDESK_WEBCHAT_SECRET", DEV_WEBCHAT_SECRET),
+        (["webchat_adapter"], {"webchat_secret": "please-change-me-now"}, "RELAYDESK_WEBCHAT_SECRET", "please-change"),
+        (["webchat_adapter"], {"webchat_secret": "x" * 32}, "RELAYDESK_WEBCHAT_SECRET", "x" * 32),
+        (["agent_api"], {"file_link_secret": DEV_FILE_LINK_SECRET}, "RELAYDESK_FILE_LINK_SECRET", DEV_FILE_LINK_SECRET),
+        (["sms_adapter"], {"sms_auth_token": ""}, "RELAYDESK_SMS_AUTH_TOKEN (provider twilio)", None),
+        (["sms_adapter"], {"sms_auth_token": "changeme"}, "RELAYDESK_SMS_AUTH_TOKEN", "changeme"),
+        (
+            ["sms_adapter"],
+            {"sms_provider": "generic", "sms_webhook_secret": ""},
+            "RELAYDESK_SMS_WEBHOOK_SECRET (provider generic)",
+            None,
+        ),
+        (
+            ["wechat_adapter"],
+            {"wechat_accounts": (_account(token="token"),)},
+            "RELAYDESK_WECHAT_ACCOUNTS token of account wallet",
+            None,
+        ),
+        (
+            ["wechat_adapter"],
+            {"wechat_accounts": (_account(aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),)},
+            "RELAYDESK_WECHAT_ACCOUNTS aes_key of account wallet",
+            "abcdefghijklmnop",
+        ),
+    ],
+)
+def test_a_service_refuses_a_missing_or_development_secret_naming_it_never_showing_it(
+    services, fields, variable, secret
+):
+    settings = _production(**fields)
+    with pytest.raises(ConfigError) as caught:
+        check_secrets(settings, services)
+    assert variable in str(caught.value) and "RELAYDESK_ENV=development" in str(caught.value)
+    if secret:
+        assert secret not in str(caught.value)
+    check_secrets(msgspec.structs.replace(settings, env="development"), services)  # allowed for local use
+
+
+def test_only_the_services_being_started_need_their_secrets():
+    weak = Settings(webchat_secret=DEV_WEBCHAT_SECRET, sms_auth_token="", wechat_accounts=(_account(token="test"),))
+    check_secrets(weak, ["router", "agent_api", "notifier", "email_adapter"])
+    assert weak_secrets(weak, ["router", "webchat_adapter", "sms_adapter", "wechat_adapter"]) == [
+        "RELAYDESK_WEBCHAT_SECRET",
+        "RELAYDESK_SMS_AUTH_TOKEN (provider twilio)",
+        "RELAYDESK_WECHAT_ACCOUNTS token of account wallet",
+    ]
+    # The generic provider needs its own secret, not Twilio's; plain mode has no AES key to check.
+    check_secrets(_production(sms_provider="generic", sms_auth_token=""), ["sms_adapter"])
+    check_secrets(_production(wechat_accounts=(_account(mode="plain", aes_key=""),)), ["wechat_adapter"])
+    check_secrets(_production(wechat_accounts=(_account(),)), ["webchat_adapter", "sms_adapter", "wechat_adapter"])
+
+
+def test_safe_is_the_default_wechat_mode_and_needs_the_aes_key():
+    assert _account().mode == "safe"
+    with pytest.raises(ConfigError, match="43-character"):
+        load_settings(
+            {"RELAYDESK_WECHAT_ACCOUNTS": '[{"name": "w", "app_id": "a", "app_secret": "s", "token": "k8Jd2mQx"}]'}
+        )
