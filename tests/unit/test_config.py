@@ -208,9 +208,10 @@ def test_a_service_refuses_a_missing_or_development_secret_naming_it_never_showi
 
 def test_only_the_services_being_started_need_their_secrets():
     weak = Settings(webchat_secret=DEV_WEBCHAT_SECRET, sms_auth_token="", wechat_accounts=(_account(token="test"),))
-    check_secrets(weak, ["router", "agent_api", "notifier", "email_adapter"])
-    assert weak_secrets(weak, ["router", "webchat_adapter", "sms_adapter", "wechat_adapter"]) == [
+    check_secrets(weak, ["router", "notifier", "email_adapter"])
+    assert weak_secrets(weak, ["router", "agent_api", "webchat_adapter", "sms_adapter", "wechat_adapter"]) == [
         "RELAYDESK_WEBCHAT_SECRET",
+        "RELAYDESK_FILE_LINK_SECRET",
         "RELAYDESK_SMS_AUTH_TOKEN (provider twilio)",
         "RELAYDESK_WECHAT_ACCOUNTS token of account wallet",
     ]
