@@ -21,7 +21,7 @@ from services.agent_api.auth import authenticate, install_rate_limits
 from services.agent_api.presence import PresenceReporter
 from services.agent_api.routes import add_routes
 from services.agent_api.stream import StreamHub
-from shared.broker import live_queue, make_broker, subscribe
+from shared.broker import live_queue, make_broker, on_connection_events, subscribe
 from shared.config import Settings
 from shared.http import base_app
 
@@ -53,4 +53,6 @@ def build(settings: Settings) -> web.Application:
     app.router.add_get("/v1/stream", hub.handle)
     app.on_shutdown.append(hub.close_all)
     subscribe(SERVICE, broker, live_queue(AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN), AgentEvent, hub.on_event)
+    # The live queue forgets what was published while the connection was down: open streams catch up.
+    on_connection_events(broker, lost=hub.connection_lost, restored=hub.connection_restored)
     return app

@@ -1,4 +1,4 @@
-"""A broker cut under traffic: every live event still reaches the open agent stream and visitor socket once, in order."""
+"""A broker cut under traffic: every live event still reaches open agent streams and visitor sockets once, in order."""
 
 import asyncio
 import uuid
@@ -52,9 +52,8 @@ async def send_batches(env, customers: list[str], total: int, tag: str) -> None:
         before = await stored_inbound(env)
         batch = [inbound(customers[i % len(customers)], f"{tag} {i}") for i in range(start, min(start + BATCH, total))]
         await publish_inbound(env.settings, batch)
-        await wait_until(
-            lambda before=before, n=len(batch): _at_least(stored_inbound(env), before + n), what=f"{tag} stored"
-        )
+        wanted = before + len(batch)
+        await wait_until(lambda wanted=wanted: _at_least(stored_inbound(env), wanted), what=f"{tag} stored")
 
 
 async def _at_least(value, wanted: int) -> bool:
@@ -125,10 +124,11 @@ async def reply_batches(env, agent, conversation_id: str, session_id: str, total
     """`total` agent replies, a batch at a time, each batch stored before the next."""
     for start in range(0, total, BATCH):
         before = await replies_stored(env, session_id)
-        n = min(BATCH, total - start)
-        for i in range(start, start + n):  # in order: the conversation's seq follows the texts
+        end = min(start + BATCH, total)
+        for i in range(start, end):
             await agent.reply(conversation_id, f"{tag} {i}")
-        await wait_until(lambda before=before, n=n: _at_least(replies_stored(env, session_id), before + n))
+        wanted = before + end - start
+        await wait_until(lambda wanted=wanted: _at_least(replies_stored(env, session_id), wanted), what=f"{tag} stored")
 
 
 async def test_an_open_visitor_socket_misses_no_reply_across_a_broker_cut(env, people):
@@ -168,7 +168,9 @@ async def test_an_open_visitor_socket_misses_no_reply_across_a_broker_cut(env, p
             try:
                 frame = await visitor.next_frame(timeout=FRAME_TIMEOUT)
             except TimeoutError:
-                raise AssertionError(f"{len(expected) - len(received)} of 65 replies never reached the visitor") from None
+                raise AssertionError(
+                    f"{len(expected) - len(received)} of 65 replies never reached the visitor"
+                ) from None
             if frame["type"] == "resync":
                 resyncs += 1
             elif frame["type"] == "message":
