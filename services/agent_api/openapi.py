@@ -97,7 +97,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         status=101,
         errors=(400,),
         description=(
-            "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>` to resume."
+            "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>`"
+            " (0 to 9223372036854775807) to resume. After the server's own broker reconnect a"
+            ' `{"type":"resync"}` frame precedes the replay of what the stream had not sent.'
         ),
     ),
     ("GET", "/v1/conversations"): Op(
