@@ -65,6 +65,28 @@ async def ready(http: aiohttp.ClientSession, url: str, expected: int) -> bool:
         return response.status == expected
 
 
+async def received_once_in_order(ws, expected: list[tuple[int, str | None]]) -> None:
+    """`ws` carries exactly the `expected` events (each once, each conversation's in id order) and a resync."""
+    frames, resyncs = [], 0
+    while len(frames) < len(expected):
+        try:
+            frame = await asyncio.wait_for(ws.receive_json(), FRAME_TIMEOUT)
+        except TimeoutError:
+            missing = {i for i, _ in expected} - {f["id"] for f in frames}
+            raise AssertionError(f"{len(missing)} of {len(expected)} events never reached the stream") from None
+        if frame["type"] == "resync":
+            resyncs += 1
+        else:
+            frames.append(frame)
+    assert sorted(f["id"] for f in frames) == [i for i, _ in expected]  # each exactly once
+    for conversation in {c for _, c in expected}:
+        ids = [f["id"] for f in frames if f.get("conversation_id") == conversation]
+        assert ids == sorted(ids), f"conversation {conversation} out of order"
+    assert resyncs >= 1
+    with pytest.raises(TimeoutError):  # nothing more arrives: no late duplicate
+        await asyncio.wait_for(ws.receive_json(), 1.0)
+
+
 async def test_an_open_agent_stream_misses_nothing_across_a_broker_cut(env, people):
     proxy, proxied_url = await behind_proxy(env.settings.amqp_url, 5672)
     core = await System(env, ["router"]).start()
@@ -77,7 +99,11 @@ async def test_an_open_agent_stream_misses_nothing_across_a_broker_cut(env, peop
 
         await proxy.cut()
         await wait_until(lambda: ready(http, env.url("agent_api", "/readyz"), 503), what="agent API loses the broker")
-        await send_batches(env, customers, 30, "during")
+        await send_batches(env, customers, 15, "during")
+        # A stream opened in the outage is live from its opening on, once the connection is back.
+        opened_after = (await agent_events(env, agent.id))[-1][0]
+        late = await agent.open_stream(env.url("agent_api"))
+        await send_batches(env, customers, 15, "during")
         await proxy.restore()
         # Published while the agent API reconnects: before and after its live queue is back.
         await send_batches(env, customers, 30, "after")
@@ -86,25 +112,9 @@ async def test_an_open_agent_stream_misses_nothing_across_a_broker_cut(env, peop
 
         expected = await agent_events(env, agent.id)
         assert len({c for _, c in expected}) == CUSTOMERS
-        frames, resyncs = [], 0
-        while len(frames) < len(expected):
-            try:
-                frame = await asyncio.wait_for(agent.ws.receive_json(), FRAME_TIMEOUT)
-            except TimeoutError:
-                missing = sorted({i for i, _ in expected} - {f["id"] for f in frames})
-                raise AssertionError(f"{len(missing)} of {len(expected)} events never reached the stream") from None
-            if frame["type"] == "resync":
-                resyncs += 1
-            else:
-                frames.append(frame)
-        assert sorted(f["id"] for f in frames) == [i for i, _ in expected]  # each exactly once
-        for conversation in {c for _, c in expected}:
-            ids = [f["id"] for f in frames if f.get("conversation_id") == conversation]
-            assert ids == sorted(ids), f"conversation {conversation} out of order"
-        assert resyncs >= 1
-        # Nothing more arrives: no late duplicate.
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(agent.ws.receive_json(), 1.0)
+        await received_once_in_order(agent.ws, expected)
+        await received_once_in_order(late, [(i, c) for i, c in expected if i > opened_after])
+        await late.close()
     finally:
         await http.close()
         edge.stop()
