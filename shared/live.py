@@ -89,8 +89,8 @@ class LiveHub:
         return self.connected
 
     def connection_lost(self) -> None:
-        if self.connected:
-            log.warning("broker connection lost: live sockets hold until it is back")
+        if self.connected:  # also at shutdown, when the connection closes on purpose
+            log.info("broker connection closed: live sockets hold until it is back")
         self.connected = False
         for socket in self.live_sockets():
             socket.lost()

@@ -105,9 +105,8 @@ class StreamHub(LiveHub):
         self._add(agent, socket, ws)
         try:
             try:
-                if after is None:  # live from here on: where "here" is, for a catch-up after an outage
-                    socket.floor = await replay.latest_id(pool, agent.id, agent.is_supervisor)
-                    await socket.catch_up(replay=False)
+                if after is None:
+                    await self._start_live(pool, agent, socket)
                 else:
                     await socket.catch_up(after)
             except UNAVAILABLE:
@@ -120,6 +119,15 @@ class StreamHub(LiveHub):
         finally:
             self._remove(agent, socket)
         return ws
+
+    @staticmethod
+    async def _start_live(pool, agent: Agent, socket: AgentSocket) -> None:
+        """Live from here on; "here" is the agent's latest event, where a catch-up after an outage starts."""
+        try:
+            socket.floor = await replay.latest_id(pool, agent.id, agent.is_supervisor)
+        except UNAVAILABLE:  # the stream still works; only a catch-up will have to ask for a reconnect
+            log.warning("latest event of a stream unavailable", exc_info=True)
+        await socket.catch_up(replay=False)
 
     async def resync(self, socket: AgentSocket) -> None:
         if socket not in self.websockets:

@@ -80,11 +80,11 @@ class VisitorHub(LiveHub):
         await close_websockets(list(self.websockets.values()))
 
     async def on_reply(self, message: OutboundMessage, _: RabbitMessage) -> None:
-        sockets = self.sockets.get(message.customer_address)
+        sockets = list(self.sockets.get(message.customer_address, ()))
         if sockets:
             data = _encoder.encode(reply_frame(message)).decode()
-            gaps = await asyncio.gather(*(s.live(message.seq, data) for s in list(sockets)), return_exceptions=True)
-            for socket, gap in zip(list(sockets), gaps, strict=False):
+            gaps = await asyncio.gather(*(s.live(message.seq, data) for s in sockets), return_exceptions=True)
+            for socket, gap in zip(sockets, gaps, strict=True):
                 if gap is True:
                     self.spawn(self._catch_up(socket))
 
