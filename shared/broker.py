@@ -4,6 +4,7 @@ import asyncio
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -51,9 +52,46 @@ class DeadLetter(Exception):
         self.reason = reason
 
 
+class ConnectionEvents:
+    """Who to tell when a broker's connection is lost and when it is whole again."""
+
+    def __init__(self) -> None:
+        self.lost: list[Callable[[], None]] = []
+        self.restored: list[Callable[[], None]] = []
+
+    def _fire(self, listeners: list[Callable[[], None]], what: str) -> None:
+        for listener in listeners:
+            try:
+                listener()
+            except Exception:  # one listener's bug must not stop the others, nor aio-pika's reconnect
+                log.exception("broker connection %s listener failed", what)
+
+    def connection_lost(self, _connection: object, _reason: BaseException | None = None) -> None:
+        self._fire(self.lost, "lost")
+
+    def connection_restored(self, _connection: object) -> None:
+        self._fire(self.restored, "restored")
+
+
+_EVENTS: "weakref.WeakKeyDictionary[RabbitBroker, ConnectionEvents]" = weakref.WeakKeyDictionary()
+
+
+def on_connection_events(broker: RabbitBroker, *, lost: Callable[[], None], restored: Callable[[], None]) -> None:
+    """Call `lost()` when `broker`'s connection drops (also when it closes at shutdown) and
+    `restored()` once aio-pika has reconnected and re-declared every channel, queue, binding
+    and consumer: an exclusive live queue is back, but what was published to it meanwhile is gone.
+
+    Both are called synchronously from aio-pika's connection task: they must not block (start
+    a task for anything slow). Any number of listeners; register them before or after start.
+    """
+    _EVENTS[broker].lost.append(lost)
+    _EVENTS[broker].restored.append(restored)
+
+
 def make_broker(settings: Settings) -> RabbitBroker:
     """A broker with msgspec bodies, publisher confirms and a bounded prefetch."""
-    return RabbitBroker(
+    events = ConnectionEvents()
+    broker = RabbitBroker(
         settings.amqp_url,
         serializer=MsgSpecSerializer(),
         default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
@@ -65,7 +103,12 @@ def make_broker(settings: Settings) -> RabbitBroker:
         # dependency injection FastStream skips a worker-thread hop on every message.
         apply_types=False,
         reconnect_interval=RECONNECT_INTERVAL,
+        # aio-pika's RobustConnection callbacks, attached to each connection FastStream makes.
+        on_close=(events.connection_lost,),
+        on_reconnected=(events.connection_restored,),
     )
+    _EVENTS[broker] = events
+    return broker
 
 
 def work_queue(spec: topology.QueueSpec, settings: Settings) -> RabbitQueue:

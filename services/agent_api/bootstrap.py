@@ -24,7 +24,7 @@ from services.agent_api.presence import PresenceReporter
 from services.agent_api.routes import add_routes
 from services.agent_api.stream import StreamHub
 from services.agent_api.stream_auth import StreamAuth
-from shared.broker import live_queue, make_broker, subscribe
+from shared.broker import live_queue, make_broker, on_connection_events, subscribe
 from shared.config import Settings
 from shared.http import base_app
 
@@ -54,11 +54,13 @@ def build(settings: Settings) -> web.Application:
     console_routes.register(app)
     presence = PresenceReporter(broker, settings.agent_api_presence_interval)
     app.cleanup_ctx.append(presence.context)  # after the broker's: it reports until the broker stops
-    stream_auth = StreamAuth(settings.agent_api_auth_interval)
+    stream_auth = StreamAuth(settings.agent_api_auth_interval, settings.console_idle_timeout)
     app.on_response_prepare.append(stream_auth.on_prepare)
     app.cleanup_ctx.append(stream_auth.context)  # after the base lifecycle: the pool exists
     hub = StreamHub(presence)
     app.router.add_get("/v1/stream", hub.handle)
     app.on_shutdown.append(hub.close_all)
     subscribe(SERVICE, broker, live_queue(AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN), AgentEvent, hub.on_event)
+    # The live queue forgets what was published while the connection was down: open streams catch up.
+    on_connection_events(broker, lost=hub.connection_lost, restored=hub.connection_restored)
     return app

@@ -125,7 +125,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         status=101,
         errors=(400, 403),
         description=(
-            "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>` to resume."
+            "Upgrade to a WebSocket. Frames are JSON events with an `id`; reconnect with `?after=<id>`"
+            " (0 to 9223372036854775807) to resume. After the server's own broker reconnect a"
+            ' `{"type":"resync"}` frame precedes the replay of what the stream had not sent.'
             " With the session cookie, the `Origin` must be the API's own (else 403)."
         ),
     ),

@@ -35,8 +35,28 @@ def _query(supervisor: bool) -> str:
 QUERIES = {supervisor: _query(supervisor) for supervisor in (False, True)}
 
 
+def _latest_query(supervisor: bool) -> str:
+    """The highest id of the caller's events over every source (0 when none): where a stream opened
+    without `after` stands, so a catch-up after a broker outage knows where to replay from."""
+    everyone = SUPERVISORS_KEY.replace("'", "''")
+    parts = []
+    for table in SOURCES:
+        parts.append(f"(SELECT max(id) FROM {table} WHERE agent_id = $1 AND routing_key <> '{everyone}')")
+        if supervisor:
+            parts.append(f"(SELECT max(id) FROM {table} WHERE routing_key = '{everyone}')")
+    return f"SELECT COALESCE(GREATEST({', '.join(parts)}), 0)"
+
+
+LATEST = {supervisor: _latest_query(supervisor) for supervisor in (False, True)}
+
+
 async def events_after(
     pool: asyncpg.Pool, agent_id: str, after: int, supervisor: bool = False, limit: int = PAGE
 ) -> list[asyncpg.Record]:
     """Up to `limit` of the caller's events with ids above `after`, in id order."""
     return await pool.fetch(QUERIES[supervisor], uuid.UUID(agent_id), after, limit)
+
+
+async def latest_id(pool: asyncpg.Pool, agent_id: str, supervisor: bool = False) -> int:
+    """The id of the caller's newest event, or 0."""
+    return await pool.fetchval(LATEST[supervisor], uuid.UUID(agent_id))

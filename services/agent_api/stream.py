@@ -3,13 +3,17 @@
 Every replica receives every agent event on its own exclusive queue and forwards it to
 the sockets it holds. The outbox tables are the durable record: `?after=<id>` replays what
 a reconnecting agent missed (replay.py), and frames carry the event id; a socket drops an
-event it already sent (publishing is at-least-once). An agent's sockets drive their presence
-(presence.py).
+event it already sent (publishing is at-least-once). When this replica's broker connection
+drops, its queue and what was published meanwhile are gone: each open socket says
+`{"type":"resync"}` once the connection is back and replays the gap (shared/live.py,
+stream_socket.py). An agent's sockets drive their presence (presence.py).
 """
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
+from collections.abc import AsyncIterator
 
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -20,15 +24,18 @@ from contracts.topology import SUPERVISORS_KEY
 from services.agent_api import replay
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.presence import PRESENCE_ROLES, PresenceReporter
+from services.agent_api.stream_socket import AgentSocket, CannotReplay
 from shared.addresses import shown_address
 from shared.db import UNAVAILABLE
 from shared.http import POOL, WS_CLOSE_TIMEOUT, ApiError, close_websockets
+from shared.live import LiveHub
 from shared.metrics import CONNECTIONS
 from shared.pii import mask
 
 log = logging.getLogger("relaydesk.agent_api.stream")
-RECENT_IDS = 256
-"""Event ids a socket remembers having sent, to drop a late duplicate publish."""
+MAX_EVENT_ID = 2**63 - 1
+"""Outbox ids are PostgreSQL bigints."""
+_EVENT_ID = re.compile(r"[0-9]{1,19}")
 _decoder = msgspec.json.Decoder(AgentEvent)
 _encoder = msgspec.json.Encoder()
 
@@ -48,60 +55,31 @@ def frame(event_id: int, event: AgentEvent) -> str:
     return _encoder.encode({"id": event_id, **fields}).decode()
 
 
-class AgentSocket:
-    """One open stream; holds live events back while it replays missed ones.
-
-    Live events are forwarded as they come, even out of id order (the sweeper publishes
-    late); the overlap between the replay and the held live events is dropped, and so is a
-    repeat of an event this socket sent recently.
-    """
-
-    def __init__(self, ws: web.WebSocketResponse) -> None:
-        self.ws = ws
-        self.replaying = True
-        self.replayed: set[int] = set()
-        self.held: list[tuple[int, str]] = []
-        self.recent: dict[int, None] = {}
-
-    def _first_time(self, event_id: int) -> bool:
-        if event_id in self.recent:
-            return False
-        if event_id > 0:  # an event without an id cannot be told apart from another
-            self.recent[event_id] = None
-            if len(self.recent) > RECENT_IDS:
-                del self.recent[next(iter(self.recent))]
-        return True
-
-    async def send(self, event_id: int, data: str) -> None:
-        if self.replaying:
-            self.held.append((event_id, data))
-        elif self._first_time(event_id):
-            await self.ws.send_str(data)
-
-    async def replay(self, event_id: int, data: str) -> None:
-        self.replayed.add(event_id)
-        await self.ws.send_str(data)
-
-    async def finish_replay(self) -> None:
-        self.replaying = False
-        self.recent = dict.fromkeys(sorted(self.replayed)[-RECENT_IDS:])
-        for event_id, data in sorted(self.held):
-            if event_id not in self.replayed and self._first_time(event_id):
-                await self.ws.send_str(data)
-        self.held.clear()
-        self.replayed.clear()
+def parse_after(value: str | None) -> int | None:
+    """`?after=`: None when absent, else an event id within a bigint; ApiError (400) otherwise."""
+    if value is None:
+        return None
+    if not _EVENT_ID.fullmatch(value) or int(value) > MAX_EVENT_ID:
+        raise ApiError(400, "invalid_after", f"'after' must be an event id: an integer from 0 to {MAX_EVENT_ID}.")
+    return int(value)
 
 
-class StreamHub:
+class StreamHub(LiveHub):
     """The sockets this replica holds, by agent."""
 
     def __init__(self, presence: PresenceReporter | None = None) -> None:
+        super().__init__()
         self.sockets: dict[str, set[AgentSocket]] = defaultdict(set)
         self.supervisors: set[AgentSocket] = set()
+        self.websockets: dict[AgentSocket, tuple[web.WebSocketResponse, Agent]] = {}
         self.presence = presence
 
+    def live_sockets(self) -> list[AgentSocket]:
+        return list(self.websockets)
+
     async def close_all(self, _: web.Application) -> None:
-        await close_websockets([s.ws for group in self.sockets.values() for s in group])
+        await self.cancel_tasks()
+        await close_websockets([ws for ws, _ in self.websockets.values()])
 
     async def on_event(self, event: AgentEvent, message: RabbitMessage) -> None:
         if message.raw_message.routing_key == SUPERVISORS_KEY:
@@ -112,28 +90,31 @@ class StreamHub:
             return
         event_id = int(message.message_id or 0)
         data = frame(event_id, event)
-        await asyncio.gather(*(s.send(event_id, data) for s in list(sockets)), return_exceptions=True)
+        await asyncio.gather(*(s.live(event_id, data) for s in list(sockets)), return_exceptions=True)
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """`GET /v1/stream[?after=<event id>]`: the caller's events, live."""
         agent = request[AGENT]
-        try:
-            after = int(request.query.get("after", "-1"))
-        except ValueError:
-            raise ApiError(400, "invalid_after", "'after' must be an event id (an integer).") from None
+        after = parse_after(request.query.get("after"))
+        pool = request.app[POOL]
         ws = web.WebSocketResponse(heartbeat=20, timeout=WS_CLOSE_TIMEOUT)
         await ws.prepare(request)
-        socket = AgentSocket(ws)
-        self._add(agent, socket)
+
+        def source(after: int) -> AsyncIterator[tuple[int, str]]:
+            return _events_after(pool, agent, after)
+
+        socket = AgentSocket(ws.send_str, self.online, source)
+        self._add(agent, socket, ws)
         try:
-            if after >= 0:
-                try:
-                    await self._replay(request, agent, socket, after)
-                except UNAVAILABLE:
-                    log.exception("replay failed")
-                    await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"replay unavailable; reconnect")
-                    return ws
-            await socket.finish_replay()
+            try:
+                if after is None:
+                    await self._start_live(pool, agent, socket)
+                else:
+                    await socket.catch_up(after)
+            except UNAVAILABLE:
+                log.exception("stream start unavailable")
+                await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"replay unavailable; reconnect")
+                return ws
             async for message in ws:
                 if message.type == WSMsgType.TEXT and message.data == "ping":
                     await ws.send_str('{"type":"pong"}')
@@ -141,8 +122,28 @@ class StreamHub:
             self._remove(agent, socket)
         return ws
 
-    def _add(self, agent: Agent, socket: AgentSocket) -> None:
+    @staticmethod
+    async def _start_live(pool, agent: Agent, socket: AgentSocket) -> None:
+        """Live from here on; "here" is the agent's latest event, where a catch-up after an outage starts."""
+        try:
+            socket.floor = await replay.latest_id(pool, agent.id, agent.is_supervisor)
+        except UNAVAILABLE:  # the stream still works; only a catch-up will have to ask for a reconnect
+            log.warning("latest event of a stream unavailable", exc_info=True)
+        await socket.catch_up(replay=False)
+
+    async def resync(self, socket: AgentSocket) -> None:
+        if socket not in self.websockets:
+            return  # closed meanwhile
+        ws, _ = self.websockets[socket]
+        try:
+            await socket.catch_up(announce=True)
+        except (CannotReplay, *UNAVAILABLE):
+            log.warning("stream catch-up impossible; asking the client to reconnect", exc_info=True)
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"events may be missing; reconnect with ?after")
+
+    def _add(self, agent: Agent, socket: AgentSocket, ws: web.WebSocketResponse) -> None:
         self.sockets[agent.id].add(socket)
+        self.websockets[socket] = (ws, agent)
         if agent.is_supervisor:
             self.supervisors.add(socket)
         if self.presence and agent.role in PRESENCE_ROLES:
@@ -151,6 +152,7 @@ class StreamHub:
 
     def _remove(self, agent: Agent, socket: AgentSocket) -> None:
         self.supervisors.discard(socket)
+        self.websockets.pop(socket, None)
         self.sockets[agent.id].discard(socket)
         if not self.sockets[agent.id]:
             del self.sockets[agent.id]
@@ -158,17 +160,18 @@ class StreamHub:
             self.presence.closed(agent.id)
         CONNECTIONS.labels("agent_api").dec()
 
-    async def _replay(self, request: web.Request, agent: Agent, socket: AgentSocket, after: int) -> None:
-        """Everything after `after`, page by page, while live events wait in the socket."""
-        while True:
-            rows = await replay.events_after(request.app[POOL], agent.id, after, agent.is_supervisor)
-            for row in rows:
-                try:
-                    event = _decoder.decode(row["payload"])
-                except msgspec.ValidationError:  # a newer writer's event type: dropped live too
-                    log.warning("event %d not replayed: unknown to this version", row["id"])
-                    continue
-                await socket.replay(row["id"], frame(row["id"], event))
-            if len(rows) < replay.PAGE:
-                return
-            after = rows[-1]["id"]
+
+async def _events_after(pool, agent: Agent, after: int) -> AsyncIterator[tuple[int, str]]:
+    """The agent's events after `after` as frames, page by page."""
+    while True:
+        rows = await replay.events_after(pool, agent.id, after, agent.is_supervisor)
+        for row in rows:
+            try:
+                event = _decoder.decode(row["payload"])
+            except msgspec.ValidationError:  # a newer writer's event type: dropped live too
+                log.warning("event %d not replayed: unknown to this version", row["id"])
+                continue
+            yield row["id"], frame(row["id"], event)
+        if len(rows) < replay.PAGE:
+            return
+        after = rows[-1]["id"]

@@ -8,7 +8,7 @@ from contracts import Channel, OutboundMessage
 from contracts.topology import WEBCHAT_LIVE_PREFIX, outbound_key
 from services.webchat_adapter.chat import VisitorHub, create_session
 from services.webchat_adapter.limits import LIMITS, VisitorLimits
-from shared.broker import live_queue, make_broker, subscribe
+from shared.broker import live_queue, make_broker, on_connection_events, subscribe
 from shared.config import Settings
 from shared.http import FRAME_ANCESTORS, PAGE_POLICY, base_app
 
@@ -52,4 +52,6 @@ def build(settings: Settings) -> web.Application:
     app.on_shutdown.append(hub.close_all)
     replies = live_queue(WEBCHAT_LIVE_PREFIX, outbound_key(Channel.WEBCHAT))
     subscribe(SERVICE, broker, replies, OutboundMessage, hub.on_reply)
+    # The reply queue forgets what was published while the connection was down: open sockets catch up.
+    on_connection_events(broker, lost=hub.connection_lost, restored=hub.connection_restored)
     return app

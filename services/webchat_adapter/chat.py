@@ -2,35 +2,40 @@
 
 A visitor message is acked only after the broker confirmed it. Replies reach visitors
 live through this replica's exclusive queue; the router's messages table is the record,
-so `resume` after a reconnect (to any replica) replays whatever was missed.
+so `resume` after a reconnect (to any replica) replays whatever was missed. An open socket
+delivers replies in seq order and fills a gap from the table itself: after this replica's
+broker connection comes back (it says `{"type":"resync"}` first) and when a live reply
+skips a seq (visitor_socket.py).
 """
 
 import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from faststream.rabbit import RabbitMessage
 
-from contracts import Attachment, Channel, OutboundMessage
+from contracts import Channel, OutboundMessage
 from contracts.topology import inbound_key
+from services.webchat_adapter import replies
 from services.webchat_adapter import session as sessions
 from services.webchat_adapter.frames import FrameError, Ping, Resume, SendMessage, decode_frame, reply_frame, to_inbound
 from services.webchat_adapter.limits import LIMITS, session_refused
+from services.webchat_adapter.visitor_socket import VisitorSocket
 from shared.broker import publish
 from shared.config import Settings
 from shared.db import UNAVAILABLE
 from shared.http import BROKER, POOL, SETTINGS, WS_CLOSE_TIMEOUT, ApiError, close_websockets, json_response
+from shared.live import LiveHub
 from shared.metrics import CONNECTIONS
 
-_attachments = msgspec.json.Decoder(tuple[Attachment, ...])
 log = logging.getLogger("relaydesk.webchat")
 CLOSE_UNAUTHORIZED = 4401
-REPLAY_LIMIT = 500
 _encoder = msgspec.json.Encoder()
 
 
@@ -60,20 +65,42 @@ async def create_session(request: web.Request) -> web.Response:
     )
 
 
-class VisitorHub:
+class VisitorHub(LiveHub):
     """Visitor sockets this replica holds, by session."""
 
     def __init__(self) -> None:
-        self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        super().__init__()
+        self.sockets: dict[str, set[VisitorSocket]] = defaultdict(set)
+        self.websockets: dict[VisitorSocket, web.WebSocketResponse] = {}
+
+    def live_sockets(self) -> list[VisitorSocket]:
+        return list(self.websockets)
 
     async def close_all(self, _: web.Application) -> None:
-        await close_websockets([ws for group in self.sockets.values() for ws in group])
+        await self.cancel_tasks()
+        await close_websockets(list(self.websockets.values()))
 
     async def on_reply(self, message: OutboundMessage, _: RabbitMessage) -> None:
-        sockets = self.sockets.get(message.customer_address)
+        sockets = list(self.sockets.get(message.customer_address, ()))
         if sockets:
             data = _encoder.encode(reply_frame(message)).decode()
-            await asyncio.gather(*(ws.send_str(data) for ws in list(sockets)), return_exceptions=True)
+            gaps = await asyncio.gather(*(s.live(message.seq, data) for s in sockets), return_exceptions=True)
+            for socket, gap in zip(sockets, gaps, strict=True):
+                if gap is True:
+                    self.spawn(self._catch_up(socket))
+
+    async def resync(self, socket: VisitorSocket) -> None:
+        await self._catch_up(socket, announce=True)
+
+    async def _catch_up(self, socket: VisitorSocket, announce: bool = False) -> None:
+        ws = self.websockets.get(socket)
+        if ws is None:
+            return  # closed meanwhile
+        try:
+            await socket.catch_up(announce=announce)
+        except UNAVAILABLE:
+            log.warning("visitor catch-up unavailable; asking the widget to reconnect and resume", exc_info=True)
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"replies may be missing; reconnect")
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """`GET /webchat/ws?token=…`: the visitor's conversation, live."""
@@ -89,24 +116,43 @@ class VisitorHub:
             await ws.close(code=CLOSE_UNAUTHORIZED, message=f"invalid session: {exc}".encode())
             return ws
         sid = session.session_id
-        self.sockets[sid].add(ws)
+        pool = request.app[POOL]
+
+        def source(after: int) -> AsyncIterator[tuple[int, str]]:
+            return replies.replies_after(pool, sid, after)
+
+        socket = VisitorSocket(ws.send_str, self.online, source)
+        self.sockets[sid].add(socket)
+        self.websockets[socket] = ws
         CONNECTIONS.labels("webchat_adapter").inc()
         try:
             await ws.send_str(_encoder.encode({"type": "ready", "session_id": sid}).decode())
+            await self._start(pool, sid, socket)
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
-                    await self._on_frame(request, ws, session, frame.data)
+                    await self._on_frame(request, socket, session, frame.data)
                 elif frame.type == WSMsgType.BINARY:
                     await self._send(ws, FrameError("invalid_frame", "Frames must be JSON text.").frame())
         finally:
-            self.sockets[sid].discard(ws)
+            self.websockets.pop(socket, None)
+            self.sockets[sid].discard(socket)
             if not self.sockets[sid]:
                 del self.sockets[sid]
             CONNECTIONS.labels("webchat_adapter").dec()
         return ws
 
-    async def _on_frame(self, request: web.Request, ws, session: sessions.VisitorSession, data: str) -> None:
+    @staticmethod
+    async def _start(pool, sid: str, socket: VisitorSocket) -> None:
+        """Live from the session's latest reply on: where a catch-up after an outage starts."""
+        try:
+            socket.last = await replies.latest_seq(pool, sid)
+        except UNAVAILABLE:  # then the first reply sets it; a catch-up before that replays them all
+            log.warning("latest reply of a session unavailable", exc_info=True)
+        await socket.catch_up(replay=False)
+
+    async def _on_frame(self, request: web.Request, socket: VisitorSocket, session, data: str) -> None:
         settings: Settings = request.app[SETTINGS]
+        ws = self.websockets[socket]
         try:
             frame = decode_frame(data, settings.webchat_max_text)
             if isinstance(frame, SendMessage | Resume):  # per session and per address; a reconnect keeps both
@@ -118,7 +164,13 @@ class VisitorHub:
                 case SendMessage():
                     await self._accept(request, ws, session, frame)
                 case Resume(after_seq=after):
-                    await self._replay(request, ws, session.session_id, after)
+                    try:
+                        await socket.catch_up(after)
+                    except UNAVAILABLE:
+                        log.exception("replay failed")
+                        raise FrameError(
+                            "unavailable", "Earlier replies are unavailable right now; resume again."
+                        ) from None
                 case Ping():
                     await self._send(ws, {"type": "pong"})
         except FrameError as exc:
@@ -132,33 +184,6 @@ class VisitorHub:
             log.exception("publish failed; the visitor will resend")
             raise FrameError("unavailable", "Not delivered yet; it will be retried.", frame.client_id) from None
         await self._send(ws, {"type": "ack", "client_id": frame.client_id, "id": message.message_id})
-
-    async def _replay(self, request: web.Request, ws, session_id: str, after: int) -> None:
-        try:
-            rows = await request.app[POOL].fetch(
-                "SELECT id::text AS id, conversation_id::text AS conversation_id, text, seq, created_at,"
-                " attachments::text AS attachments"
-                " FROM messages WHERE channel = 'webchat' AND customer_address = $1 AND direction = 'out'"
-                " AND seq > $2 ORDER BY seq LIMIT $3",
-                session_id,
-                after,
-                REPLAY_LIMIT,
-            )
-        except UNAVAILABLE:
-            log.exception("replay failed")
-            raise FrameError("unavailable", "Earlier replies are unavailable right now; resume again.") from None
-        for row in rows:
-            reply = OutboundMessage(
-                message_id=row["id"],
-                conversation_id=row["conversation_id"],
-                channel=Channel.WEBCHAT,
-                customer_address=session_id,
-                text=row["text"],
-                seq=row["seq"],
-                created_at=row["created_at"],
-                attachments=_attachments.decode(row["attachments"]),
-            )
-            await self._send(ws, reply_frame(reply))
 
     @staticmethod
     async def _send(ws: web.WebSocketResponse, frame: dict) -> None:

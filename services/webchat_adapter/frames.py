@@ -28,8 +28,12 @@ class SendMessage(msgspec.Struct, frozen=True, tag="message", tag_field="type"):
     text: str
 
 
+MAX_SEQ = 2**63 - 1
+"""Reply seqs are PostgreSQL bigints."""
+
+
 class Resume(msgspec.Struct, frozen=True, tag="resume", tag_field="type"):
-    after_seq: Annotated[int, msgspec.Meta(ge=0)] = 0
+    after_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)] = 0
 
 
 class Ping(msgspec.Struct, frozen=True, tag="ping", tag_field="type"):

@@ -31,6 +31,8 @@ async def test_visitor_message_refused_during_outage_is_delivered_once_after(env
             await wait_until(
                 lambda: _status(http, env.url("webchat", "/readyz"), 200), timeout=30, what="webchat ready again"
             )
+        # The open socket is told once its channels, queues and consumers are all back.
+        assert (await visitor.next_frame())["type"] == "resync"
         for _ in range(2):  # the widget resends with the same client id until acked
             await visitor.send("during the outage", client_id="outage-1")
             assert (await visitor.next_frame())["type"] == "ack"

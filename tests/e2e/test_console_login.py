@@ -310,3 +310,18 @@ async def test_an_admin_resets_a_password_and_ends_the_agents_sessions(env):
         "password_set",
         "sessions_ended",
     ]
+
+
+async def test_a_stream_opened_with_the_cookie_closes_within_seconds_of_signing_out(env):
+    """Signing out (like a password reset or an idle session) ends what the session opened too."""
+    _, name, _ = await new_agent(env)
+    async with running(env, agent_api_auth_interval=0.5) as system, browser() as http:
+        url = system.url("agent_api")
+        _, body, _, _ = await login(http, url, name)
+        ws = await http.ws_connect(f"{url}/v1/stream", origin=url)
+        await ws.send_str("ping")
+        assert (await asyncio.wait_for(ws.receive_json(), 5)) == {"type": "pong"}
+        async with http.delete(f"{url}/v1/session", headers={"X-CSRF-Token": body["csrf_token"]}) as response:
+            assert response.status == 204
+        closed = await asyncio.wait_for(ws.receive(), 10)
+        assert (closed.type, ws.close_code) == (aiohttp.WSMsgType.CLOSE, 4401)

@@ -95,6 +95,17 @@ def test_blank_text_is_empty_text_and_names_the_client_id(text):
     assert error.frame() == {"type": "error", "code": "empty_text", "message": error.message, "client_id": "c-7"}
 
 
+@pytest.mark.parametrize("after", ["9223372036854775808", "99999999999999999999", "1" + "0" * 400], ids=len)
+def test_an_after_seq_beyond_a_bigint_is_invalid_frame_naming_the_bound(after):
+    error = error_of('{"type":"resume","after_seq":' + after + "}")
+    assert error.code == "invalid_frame"
+    assert "9223372036854775807" in error.message
+
+
+def test_the_largest_bigint_after_seq_is_accepted():
+    assert decode_frame('{"type":"resume","after_seq":9223372036854775807}', MAX) == Resume(2**63 - 1)
+
+
 def test_text_over_the_limit_is_text_too_long_and_names_the_client_id():
     error = error_of('{"type":"message","client_id":"c-8","text":"' + "x" * (MAX + 1) + '"}')
     assert (error.code, error.client_id) == ("text_too_long", "c-8")

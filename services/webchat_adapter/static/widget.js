@@ -305,7 +305,9 @@
       case "ack": return onAck(frame);
       case "message": return onAgentMessage(frame);
       case "error": return onError(frame);
-      default: return undefined; // "ready" and unknown frames need no action.
+      // "resync": the server replays what this socket missed next; onAgentMessage drops any seq already shown.
+      // "ready" and unknown frames need no action either.
+      default: return undefined;
     }
   }
 
