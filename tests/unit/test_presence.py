@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.agent_api.presence import StreamCounts
-from services.agent_api.stream import RECENT_IDS, AgentSocket
 from services.router.policy import Policy, arrival_sets_online, presence_change, warning_lead
 
 pytestmark = pytest.mark.unit
@@ -53,38 +52,3 @@ def test_streams_are_counted_per_agent_and_only_the_first_and_last_matter():
 )
 def test_the_warning_goes_out_when_the_share_of_the_target_has_passed(ratio, lead):
     assert warning_lead(timedelta(minutes=30), Policy(sla_warning_ratio=ratio)) == lead
-
-
-class Wire:
-    """Stands in for aiohttp's WebSocketResponse: records what would be sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    async def send_str(self, data: str) -> None:
-        self.sent.append(data)
-
-
-async def test_a_socket_sends_each_event_once_in_replay_then_live_order():
-    socket = AgentSocket(Wire())
-    await socket.send(12, "live 12")  # held while replaying
-    await socket.send(10, "live 10 (also replayed)")
-    await socket.replay(9, "replay 9")
-    await socket.replay(10, "replay 10")
-    await socket.finish_replay()
-    await socket.send(12, "live 12 again (a second publish)")
-    await socket.send(13, "live 13")
-    await socket.send(10, "live 10 again")
-    assert socket.ws.sent == ["replay 9", "replay 10", "live 12", "live 13"]
-
-
-async def test_a_socket_remembers_a_bounded_number_of_ids_and_never_drops_id_less_events():
-    socket = AgentSocket(Wire())
-    await socket.finish_replay()
-    for event_id in range(1, RECENT_IDS + 2):
-        await socket.send(event_id, str(event_id))
-    await socket.send(1, "1 again")  # forgotten by now: sent again rather than remembered forever
-    await socket.send(0, "no id")
-    await socket.send(0, "no id")
-    assert socket.ws.sent[-3:] == ["1 again", "no id", "no id"]
-    assert len(socket.recent) == RECENT_IDS
