@@ -1,0 +1,85 @@
+"""The supervisor's and admin's console screens in a real headless Chromium: the live board, reports
+with CSV, broadcasts to completion, people (passwords, tokens), the audit log, unmask, axe-core."""
+
+import shutil
+import uuid
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_console import PASSWORD, SHOTS, Browser, axe_findings, log_in
+from tests.support import System, inbound, publish_inbound
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+FAST_SLA = {
+    "sla_sweep_interval": 0.2,
+    "routing_policy": {"offline_grace_s": 0, "sla_warning_ratio": 0.5},
+    "sla_targets": {"first_response": dict.fromkeys(PRIORITIES, "2s")},
+}
+
+
+@pytest.fixture
+async def browser(env):
+    """Debian's Chromium, headless; any console error a page logs fails the test (as in test_console)."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium package")
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        opened = Browser(launched, env.url("agent_api"))
+        try:
+            yield opened
+        finally:
+            await launched.close()
+    assert opened.errors == []
+
+
+async def with_password(env, people, role: str, password: str = PASSWORD):
+    """A person of `role` whose console password an admin set (PUT /v1/admin/agents/{id}/password)."""
+    admin = await people.agent(role="admin", online=False, stream=False)
+    person = await env.add_agent(name=f"{role}-{uuid.uuid4().hex[:6]}", role=role)
+    people.opened.append(person)
+    url = env.url("agent_api", f"/v1/admin/agents/{person.id}/password")
+    async with admin.http.put(url, json={"password": password}) as response:
+        assert response.status == 204, await response.text()
+    person.name = (await person.request("GET", "/v1/me"))[1]["name"]
+    return person
+
+
+async def signed_in_as(browser, env, people, role: str, locale: str = "en-US"):
+    person = await with_password(env, people, role)
+    page = await browser.page(locale=locale)
+    await log_in(page, person)
+    await expect(page.get_by_test_id("agent-name")).to_have_text(person.name)
+    return page, person
+
+
+@pytest.fixture
+async def sla_system(env):
+    """Router, agent API and web chat with a 2 s first-response target (warning at 1 s)."""
+    running = await System(env, ["router", "agent_api", "webchat_adapter"], **FAST_SLA).start()
+    yield running
+    running.stop()
+
+
+async def test_a_breach_appears_live_on_the_board(env, sla_system, browser, people):
+    page, _ = await signed_in_as(browser, env, people, "supervisor")
+    await page.get_by_role("link", name="Live board").click()
+    board = page.get_by_test_id("board")
+    await expect(board.get_by_test_id("tile-waiting")).to_contain_text("0")
+    await expect(page.get_by_test_id("sla-events")).to_contain_text("No SLA warnings")
+
+    await publish_inbound(env.settings, [inbound("c-late", "where is my refund")])  # nobody online: queued
+    events = page.get_by_test_id("sla-events")
+    await expect(events.locator(".sla-event.sla_warning")).to_have_count(1)
+    await expect(events.locator(".sla-event.sla_breached")).to_have_count(1)
+    await expect(events.locator(".sla-event.sla_breached")).to_contain_text("Breached")
+    await expect(events.locator(".sla-event.sla_breached")).to_contain_text("first response")
+    await expect(board.get_by_test_id("tile-breaches").locator(".tile-value")).to_have_text("1")
+    await expect(board.get_by_test_id("tile-waiting").locator(".tile-value")).to_have_text("1")
+    await expect(board.get_by_test_id("queue-priority")).to_be_visible()
+    assert await axe_findings(page) == []
+    if SHOTS:
+        await page.screenshot(path=f"{SHOTS}/board-en-1366.png")
