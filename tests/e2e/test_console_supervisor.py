@@ -1,12 +1,17 @@
 """The supervisor's and admin's console screens in a real headless Chromium: the live board, reports
 with CSV, broadcasts to completion, people (passwords, tokens), the audit log, unmask, axe-core."""
 
+import csv
+import io
+import re
 import shutil
 import uuid
+from collections import Counter
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from tests import stats_data
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console import PASSWORD, SHOTS, Browser, axe_findings, log_in
 from tests.support import System, inbound, publish_inbound
@@ -83,3 +88,50 @@ async def test_a_breach_appears_live_on_the_board(env, sla_system, browser, peop
     assert await axe_findings(page) == []
     if SHOTS:
         await page.screenshot(path=f"{SHOTS}/board-en-1366.png")
+
+
+@pytest.fixture
+async def stats_system(env):
+    """The statistics dataset (tests/stats_data.py), then the router and the agent API over it."""
+    conn = await env.db()
+    try:
+        await stats_data.seed(conn)
+    finally:
+        await conn.close()
+    running = await System(env, ["router", "agent_api"]).start()
+    yield running
+    running.stop()
+
+
+async def open_reports(page, start: str, end: str, zone: str = "Asia/Shanghai") -> None:
+    await page.get_by_role("link", name=re.compile("^(Reports|报表)$")).click()
+    await page.get_by_label(re.compile("^(Time zone|时区)$")).select_option(zone)
+    await page.get_by_label(re.compile("^(To|结束日期)$")).fill(end)
+    await page.get_by_label(re.compile("^(From|开始日期)$")).fill(start)
+    await expect(page.get_by_test_id("report-volume-time").locator("svg rect.bar")).to_have_count(2)
+
+
+async def test_reports_chart_the_range_and_download_the_apis_csv(env, stats_system, browser, people):
+    page, _ = await signed_in_as(browser, env, people, "supervisor")
+    await open_reports(page, "2024-05-06", "2024-05-07")
+    in_range = [c for c in stats_data.CONVERSATIONS if c.day in (1, 2)]
+    volume = page.get_by_test_id("report-volume-time")
+    await expect(volume.locator(".figures dd")).to_have_text(str(len(in_range)))
+
+    card = page.get_by_test_id("report-volume-channel")
+    async with page.expect_download() as download_info:
+        await card.get_by_role("link", name=re.compile("CSV")).click()
+    download = await download_info.value
+    assert download.suggested_filename == "volume-20240505T160000Z-20240507T160000Z.csv"
+    rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
+    assert rows[0] == ["channel", "count"]
+    expected = Counter(c.channel for c in in_range)
+    assert {channel: int(count) for channel, count in rows[1:]} == expected
+
+    await page.get_by_label("Per", exact=True).select_option("hour")
+    await expect(volume.locator("svg rect.bar")).to_have_count(48)  # every hour, empty ones as zero
+    assert await axe_findings(page) == []
+    if SHOTS:
+        await page.get_by_label("Per", exact=True).select_option("day")
+        await expect(volume.locator("svg rect.bar")).to_have_count(2)
+        await page.screenshot(path=f"{SHOTS}/reports-en-1366.png")

@@ -4,7 +4,7 @@
 import { html } from "./ui.js";
 import { number } from "./i18n.js";
 
-const W = 600, H = 240, PAD = { top: 16, right: 14, bottom: 46, left: 58 };
+const H = 240, PAD = { top: 16, right: 14, bottom: 46, left: 58 };
 const COLOURS = ["#1f5fbf", "#b3261e", "#1c6b3a", "#8a5300", "#6b4bb5"];
 
 /** A round step so that about `count` ticks cover 0..max (1, 2 or 5 times a power of ten). */
@@ -30,6 +30,7 @@ function every(count) {
 }
 
 function Axes({ top, out, fmt, yLabel, xLabel, plotW, plotH }) {
+  const W = plotW + PAD.left + PAD.right;
   return html`<g class="axes">
     ${out.map((v) => {
       const y = PAD.top + plotH - (v / top) * plotH;
@@ -44,29 +45,45 @@ function Axes({ top, out, fmt, yLabel, xLabel, plotW, plotH }) {
   </g>`;
 }
 
-/** Vertical bars: `data` is [{label, value}] (a missing value draws as zero, never as a gap). */
-export function BarChart({ data, label, yLabel, xLabel, fmt = number, testid }) {
+function Legend({ series }) {
+  if (series.length < 2) return null;
+  return html`<figcaption class="legend">${series.map((s, k) => html`<span>
+    <span class="swatch" style=${{ background: COLOURS[k % COLOURS.length] }} aria-hidden="true"></span>${s.name}</span>`)}
+  </figcaption>`;
+}
+
+/** Vertical bars, grouped when there are several series: `series` is [{name, values}] over `labels`;
+ * a missing value draws as zero, never as a gap. */
+export function BarChart({ labels, series, label, yLabel, xLabel, fmt = number, testid, W = 600 }) {
   const plotW = W - PAD.left - PAD.right, plotH = H - PAD.top - PAD.bottom;
-  const values = data.map((d) => Number(d.value) || 0);
-  const { top, out } = ticks(Math.max(0, ...values));
-  const slot = plotW / Math.max(1, data.length);
-  const step = every(data.length);
-  return html`<svg class="chart" viewBox=${`0 0 ${W} ${H}`} role="img" aria-label=${label} data-testid=${testid}>
-    <${Axes} top=${top} out=${out} fmt=${fmt} yLabel=${yLabel} xLabel=${xLabel} plotW=${plotW} plotH=${plotH} />
-    ${data.map((d, i) => {
-      const h = (values[i] / top) * plotH;
-      const x = PAD.left + i * slot;
-      return html`<g>
-        <rect x=${x + slot * 0.15} y=${PAD.top + plotH - h} width=${Math.max(1, slot * 0.7)} height=${h} class="bar">
-          <title>${`${d.label}: ${fmt(values[i])}`}</title></rect>
-        ${i % step === 0 && html`<text x=${x + slot / 2} y=${PAD.top + plotH + 16} text-anchor="middle" class="tick">${d.label}</text>`}
-      </g>`;
-    })}
-  </svg>`;
+  const values = series.map((s) => labels.map((_, i) => Number(s.values[i]) || 0));
+  const { top, out } = ticks(Math.max(0, ...values.flat()));
+  const slot = plotW / Math.max(1, labels.length);
+  const bar = Math.min(slot * 0.7, 56 * series.length) / Math.max(1, series.length);
+  const inset = (slot - bar * series.length) / 2;
+  const step = every(labels.length);
+  return html`<figure class="line-figure">
+    <svg class="chart" viewBox=${`0 0 ${W} ${H}`} role="img" aria-label=${label} data-testid=${testid}>
+      <${Axes} top=${top} out=${out} fmt=${fmt} yLabel=${yLabel} xLabel=${xLabel} plotW=${plotW} plotH=${plotH} />
+      ${labels.map((l, i) => {
+        const x = PAD.left + i * slot;
+        return html`<g>
+          ${series.map((s, k) => {
+            const h = (values[k][i] / top) * plotH;
+            return html`<rect x=${x + inset + k * bar} y=${PAD.top + plotH - h} width=${Math.max(1, bar)} height=${h}
+              class="bar" style=${{ fill: COLOURS[k % COLOURS.length] }}>
+              <title>${`${series.length > 1 ? `${s.name}, ` : ""}${l}: ${fmt(values[k][i])}`}</title></rect>`;
+          })}
+          ${i % step === 0 && html`<text x=${x + slot / 2} y=${PAD.top + plotH + 16} text-anchor="middle" class="tick">${l}</text>`}
+        </g>`;
+      })}
+    </svg>
+    <${Legend} series=${series} />
+  </figure>`;
 }
 
 /** Lines over shared x labels: `series` is [{name, values}] (null values are drawn as zero). */
-export function LineChart({ labels, series, label, yLabel, xLabel, fmt = number, testid }) {
+export function LineChart({ labels, series, label, yLabel, xLabel, fmt = number, testid, W = 600 }) {
   const plotW = W - PAD.left - PAD.right, plotH = H - PAD.top - PAD.bottom;
   const all = series.flatMap((s) => s.values.map((v) => Number(v) || 0));
   const { top, out } = ticks(Math.max(0, ...all));
@@ -84,9 +101,7 @@ export function LineChart({ labels, series, label, yLabel, xLabel, fmt = number,
           <title>${`${s.name}, ${labels[i]}: ${fmt(Number(v) || 0)}`}</title></circle>`)}
       </g>`)}
     </svg>
-    <figcaption class="legend">${series.map((s, k) => html`<span>
-      <span class="swatch" style=${{ background: COLOURS[k % COLOURS.length] }} aria-hidden="true"></span>${s.name}</span>`)}
-    </figcaption>
+    <${Legend} series=${series} />
   </figure>`;
 }
 
