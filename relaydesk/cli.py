@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--channels", default="", help="comma-separated channels worked; empty = all")
     add.add_argument("--teams", default="", help="comma-separated, e.g. complaints")
     add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="also set a console password, read as one line from stdin"
+    )
+    agents.add_parser(
+        "passwd", help="set an agent's console password, read as one line from stdin; ends their sessions"
+    ).add_argument("name")
 
     tokens = commands.add_parser("tokens", help="manage agents' bearer tokens").add_subparsers(
         dest="action", required=True
@@ -59,6 +65,48 @@ def _parser() -> argparse.ArgumentParser:
 
 def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _read_password() -> str:
+    """One line from stdin (its line ending dropped), checked against the password rules."""
+    from services.agent_api.passwords import check_new
+
+    return check_new(sys.stdin.readline().removesuffix("\n").removesuffix("\r"))
+
+
+def _agents(settings, args: argparse.Namespace) -> int:
+    """`relaydesk agents add|passwd`: a new agent's token alone on stdout; notes on stderr."""
+    from services.agent_api import accounts, audit, passwords, sessions
+
+    async def set_password(conn, agent_id: str) -> int:
+        ended = await sessions.set_password(conn, agent_id, passwords.hash_password(password))
+        detail = {"agent_id": agent_id, "sessions_ended": ended}
+        await audit.record_as(conn, None, "cli", audit.PASSWORD_SET, detail=detail)
+        return ended
+
+    async def add(conn) -> str:
+        fields = {"capacity": args.capacity, "role": args.role}
+        lists = {name: _split(getattr(args, name)) for name in ("skills", "languages", "channels", "teams")}
+        async with conn.transaction():  # an agent whose password could not be set is not made
+            agent_id, token = await accounts.add_agent(conn, args.name, **fields, **lists)
+            if password is not None:
+                await set_password(conn, agent_id)
+                print(f"console password set for {args.name}", file=sys.stderr)
+        return token
+
+    async def passwd(conn) -> str:
+        agent_id = await accounts.agent_id_named(conn, args.name)
+        ended = await set_password(conn, agent_id)
+        return f"password changed for {args.name}; {ended} console session(s) ended"
+
+    try:
+        # Read and check the password before anything touches the database.
+        password = _read_password() if args.action == "passwd" or args.password_stdin else None
+        print(asyncio.run(accounts.on_database(settings, add if args.action == "add" else passwd)))
+    except (accounts.AccountError, passwords.PasswordRejected) as exc:
+        print(f"relaydesk: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _tokens(settings, args: argparse.Namespace) -> int:
@@ -200,25 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"schemas written: {', '.join(stale) or 'none (up to date)'}")
         case "agents":
-            from services.agent_api.accounts import AccountError, add_agent_cli
-
-            try:
-                token = asyncio.run(
-                    add_agent_cli(
-                        settings,
-                        args.name,
-                        capacity=args.capacity,
-                        skills=_split(args.skills),
-                        languages=_split(args.languages),
-                        role=args.role,
-                        channels=_split(args.channels),
-                        teams=_split(args.teams),
-                    )
-                )
-            except AccountError as exc:
-                print(f"relaydesk: {exc}", file=sys.stderr)
-                return 1
-            print(token)
+            return _agents(settings, args)
         case "tokens":
             return _tokens(settings, args)
         case "classify":

@@ -217,9 +217,3 @@ async def on_database(settings: Settings, work: Callable[[asyncpg.Connection], A
         return await work(conn)
     finally:
         await conn.close()
-
-
-async def add_agent_cli(settings: Settings, name: str, **fields) -> str:
-    """`relaydesk agents add`: migrate if needed, create the agent, return its token."""
-    _, token = await on_database(settings, lambda conn: add_agent(conn, name, **fields))
-    return token

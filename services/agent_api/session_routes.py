@@ -18,8 +18,9 @@ from services.agent_api.auth import AGENT, SESSION_CSRF, SESSION_ID, agent_from
 from services.agent_api.requests import read_body
 from services.agent_api.routes import me_body
 from shared.config import Settings
-from shared.http import POOL, SETTINGS, ApiError, json_response
+from shared.http import POOL, SETTINGS, ApiError, error_response, json_response
 
+TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
 ANONYMOUS = "anonymous"
 """The audit role of a failed login under a name no agent has."""
 
@@ -40,8 +41,10 @@ def _cookie(settings: Settings) -> dict:
     return {"path": "/", "httponly": True, "samesite": "Strict", "secure": secure}
 
 
-def _refused(wait: int) -> ApiError:
-    return ApiError(429, "login_locked", f"Too many failed sign-ins; try again in {wait} s.")
+def _refused(wait: int) -> web.Response:
+    response = error_response(429, "login_locked", f"Too many failed sign-ins; try again in {wait} s.")
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 async def _body(request: web.Request, pool: asyncpg.Pool, agent, csrf: str) -> dict:
@@ -50,19 +53,39 @@ async def _body(request: web.Request, pool: asyncpg.Pool, agent, csrf: str) -> d
 
 
 async def _failed(
-    pool: asyncpg.Pool, keys: dict[lockout.Scope, bytes], agent: asyncpg.Record | None, client: dict
+    conn: asyncpg.Connection, keys: dict[lockout.Scope, bytes], agent: asyncpg.Record | None, client: dict
 ) -> None:
     """Count the failure against the name and the address, lock what has failed too often, audit both."""
     actor = (agent["id"], agent["role"]) if agent else (None, ANONYMOUS)
-    async with pool.acquire() as conn, conn.transaction():
-        locks = {scope: await sessions.record_failure(conn, scope, key) for scope, key in keys.items()}
-        reason = "wrong_password" if agent and agent["password_hash"] else ("no_password" if agent else "unknown_name")
-        await audit.record_as(conn, *actor, audit.LOGIN_FAILED, detail={**client, "reason": reason})
-        for scope, seconds in locks.items():
-            if seconds:
-                await audit.record_as(
-                    conn, *actor, audit.LOGIN_LOCKED, detail={**client, "scope": scope, "seconds": seconds}
-                )
+    locks = {scope: await sessions.record_failure(conn, scope, key) for scope, key in keys.items()}
+    reason = "wrong_password" if agent and agent["password_hash"] else ("no_password" if agent else "unknown_name")
+    await audit.record_as(conn, *actor, audit.LOGIN_FAILED, detail={**client, "reason": reason})
+    for scope, seconds in locks.items():
+        if seconds:
+            detail = {**client, "scope": scope, "seconds": seconds}
+            await audit.record_as(conn, *actor, audit.LOGIN_LOCKED, detail=detail)
+
+
+async def _attempt(
+    conn: asyncpg.Connection, body: Credentials, keys: dict[lockout.Scope, bytes], client: dict
+) -> int | asyncpg.Record | None:
+    """Check one sign-in, in the caller's transaction: seconds to wait (locked out, or another
+    attempt under this name is being checked), None for wrong credentials (counted), or the agent."""
+    # One attempt per name at a time, across replicas: guesses sent at once cannot all be checked
+    # before the first failures are counted. The lock is the transaction's, released at its end.
+    if not await conn.fetchval(TRY_LOCK, f"login:{keys['name'].hex()}"):
+        return 1
+    if wait := await sessions.locked_for(conn, keys):
+        return wait
+    agent = await sessions.credentials(conn, body.name.strip())
+    stored = agent["password_hash"] if agent else None
+    # Always one verify, against a dummy hash when there is nothing to match, so timing tells nothing.
+    matched = await asyncio.to_thread(passwords.verify, body.password, stored or passwords.DUMMY_HASH)
+    if agent is None or not stored or not matched:
+        await _failed(conn, keys, agent, client)
+        return None
+    await sessions.forget_failures(conn, "name", keys["name"])
+    return agent
 
 
 async def login(request: web.Request) -> web.Response:
@@ -74,25 +97,19 @@ async def login(request: web.Request) -> web.Response:
         "name": lockout.key("name", body.name),
         "address": lockout.key("address", address),
     }
-    if wait := await sessions.locked_for(pool, keys):
-        raise _refused(wait)
-    agent = await sessions.credentials(pool, body.name.strip())
-    stored = agent["password_hash"] if agent else None
-    # Always one verify, against a dummy hash when there is nothing to match, so timing tells nothing.
-    matched = await asyncio.to_thread(passwords.verify, body.password, stored or passwords.DUMMY_HASH)
-    if agent is None or not stored or not matched:
-        await _failed(pool, keys, agent, client)
-        raise ApiError(401, "invalid_credentials", "The name or the password is wrong.")
     async with pool.acquire() as conn, conn.transaction():
-        await sessions.forget_failures(conn, "name", keys["name"])
-        if old := sessions.cookie_token(request.cookies.get(sessions.COOKIE)):
-            await sessions.end_by_token(conn, old)  # a new sign-in never keeps the old cookie alive
-        session_id, token, csrf = await sessions.create(
-            conn, agent["id"], settings.console_session_lifetime, client["user_agent"], address
-        )
-        await audit.record_as(
-            conn, agent["id"], agent["role"], audit.LOGIN, detail={**client, "session_id": session_id}
-        )
+        agent = await _attempt(conn, body, keys, client)
+        if isinstance(agent, asyncpg.Record):
+            if old := sessions.cookie_token(request.cookies.get(sessions.COOKIE)):
+                await sessions.end_by_token(conn, old)  # a new sign-in never keeps the old cookie alive
+            lifetime = settings.console_session_lifetime
+            session_id, token, csrf = await sessions.create(conn, agent["id"], lifetime, client["user_agent"], address)
+            detail = {**client, "session_id": session_id}
+            await audit.record_as(conn, agent["id"], agent["role"], audit.LOGIN, detail=detail)
+    if isinstance(agent, int):
+        return _refused(agent)
+    if agent is None:
+        raise ApiError(401, "invalid_credentials", "The name or the password is wrong.")
     response = json_response(await _body(request, pool, agent_from(agent), csrf))
     response.set_cookie(sessions.COOKIE, token, max_age=settings.console_session_lifetime, **_cookie(settings))
     response.headers["Cache-Control"] = "no-store"

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support import wait_until
+from tests.support import System, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 expect.set_options(timeout=15_000)
@@ -53,7 +53,7 @@ class Browser:
 
 
 @pytest.fixture
-async def chromium(env, system):
+async def chromium(env):
     if not shutil.which(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium package")
     async with async_playwright() as p:
@@ -67,10 +67,15 @@ async def chromium(env, system):
 
 
 @pytest.fixture
-async def agent(env, people):
+def agent_fields() -> dict:
+    return {}
+
+
+@pytest.fixture
+async def agent(env, people, agent_fields):
     """An agent with a console password (set by an admin), reachable by bearer token for checks."""
     admin = await people.agent(role="admin", online=False, stream=False)
-    lin = await env.add_agent(name=f"lin-{os.urandom(3).hex()}")
+    lin = await env.add_agent(name=f"lin-{os.urandom(3).hex()}", **agent_fields)
     people.opened.append(lin)
     url = env.url("agent_api", f"/v1/admin/agents/{lin.id}/password")
     async with admin.http.put(url, json={"password": PASSWORD}) as response:
@@ -104,15 +109,19 @@ async def open_assigned(page, visitor_text: str, people, name: str = ""):
     return visitor
 
 
-async def agent_text(visitor) -> str:
-    """The next thing an agent says to the visitor (skipping acks and the bot)."""
+async def agent_frame(visitor) -> dict:
+    """The next message an agent sends the visitor (skipping acks and the bot)."""
     while True:
         frame = await visitor.next_frame("message")
         if frame.get("from") == "agent":
-            return frame["text"]
+            return frame
 
 
-async def test_login_refuses_a_wrong_password_and_enter_submits(chromium, agent):
+async def agent_text(visitor) -> str:
+    return (await agent_frame(visitor))["text"]
+
+
+async def test_login_refuses_a_wrong_password_and_enter_submits(system, chromium, agent):
     page = await chromium.page()
     await log_in(page, agent, "not the password")
     await expect(page.get_by_role("alert")).to_have_text("Wrong name or password.")
@@ -124,7 +133,136 @@ async def test_login_refuses_a_wrong_password_and_enter_submits(chromium, agent)
     await expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
 
-async def test_an_agents_shift(chromium, agent, people):
+async def test_repeated_failures_lock_the_name_out_and_say_how_long(system, chromium, agent):
+    page = await chromium.page()
+    chromium.allowed.append(re.compile(r"status of (401|429) .*/v1/session"))
+    for _ in range(5):
+        await log_in(page, agent, "not the password")
+        await expect(page.get_by_role("alert")).to_have_text("Wrong name or password.")
+        await expect(page.get_by_role("button", name="Log in")).to_be_enabled()
+    await log_in(page, agent)  # even the right password waits out the lock
+    await expect(page.get_by_role("alert")).to_have_text(re.compile(r"^Too many attempts\. Try again in \d+ s\.$"))
+
+
+async def test_keyboard_shortcuts_and_their_help(system, chromium, agent, people):
+    page = await chromium.page()
+    await signed_in(page, agent)
+    await open_assigned(page, TRANSFER, people)
+    await page.locator(".timeline").click()
+    await page.keyboard.press("?")
+    help_ = page.get_by_role("dialog", name="Keyboard shortcuts")
+    await expect(help_).to_contain_text("Resolve the open conversation")
+    await page.keyboard.press("Escape")
+    await expect(help_).to_be_hidden()
+    await page.keyboard.press("r")
+    await expect(page.locator("#composer-text")).to_be_focused()
+    await page.locator(".timeline").click()
+    await page.keyboard.press("e")
+    await expect(page.locator(".conversation-head .status")).to_have_text("Resolved")
+
+
+@pytest.fixture
+async def offer_system(env):
+    running = await System(
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        routing_policy={"offer_teams": ["complaints"], "offer_timeout_s": 60},
+    ).start()
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize("agent_fields", [{"teams": ["complaints"]}])
+async def test_an_offer_counts_down_and_is_accepted_or_declined(offer_system, chromium, agent, people):
+    page = await chromium.page()
+    await signed_in(page, agent)
+    await page.get_by_role("button", name="Offers").click()
+    first = await people.visitor(name="accept me")
+    await first.send("我要投诉，你们乱扣费")
+    offer = page.locator(".offer").filter(has_text="accept me")
+    await expect(offer).to_contain_text(re.compile(r"expires in \d+ s"))
+    await offer.get_by_role("button", name="Accept").click()
+    await expect(offer).to_be_hidden()
+    await page.get_by_role("button", name=re.compile("^Mine")).click()
+    await expect(page.locator(".rows .row").filter(has_text="accept me")).to_be_visible()
+
+    await page.get_by_role("button", name="Offers").click()
+    second = await people.visitor(name="decline me")
+    await second.send("我要投诉，扣费不对")
+    offer = page.locator(".offer").filter(has_text="decline me")
+    await offer.get_by_role("button", name="Decline").click()
+    await expect(offer).to_be_hidden()
+    await expect(page.get_by_text("No offers right now.")).to_be_visible()
+
+
+@pytest.fixture
+async def sla_system(env):
+    running = await System(
+        env,
+        ["router", "agent_api", "webchat_adapter"],
+        sla_sweep_interval=0.2,
+        sla_targets={
+            "first_response": dict.fromkeys(("urgent", "high", "normal", "low"), "10m"),
+            "resolution": dict.fromkeys(("urgent", "high", "normal", "low"), "8s"),
+        },
+        routing_policy={"sla_warning_ratio": 0.5},
+    ).start()
+    yield running
+    running.stop()
+
+
+async def test_the_rows_sla_clock_turns_amber_at_the_warning_and_red_at_the_breach(sla_system, chromium, agent, people):
+    page = await chromium.page()
+    await signed_in(page, agent)
+    visitor = await people.visitor(name="clock")
+    await visitor.send(TRANSFER)
+    clock = page.locator(".rows .row").filter(has_text="clock").locator(".sla")
+    await expect(clock).to_have_class(re.compile(r"\bsla-warning\b"))
+    await expect(clock).to_have_text(re.compile(r"^SLA 00:0\d$"))
+    amber = await clock.evaluate("e => getComputedStyle(e).backgroundColor")
+    await expect(clock).to_have_class(re.compile(r"\bsla-breached\b"))
+    await expect(clock).to_contain_text("SLA breached")
+    assert await clock.evaluate("e => getComputedStyle(e).backgroundColor") != amber
+
+
+MANY = 2_000
+
+
+@pytest.mark.parametrize("agent_fields", [{"role": "supervisor"}])
+async def test_the_list_keeps_only_the_rows_in_sight_in_the_page(env, system, chromium, agent):
+    """2,000 conversations: the list pages in as it scrolls, and the DOM holds a screenful of rows."""
+    conn = await env.db()
+    try:
+        await conn.execute(
+            "INSERT INTO contacts (channel, address) SELECT 'webchat', 'visitor-' || g FROM generate_series(1, $1) g",
+            MANY,
+        )
+        await conn.execute(
+            "INSERT INTO conversations (id, channel, customer_address, status, priority, category, created_at,"
+            " resolved_at) SELECT gen_random_uuid(), 'webchat', 'visitor-' || g, 'resolved', 'normal', 'other',"
+            " now() - g * interval '1 second', now() FROM generate_series(1, $1) g",
+            MANY,
+        )
+    finally:
+        await conn.close()
+    page = await chromium.page()
+    await signed_in(page, agent)
+    await page.get_by_role("button", name="All", exact=True).click()
+    rows = page.locator(".rows .row")
+    await expect(page.locator(".rows .row-who").first).to_have_text("visitor-1")
+    last = page.locator(".rows .row-who", has_text=re.compile(f"^visitor-{MANY}$"))
+    scroller = page.locator(".list-scroll")
+    for _ in range(60):
+        await scroller.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+        if await last.count():
+            break
+        await page.wait_for_function("() => !document.querySelector('.rows[aria-busy=true]')")
+    await expect(last).to_be_visible()
+    assert await rows.count() <= 40
+    assert await page.locator(".rows").evaluate("e => e.getBoundingClientRect().height") >= MANY * 70
+
+
+async def test_an_agents_shift(system, chromium, agent, people):
     """Assignment live, reply with Enter, a canned response, a note that stays inside, resolve,
     reopen and transfer back to the queue."""
     status, _ = await agent.request(
@@ -151,6 +289,17 @@ async def test_an_agents_shift(chromium, agent, people):
     await expect(composer).to_have_value("王芳您好，我是客服。")
     await composer.press("Enter")
     assert await agent_text(visitor) == "王芳您好，我是客服。"
+
+    await page.locator("#composer-file").set_input_files(
+        {"name": "receipt.txt", "mimeType": "text/plain", "buffer": "转账凭证 / receipt".encode()}
+    )
+    await expect(page.locator(".composer .chips")).to_contain_text("receipt.txt")
+    await composer.fill("请查看附件 / see the attachment")
+    await composer.press("Enter")
+    frame = await agent_frame(visitor)
+    assert frame["text"] == "请查看附件 / see the attachment"
+    assert [a["name"] for a in frame["attachments"]] == ["receipt.txt"]
+    await expect(page.locator(".side-agent .attachment-file").filter(has_text="receipt.txt")).to_be_visible()
 
     await page.get_by_role("button", name="Internal note").click()
     await expect(page.locator(".composer.note-mode")).to_contain_text("only your team sees this")
@@ -181,7 +330,7 @@ async def test_an_agents_shift(chromium, agent, people):
     assert [n["kind"] for n in detail["notes"]][-1] == "transfer"
 
 
-async def test_a_dropped_stream_shows_reconnecting_and_resumes_every_message_once(chromium, agent, people):
+async def test_a_dropped_stream_shows_reconnecting_and_resumes_every_message_once(system, chromium, agent, people):
     page = await chromium.page()
     await signed_in(page, agent)
     visitor = await open_assigned(page, TRANSFER, people)
@@ -207,7 +356,7 @@ async def _stored(agent, conversation_id: str, texts: list[str]) -> bool:
     return set(texts) <= {m["text"] for m in detail["messages"]}
 
 
-async def test_language_switch_changes_the_words_and_is_remembered(chromium, agent):
+async def test_language_switch_changes_the_words_and_is_remembered(system, chromium, agent):
     page = await chromium.page(locale="en-US")
     await expect(page.get_by_role("button", name="Log in")).to_be_visible()
     await signed_in(page, agent)
@@ -229,7 +378,7 @@ XSS = [
 ]
 
 
-async def test_customer_text_is_shown_as_text_never_as_html(chromium, agent, people):
+async def test_customer_text_is_shown_as_text_never_as_html(system, chromium, agent, people):
     page = await chromium.page()
     await signed_in(page, agent)
     visitor = await open_assigned(page, XSS[0], people, name="<b>bold</b>")
@@ -255,7 +404,7 @@ async def axe_findings(page) -> list[str]:
     ]
 
 
-async def test_axe_finds_no_serious_problem_on_the_main_screens(chromium, agent, people):
+async def test_axe_finds_no_serious_problem_on_the_main_screens(system, chromium, agent, people):
     page = await chromium.page()
     await expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert await axe_findings(page) == []
@@ -267,7 +416,7 @@ async def test_axe_finds_no_serious_problem_on_the_main_screens(chromium, agent,
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-async def test_screens_at_desktop_and_tablet_width(chromium, agent, people, locale):
+async def test_screens_at_desktop_and_tablet_width(system, chromium, agent, people, locale):
     """Every main screen renders at 1366×850 and 820×1180 (below 1024 the list and conversation
     stack with a back button); with RELAYDESK_SCREENSHOTS set, each is saved there."""
     tag = "zh" if locale.startswith("zh") else "en"

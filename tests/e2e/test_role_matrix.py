@@ -125,6 +125,13 @@ def cells(owner, other, supervisor, admin):
         ("POST", "/v1/admin/agents/{other}/tokens", {"name": "spare"}, {**admins, "admin": 201}),
         ("POST", "/v1/admin/tokens/<token>/rotate", None, admins),
         ("DELETE", "/v1/admin/tokens/<token>", None, {**admins, "admin": 204}),
+        ("PUT", "/v1/admin/agents/{other}/password", {"password": "a long passphrase"}, {**admins, "admin": 204}),
+        ("DELETE", "/v1/admin/agents/{other}/sessions", None, {**admins, "admin": 204}),
+        # Console sessions: signing in is public (these agents have no password); a bearer caller
+        # has no session to show, and signing out without one just clears the cookie.
+        ("POST", "/v1/session", {"name": "nobody", "password": "not a password"}, dict.fromkeys(ROLES, 401)),
+        ("GET", "/v1/session", None, dict.fromkeys(ROLES, 401)),
+        ("DELETE", "/v1/session", None, dict.fromkeys(ROLES, 204)),
         ("GET", "/v1/stats/{stat}", None, staff),
         ("GET", "/v1/callbacks", None, everyone),
         (
@@ -269,3 +276,6 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
             assert response.status == 200
         async with anyone.get(env.url("agent_api", "/v1/me")) as response:
             assert response.status == 401
+        signing_in = {"name": "nobody-else", "password": "not a password"}
+        async with anyone.post(env.url("agent_api", "/v1/session"), json=signing_in) as response:
+            assert (response.status, (await response.json())["error"]["code"]) == (401, "invalid_credentials")

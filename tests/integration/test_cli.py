@@ -1,16 +1,24 @@
-"""The `relaydesk` command as ops use it: bad settings stop it, agents get a token once."""
+"""The `relaydesk` command as ops use it: bad settings stop it, agents get a token once and a
+console password from stdin."""
 
 import subprocess
 import sys
 
 import pytest
 
+from services.agent_api import passwords, sessions
+
 pytestmark = pytest.mark.integration
 
 
-def relaydesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def relaydesk(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "relaydesk.cli", *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "relaydesk.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -99,3 +107,52 @@ async def test_agents_add_prints_a_token_that_authenticates_once_stored_hashed(e
 
     again = relaydesk("agents", "add", "李娜", env=env.environ())
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+async def test_agents_add_with_password_stdin_sets_a_console_password_and_still_prints_the_token(env):
+    result = relaydesk("agents", "add", "王芳", "--password-stdin", env=env.environ(), stdin="长城 long passphrase\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("rdk_") and "password" in result.stderr
+    conn = await env.db()
+    try:
+        stored = await conn.fetchval("SELECT password_hash FROM agents WHERE name = '王芳'")
+    finally:
+        await conn.close()
+    assert stored.startswith("scrypt$16384$8$1$") and "passphrase" not in stored
+    assert passwords.verify("长城 long passphrase", stored) and not passwords.verify("长城 long passphrase ", stored)
+
+
+@pytest.mark.parametrize(
+    ("stdin", "why"), [("", "empty"), ("\n", "empty"), ("too-short\n", "at least 10"), ("x" * 257, "at most 256")]
+)
+async def test_agents_add_refuses_an_unfit_password_and_makes_no_agent(env, stdin, why):
+    result = relaydesk("agents", "add", "refused", "--password-stdin", env=env.environ(), stdin=stdin)
+    assert result.returncode == 1 and why in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    conn = await env.db()
+    try:
+        assert await conn.fetchval("SELECT to_regclass('agents') IS NULL OR NOT EXISTS (SELECT 1 FROM agents)")
+    finally:
+        await conn.close()
+
+
+async def test_agents_passwd_changes_the_password_and_ends_the_agents_sessions(env):
+    assert relaydesk("agents", "add", "lin", env=env.environ()).returncode == 0
+    conn = await env.db()
+    try:
+        agent_id = await conn.fetchval("SELECT id::text FROM agents WHERE name = 'lin'")
+        await sessions.create(conn, agent_id, 3600, "a browser", "127.0.0.1")
+        result = relaydesk("agents", "passwd", "lin", env=env.environ(), stdin="a fresh passphrase\r\n")
+        assert result.returncode == 0, result.stderr
+        assert "1 console session(s) ended" in result.stdout
+        assert await conn.fetchval("SELECT count(*) FROM agent_sessions") == 0
+        assert passwords.verify("a fresh passphrase", await conn.fetchval("SELECT password_hash FROM agents"))
+        audit = await conn.fetchrow("SELECT actor_id, actor_role, detail::text FROM audit_log")
+        assert (audit["actor_id"], audit["actor_role"]) == (None, "cli") and "passphrase" not in audit["detail"]
+    finally:
+        await conn.close()
+
+    short = relaydesk("agents", "passwd", "lin", env=env.environ(), stdin="short\n")
+    nobody = relaydesk("agents", "passwd", "nobody", env=env.environ(), stdin="a fresh passphrase\n")
+    assert short.returncode == 1 and "at least 10" in short.stderr
+    assert nobody.returncode == 1 and "no agent named" in nobody.stderr

@@ -3,6 +3,7 @@ import { signal } from "@preact/signals";
 
 export const session = signal(null); // {agent, csrf_token, idle_timeout_s} or null
 export const sessionEnded = signal(false);
+let inFlight = new AbortController(); // aborted at logout: nothing still running asks as a logged-out agent
 
 export class ApiError extends Error {
   constructor(status, body, headers) {
@@ -26,7 +27,9 @@ export async function api(method, path, body, options = {}) {
     payload = JSON.stringify(body);
   }
   if (method !== "GET" && session.value) headers["X-CSRF-Token"] = session.value.csrf_token;
-  const response = await fetch(`/v1/${path}`, { method, headers, body: payload, credentials: "same-origin" });
+  const response = await fetch(`/v1/${path}`, {
+    method, headers, body: payload, credentials: "same-origin", signal: options.signal ?? inFlight.signal,
+  });
   const text = response.status === 204 ? "" : await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { message: text.slice(0, 200) }; }
@@ -62,5 +65,7 @@ export async function restore() {
 }
 
 export async function logout() {
+  inFlight.abort();
+  inFlight = new AbortController();
   try { await api("DELETE", "session"); } finally { session.value = null; }
 }

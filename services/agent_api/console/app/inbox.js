@@ -159,7 +159,7 @@ export function ConversationList() {
 }
 
 function Offers() {
-  const items = offerList.value;
+  const items = offerList.value.filter((o) => new Date(o.expires_at).getTime() > now.value);
   return html`<section class="list" aria-label=${t("offers")}>
     <h2 class="list-title">${t("offers")}</h2>
     ${!items.length && html`<p class="empty">${t("emptyOffers")}</p>`}

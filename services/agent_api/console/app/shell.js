@@ -91,7 +91,7 @@ export function Shell() {
     const route = () => { const m = location.hash.match(/^#\/c\/([0-9a-f-]{36})$/); openId.value = m ? m[1] : null; };
     route();
     window.addEventListener("hashchange", route);
-    return () => { stream.stop(); window.removeEventListener("hashchange", route); };
+    return () => { stream.stop(); clearTimeout(countsTimer); window.removeEventListener("hashchange", route); };
   }, []);
   const down = everConnected.value && !connected.value;
   return html`<div class=${`shell${openId.value ? " has-open" : ""}`}>
