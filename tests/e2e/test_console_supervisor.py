@@ -14,6 +14,8 @@ from playwright.async_api import async_playwright, expect
 from tests import stats_data
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console import PASSWORD, SHOTS, Browser, axe_findings, log_in
+from tests.e2e.test_email_smtp import email_settings
+from tests.smtp_sink import SmtpSink
 from tests.support import System, inbound, publish_inbound
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -135,3 +137,71 @@ async def test_reports_chart_the_range_and_download_the_apis_csv(env, stats_syst
         await page.get_by_label("Per", exact=True).select_option("day")
         await expect(volume.locator("svg rect.bar")).to_have_count(2)
         await page.screenshot(path=f"{SHOTS}/reports-en-1366.png")
+
+
+@pytest.fixture
+async def relay():
+    sink = await SmtpSink().start()
+    yield sink
+    await sink.stop()
+
+
+@pytest.fixture
+async def mail_system(env, relay):
+    """The agent API, the notifier and the email adapter relaying to an SMTP sink; 5 email contacts."""
+    conn = await env.db()
+    try:
+        await conn.copy_records_to_table(
+            "contacts", columns=["channel", "address"], records=[("email", a) for a in RECIPIENTS]
+        )
+    finally:
+        await conn.close()
+    running = [
+        await System(env, ["agent_api"]).start(),
+        await System(
+            env,
+            ["email_adapter"],
+            **email_settings(
+                email_relay_host="127.0.0.1", email_relay_port=relay.port, email_from="钱包 <n@wallet.example>"
+            ),
+        ).start(),
+        await System(
+            env, ["notifier"], broadcast_rates={"email": 50.0}, survey_delay="off", quiet_hours="00:00-00:00"
+        ).start(),
+    ]
+    yield running
+    for process in running:
+        process.stop()
+
+
+RECIPIENTS = [f"customer{n}@example.com" for n in range(5)]
+
+
+async def test_a_broadcast_runs_to_completion_with_its_progress_shown(env, mail_system, relay, browser, people):
+    page, _ = await signed_in_as(browser, env, people, "supervisor")
+    await page.get_by_role("link", name="Broadcasts").click()
+    await expect(page.get_by_text("No broadcasts yet.")).to_be_visible()
+    assert await axe_findings(page) == []
+    await page.get_by_role("button", name="New broadcast").click()
+    form = page.get_by_test_id("broadcast-form")
+    await form.get_by_label("Name (for your team)").fill("Fee change notice")
+    await form.get_by_label("Subject").fill("手续费调整 / Fee change")
+    await form.get_by_label("Text", exact=True).fill("Fees change on 1 December.")
+    await form.get_by_role("checkbox", name="SMS").check()
+    await form.get_by_label("SMS text").fill("【钱包】12月1日起手续费调整，回T退订")
+    await expect(form.get_by_test_id("sms-estimate")).to_contain_text("1 part(s) (ucs2)")
+    assert await axe_findings(page) == []
+    await form.get_by_role("button", name="Review and send").click()
+    dialog = page.get_by_role("alertdialog")
+    await expect(dialog).to_contain_text("Send to every reachable customer on Email, SMS?")
+    await expect(dialog).to_contain_text("Each SMS is 1 part(s)")
+    await dialog.get_by_role("button", name="Send", exact=True).click()
+
+    item = page.get_by_test_id("broadcast").filter(has_text="Fee change notice")
+    await expect(item.locator(".state")).to_have_text("Done", timeout=60_000)
+    await expect(item.get_by_test_id("progress-email").locator(".pct")).to_have_text("100 %")
+    sent = await relay.wait_for(len(RECIPIENTS))
+    assert sorted(str(m["To"]) for m in sent) == RECIPIENTS
+    assert await axe_findings(page) == []
+    if SHOTS:
+        await page.screenshot(path=f"{SHOTS}/broadcasts-en-1366.png")
