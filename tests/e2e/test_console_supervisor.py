@@ -16,7 +16,7 @@ from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_console import PASSWORD, SHOTS, Browser, axe_findings, log_in
 from tests.e2e.test_email_smtp import email_settings
 from tests.smtp_sink import SmtpSink
-from tests.support import System, inbound, publish_inbound
+from tests.support import System, inbound, publish_inbound, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -63,6 +63,17 @@ async def signed_in_as(browser, env, people, role: str, locale: str = "en-US"):
     return page, person
 
 
+async def screenshots(page, name: str) -> None:
+    """With RELAYDESK_SCREENSHOTS set: the screen at 1366x850 in English, then in Chinese, then back."""
+    if not SHOTS:
+        return
+    await page.screenshot(path=f"{SHOTS}/{name}-en-1366.png")
+    await page.get_by_label("Language").select_option("zh-CN")
+    await expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    await page.screenshot(path=f"{SHOTS}/{name}-zh-1366.png")
+    await page.get_by_label("语言").select_option("en")
+
+
 @pytest.fixture
 async def sla_system(env):
     """Router, agent API and web chat with a 2 s first-response target (warning at 1 s)."""
@@ -88,8 +99,7 @@ async def test_a_breach_appears_live_on_the_board(env, sla_system, browser, peop
     await expect(board.get_by_test_id("tile-waiting").locator(".tile-value")).to_have_text("1")
     await expect(board.get_by_test_id("queue-priority")).to_be_visible()
     assert await axe_findings(page) == []
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/board-en-1366.png")
+    await screenshots(page, "board")
 
 
 @pytest.fixture
@@ -133,10 +143,9 @@ async def test_reports_chart_the_range_and_download_the_apis_csv(env, stats_syst
     await page.get_by_label("Per", exact=True).select_option("hour")
     await expect(volume.locator("svg rect.bar")).to_have_count(48)  # every hour, empty ones as zero
     assert await axe_findings(page) == []
-    if SHOTS:
-        await page.get_by_label("Per", exact=True).select_option("day")
-        await expect(volume.locator("svg rect.bar")).to_have_count(2)
-        await page.screenshot(path=f"{SHOTS}/reports-en-1366.png")
+    await page.get_by_label("Per", exact=True).select_option("day")
+    await expect(volume.locator("svg rect.bar")).to_have_count(2)
+    await screenshots(page, "reports")
 
 
 @pytest.fixture
@@ -203,5 +212,59 @@ async def test_a_broadcast_runs_to_completion_with_its_progress_shown(env, mail_
     sent = await relay.wait_for(len(RECIPIENTS))
     assert sorted(str(m["To"]) for m in sent) == RECIPIENTS
     assert await axe_findings(page) == []
-    if SHOTS:
-        await page.screenshot(path=f"{SHOTS}/broadcasts-en-1366.png")
+    await screenshots(page, "broadcasts")
+
+
+async def test_an_admin_resets_a_password_and_the_agent_logs_in_with_it(env, system, browser, people):
+    page, _ = await signed_in_as(browser, env, people, "admin")
+    agent = await with_password(env, people, "agent", "the old password 1")
+    await page.get_by_role("link", name="People").click()
+    await page.get_by_role("button", name=agent.name).click()
+    await page.get_by_label("New password").fill("a brand new password 2")
+    await page.get_by_role("button", name="Set password").click()
+    await expect(page.get_by_role("status").filter(has_text="Password set")).to_be_visible()
+
+    await page.get_by_label("Token name").fill("crm-sync")
+    await page.get_by_role("button", name="Create token").click()
+    secret = await page.get_by_test_id("token-secret").locator(".secret").text_content()
+    async with agent.http.get(
+        env.url("agent_api", "/v1/me"), headers={"Authorization": f"Bearer {secret}"}
+    ) as response:
+        assert response.status == 200  # the secret shown once is a working token
+    await page.get_by_role("button", name="I have saved it").click()
+    await expect(page.get_by_test_id("token-secret")).to_have_count(0)
+    assert await axe_findings(page) == []
+    await screenshots(page, "people")
+
+    await page.get_by_role("link", name="Audit log").click()
+    await expect(page.get_by_test_id("audit-entries")).to_contain_text("password")
+
+    other = await browser.page()
+    await log_in(other, agent, "the old password 1")
+    await expect(other.get_by_role("alert")).to_have_text("Wrong name or password.")
+    browser.allowed.append(re.compile(r"status of 401 .*/v1/session"))
+    await log_in(other, agent, "a brand new password 2")
+    await expect(other.get_by_test_id("agent-name")).to_have_text(agent.name)
+
+
+async def test_a_supervisor_unmasks_a_message_once_with_a_reason(env, system, browser, people):
+    await publish_inbound(env.settings, [inbound("c-pii", "call me on 13812345678 please")])
+    watcher = await people.agent(role="supervisor", online=False, stream=False)
+
+    async def queued():
+        page = (await watcher.request("GET", "/v1/conversations?status=queued"))[1]["conversations"]
+        return page[0]["id"] if page else None
+
+    conversation_id = await wait_until(queued, what="the conversation queued")
+    page, _ = await signed_in_as(browser, env, people, "supervisor")
+    await page.get_by_role("link", name="Unmask").click()
+    await page.get_by_label("Conversation id").fill(conversation_id)
+    await page.get_by_role("button", name="Show messages").click()
+    await expect(page.locator(".masked-text")).to_have_text("call me on *******5678 please")
+    await page.get_by_role("button", name="Unmask", exact=True).first.click()
+    await page.get_by_label("Reason").fill("customer disputes the number we called")
+    await page.get_by_role("dialog").get_by_role("button", name="Unmask").click()
+    await expect(page.get_by_test_id("unmasked")).to_have_text("call me on 13812345678 please")
+    await page.get_by_role("button", name="Close").click()
+    await expect(page.get_by_test_id("unmasked")).to_have_count(0)
+    assert "13812345678" not in await page.content()

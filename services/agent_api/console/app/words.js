@@ -50,6 +50,20 @@ const en = {
   wechatText: "Text (within 48 hours of the customer's last message)", templateId: "Template id (otherwise)",
   templateData: "Template data (key=value, one per line)", templateUrl: "Template link (optional)",
   reviewAndSend: "Review and send", confirmSend: "Send this broadcast?", sendNow: "Send",
+  // People, audit, unmask
+  secretOnce: "The token “{name}” — copy it now; it is not shown again:", secretSaved: "I have saved it",
+  passwordSet: "Password set for {name}; their sessions ended.", newPassword: "New password", setPassword: "Set password",
+  tokenName: "Token name", lastUsed: "Last used", actions: "Actions", token_active: "Active", token_expired: "Expired",
+  token_revoked: "Revoked", rotate: "Rotate", revoke: "Revoke", createToken: "Create token",
+  revokeConsequence: "Revoke “{name}”? Anything using it stops working at once.", allChannels: "all",
+  addAgent: "Add agent", field_name: "Name", field_capacity: "Capacity", field_skills: "Skills", field_languages: "Languages",
+  field_teams: "Teams", field_channels: "Channels", editHint: "Open a name to set a password or manage tokens.",
+  audit_action: "Action", audit_actor_id: "Actor id", audit_conversation_id: "Conversation id", audit_from: "From",
+  audit_to: "To", filter: "Filter", when: "When", who: "Who", reason: "Reason", details: "Details",
+  noAudit: "No entries match.", newer: "Newer", older: "Older", unmaskTitle: "Unmask a message",
+  unmaskConsequence: "You will see the customer's words unmasked (phone numbers, card numbers, addresses). Your name and reason go in the audit log.",
+  shownOnce: "Shown once; it is gone when you close this.", badConversationId: "A conversation id looks like 8-4-4-4-12 hex digits.",
+  conversationId: "Conversation id", showMessages: "Show messages", noCustomerMessages: "No customer messages in it.",
 };
 
 const zh = {
@@ -98,6 +112,19 @@ const zh = {
   wechatText: "文本（客户最后一条消息后 48 小时内）", templateId: "模板 ID（超过 48 小时时使用）",
   templateData: "模板数据（key=value，每行一个）", templateUrl: "模板链接（可选）",
   reviewAndSend: "检查并发送", confirmSend: "发送此群发通知？", sendNow: "发送",
+  secretOnce: "令牌“{name}”——请立即复制，之后不会再显示：", secretSaved: "我已保存",
+  passwordSet: "已为 {name} 设置密码，其登录会话已结束。", newPassword: "新密码", setPassword: "设置密码",
+  tokenName: "令牌名称", lastUsed: "最近使用", actions: "操作", token_active: "有效", token_expired: "已过期",
+  token_revoked: "已吊销", rotate: "轮换", revoke: "吊销", createToken: "创建令牌",
+  revokeConsequence: "吊销“{name}”？使用它的集成会立即失效。", allChannels: "全部",
+  addAgent: "添加客服", field_name: "用户名", field_capacity: "容量", field_skills: "技能", field_languages: "语言",
+  field_teams: "团队", field_channels: "渠道", editHint: "点击姓名可设置密码或管理令牌。",
+  audit_action: "操作", audit_actor_id: "操作人 ID", audit_conversation_id: "会话 ID", audit_from: "开始时间",
+  audit_to: "结束时间", filter: "筛选", when: "时间", who: "操作人", reason: "原因", details: "详情",
+  noAudit: "没有匹配的记录。", newer: "较新", older: "较早", unmaskTitle: "查看消息原文",
+  unmaskConsequence: "你将看到未脱敏的客户原文（手机号、卡号、地址等）。你的姓名和原因会记入审计日志。",
+  shownOnce: "仅显示一次，关闭后即消失。", badConversationId: "会话 ID 形如 8-4-4-4-12 位十六进制数字。",
+  conversationId: "会话 ID", showMessages: "显示消息", noCustomerMessages: "其中没有客户消息。",
 };
 
 addWords({ en, "zh-CN": zh });
