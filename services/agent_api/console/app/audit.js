@@ -10,7 +10,7 @@ const PAGE = 50;
 const UUID = /^[0-9a-f-]{36}$/i;
 
 export function Audit() {
-  const [filter, setFilter] = useState({ action: "", actor_id: "", conversation_id: "", from: "", to: "" });
+  const [filter, setFilter] = useState({ action: "", actor_id: "", conversation_id: "", start: "", end: "" });
   const [pages, setPages] = useState([null]); // the `after` of each page seen, for going back
   const [page, setPage] = useState({ entries: [], next_after: null });
   const [error, setError] = useState("");
@@ -20,7 +20,7 @@ export function Audit() {
     const f = filter;
     try {
       setPage(await api("GET", `admin/audit${query({ action: f.action.trim(), actor_id: f.actor_id.trim(), conversation_id: f.conversation_id.trim(),
-        from: f.from ? new Date(f.from).toISOString() : "", to: f.to ? new Date(f.to).toISOString() : "", limit: PAGE, after: at })}`));
+        from: f.start ? new Date(f.start).toISOString() : "", to: f.end ? new Date(f.end).toISOString() : "", limit: PAGE, after: at })}`));
     } catch (e) { setError(errorText(e)); }
   }
   useEffect(() => { load(); }, [after]);
@@ -30,7 +30,7 @@ export function Audit() {
   return html`<div class="screen audit" data-testid="audit">
     <header class="screen-head"><h1>${t("audit")}</h1></header>
     <form class="card range" onSubmit=${(e) => { e.preventDefault(); setPages([null]); load(null); }}>
-      ${input("action")}${input("actor_id")}${input("conversation_id")}${input("from", "datetime-local")}${input("to", "datetime-local")}
+      ${input("action")}${input("actor_id")}${input("conversation_id")}${input("start", "datetime-local")}${input("end", "datetime-local")}
       <button type="submit">${t("filter")}</button></form>
     ${error && html`<p class="form-error" role="alert">${error}</p>`}
     <section class="card"><table class="grid-table" data-testid="audit-entries"><thead><tr><th scope="col">${t("when")}</th>

@@ -34,7 +34,7 @@ function body(f) {
   if (f.kind === "channel") audience.channels = f.channels;
   if (f.kind === "tag") audience.tags = list(f.tags.toLowerCase());
   if (f.kind === "customers") audience.customer_ids = list(f.customers);
-  if (f.kind === "category") Object.assign(audience, { category: f.category, from: f.from ? new Date(f.from).toISOString() : null, to: f.to ? new Date(f.to).toISOString() : null });
+  if (f.kind === "category") Object.assign(audience, { category: f.category, from: f.start ? new Date(f.start).toISOString() : null, to: f.end ? new Date(f.end).toISOString() : null });
   const content = {};
   if (f.on.wechat) content.wechat = { text: f.wechatText, template_id: f.templateId, template_data: templateData(f.templateData), url: f.url };
   if (f.on.email) content.email = { subject: f.subject, text: f.emailText, html: f.emailHtml };
@@ -53,7 +53,7 @@ function audienceWords(f) {
 }
 
 const START = {
-  name: "", kind: "everyone", channels: [], tags: "", customers: "", category: "payment", from: "", to: "",
+  name: "", kind: "everyone", channels: [], tags: "", customers: "", category: "payment", start: "", end: "",
   on: { wechat: false, email: true, sms: false }, wechatText: "", templateId: "", templateData: "", url: "",
   subject: "", emailText: "", emailHtml: "", smsText: "", sendAt: "",
 };
@@ -100,8 +100,8 @@ export function BroadcastForm({ onDone, onCancel }) {
         ${f.kind === "customers" && html`<${Field} id="bf-customers" label=${t("customerIds")}><textarea id="bf-customers" rows="3" value=${f.customers} onInput=${set("customers")}></textarea></${Field}>`}
         ${f.kind === "category" && html`<div class="range"><${Field} id="bf-cat" label=${t("categoryLabel")}><select id="bf-cat" value=${f.category} onChange=${set("category")}>
           ${CATEGORIES.map((c) => html`<option value=${c}>${category(c)}</option>`)}</select></${Field}>
-          <${Field} id="bf-from" label=${t("fromDate")}><input id="bf-from" type="date" value=${f.from} onInput=${set("from")} /></${Field}>
-          <${Field} id="bf-to" label=${t("toDate")}><input id="bf-to" type="date" value=${f.to} onInput=${set("to")} /></${Field}></div>`}
+          <${Field} id="bf-start" label=${t("fromDate")}><input id="bf-start" type="date" value=${f.start} onInput=${set("start")} /></${Field}>
+          <${Field} id="bf-end" label=${t("toDate")}><input id="bf-end" type="date" value=${f.end} onInput=${set("end")} /></${Field}></div>`}
       </fieldset>
       <fieldset><legend><label><input type="checkbox" checked=${f.on.email} onChange=${toggle("on", "email")} /> ${t("email")}</label></legend>
         ${f.on.email && html`<${Field} id="bf-subject" label=${t("subject")}><input id="bf-subject" required value=${f.subject} onInput=${set("subject")} /></${Field}>

@@ -12,19 +12,19 @@ import { duration, errorText, percent, midnightIn, dayIn, Field } from "./figure
 const ZONES = [...new Set([timeZone, "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "UTC", "Europe/London", "America/New_York"])];
 const STATS = ["response_times", "resolution", "sla", "self_service", "csat", "agents"];
 
-export const range = signal({ from: dayIn(timeZone, -6), to: dayIn(timeZone), tz: timeZone, unit: "day" });
+export const range = signal({ start: dayIn(timeZone, -6), end: dayIn(timeZone), tz: timeZone, unit: "day" });
 const report = signal({ loading: false, error: "" });
 
 function scope(extra = {}) {
   const r = range.value;
-  return { from: midnightIn(r.from, r.tz), to: midnightIn(r.to, r.tz, 1), tz: r.tz, ...extra };
+  return { from: midnightIn(r.start, r.tz), to: midnightIn(r.end, r.tz, 1), tz: r.tz, ...extra };
 }
 
 const csvHref = (name, extra) => `/v1/stats/${name}${query({ ...scope(extra), format: "csv" })}`;
 
 async function load() {
   const r = range.value;
-  if (!r.from || !r.to || r.from > r.to) { report.value = { error: t("badRange") }; return; }
+  if (!r.start || !r.end || r.start > r.end) { report.value = { error: t("badRange") }; return; }
   report.value = { ...report.value, loading: true, error: "" };
   try {
     const get = (name, extra) => api("GET", `stats/${name}${query(scope(extra))}`);
@@ -155,8 +155,8 @@ function RangePicker() {
   const r = range.value;
   const set = (field) => (e) => { range.value = { ...range.value, [field]: e.currentTarget.value }; load(); };
   return html`<form class="range" onSubmit=${(e) => { e.preventDefault(); load(); }}>
-    <${Field} id="r-from" label=${t("fromDate")}><input id="r-from" type="date" value=${r.from} max=${r.to} onChange=${set("from")} /></${Field}>
-    <${Field} id="r-to" label=${t("toDate")}><input id="r-to" type="date" value=${r.to} min=${r.from} onChange=${set("to")} /></${Field}>
+    <${Field} id="r-start" label=${t("fromDate")}><input id="r-start" type="date" value=${r.start} max=${r.end} onChange=${set("start")} /></${Field}>
+    <${Field} id="r-end" label=${t("toDate")}><input id="r-end" type="date" value=${r.end} min=${r.start} onChange=${set("end")} /></${Field}>
     <${Field} id="r-tz" label=${t("timeZoneLabel")}><select id="r-tz" value=${r.tz} onChange=${set("tz")}>
       ${ZONES.map((z) => html`<option value=${z}>${z}</option>`)}</select></${Field}>
     <${Field} id="r-unit" label=${t("bucket")}><select id="r-unit" value=${r.unit} onChange=${set("unit")}>
