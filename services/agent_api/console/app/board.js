@@ -17,6 +17,7 @@ const KEEP_EVENTS = 50;
 export const board = signal({ loaded: false, error: "" });
 export const slaEvents = signal([]);
 let timer, soon;
+let mounted = false; // agents get SLA events too: only an open board reads the statistics
 
 async function queuedByCategory() {
   const counts = {};
@@ -70,7 +71,7 @@ export function boardEvent(event) {
     board.value = { ...board.value, breaches: (board.value.breaches || 0) + 1 };
   }
   clearTimeout(soon);
-  soon = setTimeout(() => refresh().catch(() => {}), 1500);
+  if (mounted) soon = setTimeout(() => refresh().catch(() => {}), 1500);
 }
 
 function Tile({ label, value, sub, tone, testid }) {
@@ -152,9 +153,10 @@ function SlaFeed() {
 
 export function Board() {
   useEffect(() => {
+    mounted = true;
     refresh().catch(() => {});
     timer = setInterval(() => refresh().catch(() => {}), REFRESH_MS);
-    return () => { clearInterval(timer); clearTimeout(soon); };
+    return () => { mounted = false; clearInterval(timer); clearTimeout(soon); };
   }, []);
   const b = board.value;
   return html`<div class="screen board" data-testid="board">
