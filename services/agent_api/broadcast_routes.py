@@ -80,6 +80,13 @@ async def create(request: web.Request) -> web.Response:
     )
 
 
+async def preview(request: web.Request) -> web.Response:
+    """`POST /v1/broadcasts/estimate`: what creating this broadcast would say it costs; nothing is sent."""
+    _supervisor(request)
+    body = await read_body(request, NewBroadcast)
+    return json_response({"estimate": estimate(body.content, request.app[SETTINGS].sms_segment_cost)})
+
+
 async def progress(request: web.Request) -> web.Response:
     """`GET /v1/broadcasts/{id}`: the broadcast and how far it got, per channel and outcome."""
     _supervisor(request)
@@ -146,6 +153,7 @@ def control(action: Literal["pause", "resume", "cancel"]):
 def register(app: web.Application) -> None:
     app.router.add_get("/v1/broadcasts", listing)
     app.router.add_post("/v1/broadcasts", create)
+    app.router.add_post("/v1/broadcasts/estimate", preview)
     app.router.add_get("/v1/broadcasts/{id}", progress)
     for action in ("pause", "resume", "cancel"):
         app.router.add_post(f"/v1/broadcasts/{{id}}/{action}", control(action))

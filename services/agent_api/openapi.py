@@ -336,6 +336,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         body=broadcast_routes.NewBroadcast,
         errors=(400, 403),
     ),
+    ("POST", "/v1/broadcasts/estimate"): Op(
+        "What a broadcast's SMS would cost, before creating it (supervisors)",
+        B,
+        schemas.BroadcastEstimate,
+        body=broadcast_routes.NewBroadcast,
+        errors=(400, 403),
+    ),
     ("GET", "/v1/broadcasts/{id}"): Op(
         "A broadcast and its progress (supervisors)", B, schemas.BroadcastView, errors=(403, 404)
     ),

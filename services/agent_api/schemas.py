@@ -307,6 +307,11 @@ class BroadcastAccepted(msgspec.Struct):
     """For SMS content: encoding, segments and cost per message."""
 
 
+class BroadcastEstimate(msgspec.Struct):
+    estimate: dict
+    """As in BroadcastAccepted: for SMS content, encoding, segments and cost per message."""
+
+
 class BroadcastSummary(msgspec.Struct):
     id: str
     name: str

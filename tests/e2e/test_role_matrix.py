@@ -156,6 +156,12 @@ def cells(owner, other, supervisor, admin):
             {"name": "n", "audience": {"kind": "everyone"}, "content": {"sms": {"text": "t"}}},
             {**staff, "supervisor": 202, "admin": 202},
         ),
+        (
+            "POST",
+            "/v1/broadcasts/estimate",
+            {"name": "n", "audience": {"kind": "everyone"}, "content": {"sms": {"text": "t"}}},
+            staff,
+        ),
         ("GET", "/v1/broadcasts/{B}", None, staff),
         ("POST", "/v1/broadcasts/{B}/pause", None, {**staff, "supervisor": 202, "admin": 202}),
         ("POST", "/v1/broadcasts/{B}/resume", None, {**staff, "supervisor": 409, "admin": 409}),

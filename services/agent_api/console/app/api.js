@@ -7,9 +7,10 @@ let inFlight = new AbortController(); // aborted at logout: nothing still runnin
 
 export class ApiError extends Error {
   constructor(status, body, headers) {
-    super((body && (body.message || body.error)) || `HTTP ${status}`);
+    const error = body && typeof body.error === "object" ? body.error : body; // {"error": {"code", "message"}}
+    super((error && (error.message || error.code || error.error)) || `HTTP ${status}`);
     this.status = status;
-    this.code = body && body.error;
+    this.code = error && (error.code || error.error);
     this.retryAfter = Number(headers?.get("Retry-After") || 0);
   }
 }

@@ -159,3 +159,9 @@ export function countdown(ms) {
 export const category = (name) => (en[`cat_${name}`] ? t(`cat_${name}`) : name);
 
 export const number = (n) => new Intl.NumberFormat(lang.value).format(n);
+
+/** More words from another module (the supervisor screens keep theirs in words.js). */
+export function addWords(more) {
+  Object.assign(en, more.en);
+  Object.assign(zh, more["zh-CN"]);
+}

@@ -9,6 +9,7 @@ import { me, refreshMe, apply, openId, notifyOn, toast } from "./store.js";
 import { Rail, ConversationList, loadPage, refreshCounts, liveRow } from "./inbox.js";
 import { Conversation } from "./conversation.js";
 import { Shortcuts } from "./keys.js";
+import { SupervisorNav, SupervisorScreen, screen, supervisorEvent } from "./supervisor.js";
 
 function notify(event) {
   if (!notifyOn.value) return;
@@ -29,6 +30,7 @@ let countsTimer;
 function onEvent(event) {
   apply(event, notify);
   liveRow(event);
+  supervisorEvent(event);
   if (["assignment", "resolved", "unassigned"].includes(event.type)) {
     clearTimeout(countsTimer);
     countsTimer = setTimeout(() => { refreshMe().catch(() => {}); refreshCounts(); }, 300);
@@ -60,6 +62,7 @@ function Notifications() {
 function Header() {
   return html`<header class="top">
     <span class="brand">Relaydesk</span>
+    <${SupervisorNav} />
     <span class="agent-name" data-testid="agent-name">${session.value.agent.name}</span>
     <${StatusSwitch} />
     <${Notifications} />
@@ -95,14 +98,14 @@ export function Shell() {
     <${Header} />
     ${down && html`<div class="banner" role="status" data-testid="reconnecting">${t("reconnecting")}</div>`}
     <${Toast} />
-    <div class="panes">
+    ${screen.value ? html`<${SupervisorScreen} />` : html`<div class="panes">
       <${Rail} />
       <${ConversationList} />
       <main class="main-pane">
         ${openId.value ? html`<${Conversation} key=${openId.value} id=${openId.value} />`
           : html`<p class="pick">${t("pick")}</p>`}
       </main>
-    </div>
+    </div>`}
     <${Shortcuts} />
   </div>`;
 }
