@@ -250,7 +250,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "A sent file, to whoever holds its signed link until it expires",
         W,
         query=FileLinkQuery,
-        errors=(403, 404, 410),
+        errors=(403, 404, 410, 422),
         public=True,
         content="file",
     ),
