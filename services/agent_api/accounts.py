@@ -217,3 +217,31 @@ async def on_database(settings: Settings, work: Callable[[asyncpg.Connection], A
         return await work(conn)
     finally:
         await conn.close()
+
+
+class LastAdmin(AccountError):
+    """The change would leave nobody who can manage agents."""
+
+
+EDITABLE = ("role", "capacity", "skills", "languages", "channels", "teams")
+
+
+async def update_agent(conn: asyncpg.Connection, agent_id: str, changes: dict) -> tuple[dict, dict]:
+    """Change the named fields (of EDITABLE only); returns the agent as it was and as it is now."""
+    agent = agent_uuid(agent_id)
+    columns = [name for name in EDITABLE if name in changes]
+    async with conn.transaction():
+        # Admins locked in one order, so two demotions at once cannot each see the other as the last one.
+        admins = await conn.fetch("SELECT id FROM agents WHERE role = 'admin' ORDER BY id FOR UPDATE")
+        before = await conn.fetchrow(f"SELECT {AGENT_FIELDS} FROM agents WHERE id = $1 FOR UPDATE", agent)
+        if before is None:
+            raise UnknownAgent(f"no agent with id {agent_id!r}")
+        if before["role"] == "admin" and changes.get("role", "admin") != "admin" and len(admins) == 1:
+            raise LastAdmin("this is the only admin: make another agent an admin first")
+        assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(columns, start=2))
+        after = await conn.fetchrow(
+            f"UPDATE agents SET {assignments} WHERE id = $1 RETURNING {AGENT_FIELDS}",
+            agent,
+            *(changes[name] for name in columns),
+        )
+    return dict(before), dict(after)

@@ -6,8 +6,10 @@ from contracts import AgentEvent
 from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
 from services.agent_api import (
     admin_routes,
+    agent_edit,
     apidoc,
     broadcast_routes,
+    callback_reveal,
     callback_routes,
     canned_routes,
     consent_routes,
@@ -41,6 +43,7 @@ def build(settings: Settings) -> web.Application:
     add_routes(app)
     session_routes.register(app)
     admin_routes.register(app)
+    agent_edit.register(app)
     privacy_routes.register(app)
     stats_routes.register(app)
     workspace_routes.register(app)
@@ -49,6 +52,7 @@ def build(settings: Settings) -> web.Application:
     consent_routes.register(app)
     files.register(app)
     callback_routes.register(app)
+    callback_reveal.register(app)
     broadcast_routes.register(app)
     apidoc.register(app)
     console_routes.register(app)

@@ -87,3 +87,21 @@ async def contact_for(pool: asyncpg.Pool, agent: Agent, channel: str, address: s
         uuid.UUID(agent.id),
     )
     return row["known"] and (row["served"] or agent.is_supervisor)
+
+
+async def number_to_call(conn: asyncpg.Connection, key: uuid.UUID) -> dict | None:
+    """The task as the reveal rule sees it, with the number to call: its own address when it is an SMS
+    number, else the phone of the customer's profile (the task's, or the one its address is linked to)."""
+    row = await conn.fetchrow(
+        "SELECT t.state, t.assigned_agent_id::text AS assigned_agent_id, t.due_at <= now() AS due,"
+        " t.conversation_id::text AS conversation_id,"
+        " CASE WHEN t.channel = 'sms' THEN t.customer_address ELSE COALESCE(p.phone,"
+        "  (SELECT s.address FROM customer_identities s WHERE s.customer_id = p.id AND s.channel = 'sms'"
+        "   ORDER BY s.linked_at LIMIT 1)) END AS phone"
+        " FROM callback_tasks t"
+        " LEFT JOIN customer_identities i ON i.channel = t.channel AND i.address = t.customer_address"
+        " LEFT JOIN customers p ON p.id = COALESCE(t.customer_id, i.customer_id)"
+        " WHERE t.id = $1",
+        key,
+    )
+    return dict(row) if row else None

@@ -12,8 +12,10 @@ import msgspec
 
 from services.agent_api import (
     admin_routes,
+    agent_edit,
     audit,
     broadcast_routes,
+    callback_reveal,
     callback_routes,
     canned_routes,
     consent_routes,
@@ -288,6 +290,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "Rotate a token (admins)", A, schemas.TokenWithSecret, errors=(403, 404, 409)
     ),
     ("DELETE", "/v1/admin/tokens/{id}"): Op("Revoke a token (admins)", A, status=204, errors=(403, 404, 409)),
+    ("PATCH", "/v1/admin/agents/{id}"): Op(
+        "Change an agent's role, skills, languages, channels, teams or capacity (admins; audited)",
+        A,
+        schemas.AgentAccount,
+        body=agent_edit.AgentChanges,
+        errors=(400, 403, 404, 409),
+    ),
     ("PUT", "/v1/admin/agents/{id}/password"): Op(
         "Set an agent's console password; their sessions end (admins)",
         A,
@@ -326,6 +335,12 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/callbacks/{id}/claim"): Op("Claim a callback", CB, errors=(404, 409), **ACCEPTED),
     ("POST", "/v1/callbacks/{id}/outcome"): Op(
         "Record how the call went", CB, body=callback_routes.OutcomeRequest, errors=(400, 404, 409), **ACCEPTED
+    ),
+    ("POST", "/v1/callbacks/{id}/reveal"): Op(
+        "Reveal the number to call a due callback (its agent, supervisors; audited)",
+        CB,
+        callback_reveal.RevealedNumber,
+        errors=(403, 404, 409),
     ),
     ("GET", "/v1/broadcasts"): Op("Broadcasts, newest first (supervisors)", B, schemas.Broadcasts, errors=(403,)),
     ("POST", "/v1/broadcasts"): Op(

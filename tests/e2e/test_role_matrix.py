@@ -128,6 +128,7 @@ def cells(owner, other, supervisor, admin):
         ("DELETE", "/v1/admin/tokens/<token>", None, {**admins, "admin": 204}),
         ("PUT", "/v1/admin/agents/{other}/password", {"password": "a long passphrase"}, {**admins, "admin": 204}),
         ("DELETE", "/v1/admin/agents/{other}/sessions", None, {**admins, "admin": 204}),
+        ("PATCH", "/v1/admin/agents/{other}", {"capacity": 3}, admins),
         # Console sessions: signing in is public (these agents have no password); a bearer caller
         # has no session to show, and signing out without one just clears the cookie.
         ("POST", "/v1/session", {"name": "nobody", "password": "not a password"}, dict.fromkeys(ROLES, 401)),
@@ -142,6 +143,7 @@ def cells(owner, other, supervisor, admin):
             {**mine, **dict.fromkeys(("owner", "supervisor", "admin"), 202)},
         ),
         ("GET", "/v1/callbacks/{CB}", None, mine),
+        ("POST", "/v1/callbacks/{CB}/reveal", None, mine),
         ("POST", "/v1/callbacks/{CB}/claim", None, {"owner": 202, "other": 404, "supervisor": 202, "admin": 202}),
         (
             "POST",
@@ -212,7 +214,7 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
             await conn.execute(
                 "INSERT INTO callback_tasks (id, dedupe_key, source, reason, channel, customer_address, due_at,"
                 " assigned_agent_id, assigned_at)"
-                " VALUES ($1, $2, 'rule', 'follow up', 'webchat', 'v', now(), $3, now())",
+                " VALUES ($1, $2, 'rule', 'follow up', 'sms', '+8613800138000', now(), $3, now())",
                 callback_id,
                 f"matrix:{callback_id}",
                 uuid.UUID(owner.id),

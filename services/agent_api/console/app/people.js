@@ -1,4 +1,4 @@
-// People (admins): agents with their roles, skills, languages, teams and capacity; add an agent;
+// People (admins): agents with their roles, skills, languages, teams and capacity; add or edit an agent;
 // set or reset a console password; tokens (a new secret is shown once), rotate, revoke.
 import { useEffect, useState } from "preact/hooks";
 import { signal } from "@preact/signals";
@@ -7,6 +7,7 @@ import { t, number, formatDate } from "./i18n.js";
 import { api, query } from "./api.js";
 import { errorText, Field } from "./figures.js";
 import { Confirm } from "./broadcast-form.js";
+import { EditAgent } from "./agent-form.js";
 
 const agents = signal({ list: [], error: "", loaded: false });
 const labels = (text) => text.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -74,7 +75,7 @@ function AgentRow({ agent, open, onOpen }) {
     <td>${agent.skills.join(", ") || t("none")}</td><td>${agent.languages.join(", ") || t("none")}</td>
     <td>${agent.teams.join(", ") || t("none")}</td><td>${agent.channels.join(", ") || t("allChannels")}</td>
     <td class="num">${number(agent.capacity)}</td></tr>
-    ${open && html`<tr class="agent-detail"><td colspan="7"><h3>${agent.name}</h3><${Password} agent=${agent} /><${Tokens} agent=${agent} /></td></tr>`}`;
+    ${open && html`<tr class="agent-detail"><td colspan="7"><h3>${agent.name}</h3><${EditAgent} agent=${agent} onSaved=${loadAgents} /><${Password} agent=${agent} /><${Tokens} agent=${agent} /></td></tr>`}`;
 }
 
 function NewAgent({ onDone }) {

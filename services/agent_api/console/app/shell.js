@@ -10,6 +10,7 @@ import { Rail, ConversationList, loadPage, refreshCounts, liveRow } from "./inbo
 import { Conversation } from "./conversation.js";
 import { Shortcuts } from "./keys.js";
 import { SupervisorNav, SupervisorScreen, screen, supervisorEvent } from "./supervisor.js";
+import { CallbacksLink, CallbacksScreen, callbacksOpen, callbackEvent } from "./callbacks.js";
 
 function notify(event) {
   if (!notifyOn.value) return;
@@ -31,6 +32,7 @@ function onEvent(event) {
   apply(event, notify);
   liveRow(event);
   supervisorEvent(event);
+  callbackEvent(event);
   if (["assignment", "resolved", "unassigned"].includes(event.type)) {
     clearTimeout(countsTimer);
     countsTimer = setTimeout(() => { refreshMe().catch(() => {}); refreshCounts(); }, 300);
@@ -63,6 +65,7 @@ function Header() {
   return html`<header class="top">
     <span class="brand">Relaydesk</span>
     <${SupervisorNav} />
+    <${CallbacksLink} />
     <span class="agent-name" data-testid="agent-name">${session.value.agent.name}</span>
     <${StatusSwitch} />
     <${Notifications} />
@@ -98,7 +101,7 @@ export function Shell() {
     <${Header} />
     ${down && html`<div class="banner" role="status" data-testid="reconnecting">${t("reconnecting")}</div>`}
     <${Toast} />
-    ${screen.value ? html`<${SupervisorScreen} />` : html`<div class="panes">
+    ${callbacksOpen.value ? html`<${CallbacksScreen} />` : screen.value ? html`<${SupervisorScreen} />` : html`<div class="panes">
       <${Rail} />
       <${ConversationList} />
       <main class="main-pane">

@@ -11,6 +11,7 @@ import { Reports } from "./reports.js";
 import { Broadcasts } from "./broadcasts.js";
 import { People } from "./people.js";
 import { Audit, Unmask } from "./audit.js";
+import { callbacksOpen } from "./callbacks.js";
 
 const SCREENS = [
   ["board", "supervisor", Board],
@@ -45,8 +46,9 @@ export function SupervisorNav() {
     return () => window.removeEventListener("hashchange", route);
   }, []);
   if (!allowed("supervisor")) return null;
-  const link = (key, label) => html`<a href=${key ? `#/${key}` : "#/"} class=${`nav-link${screen.value === key ? " on" : ""}`}
-    aria-current=${screen.value === key ? "page" : undefined}>${label}</a>`;
+  const current = (key) => screen.value === key && !(key === null && callbacksOpen.value); // callbacks.js has its link
+  const link = (key, label) => html`<a href=${key ? `#/${key}` : "#/"} class=${`nav-link${current(key) ? " on" : ""}`}
+    aria-current=${current(key) ? "page" : undefined}>${label}</a>`;
   return html`<nav class="top-nav" aria-label=${t("screens")}>
     ${link(null, t("inbox"))}
     ${SCREENS.filter(([, needs]) => allowed(needs)).map(([key]) => link(key, t(key)))}
