@@ -220,10 +220,12 @@ async def measure_scroll(console: Console, args) -> dict:
         await page.get_by_role("button", name="All", exact=True).click()
         await page.locator(".rows .row").first.wait_for()
         await page.wait_for_load_state("networkidle")
-        return await page.evaluate(
+        profiler = await start_profile(context, page) if args.profile else None
+        figures = await page.evaluate(
             "([rows, perFrame, maxMs]) => window.__bench.scroll(rows, perFrame, maxMs)",
             [args.scroll_rows, args.rows_per_frame, args.scroll_seconds * 1000],
         )
+        return figures | {"hot": await stop_profile(profiler) if profiler else []}
     finally:
         await context.close()
 
@@ -251,12 +253,14 @@ async def measure_messages(console: Console, settings: Settings, token: str, arg
             await row.click()
             await page.locator(".timeline .side-customer .text").filter(has_text=f"{nonce} hello").wait_for()
             await page.evaluate("(nonce) => window.__bench.watchMessages(nonce)", nonce)
+            profiler = await start_profile(context, page) if args.profile else None
             sent = await send_paced(visitor, nonce, args.messages, args.rate)
             with contextlib.suppress(PlaywrightTimeout):  # what did not come in time is counted lost
                 await page.wait_for_function(
                     f"() => Object.keys(window.__bench.messages).length >= {len(sent)}", timeout=args.drain * 1000
                 )
             await page.wait_for_timeout(100)  # the last frame's paint stamp
+            hot = await stop_profile(profiler) if profiler else []
             got = await page.evaluate("() => window.__bench.messages")
             skew = await page.evaluate("() => Date.now() - (performance.timeOrigin + performance.now())")
             long_tasks = await page.evaluate(
@@ -267,15 +271,42 @@ async def measure_messages(console: Console, settings: Settings, token: str, arg
             await load.close()
             await context.close()
     dom = [got[str(n)]["dom"] - at for n, at in sent.items() if str(n) in got]
+    quarters = [
+        [got[str(n)]["dom"] - sent[n] for n in part if str(n) in got]
+        for part in (list(sent)[i * len(sent) // 4 : (i + 1) * len(sent) // 4] for i in range(4))
+    ]
     painted = [got[str(n)]["painted"] - at for n, at in sent.items() if str(n) in got and got[str(n)]["painted"]]
     return {
         "dom": dom,
         "painted": painted,
         "lost": len(sent) - len(dom),
         "errors": errors,
+        "quarters": quarters,
+        "hot": hot,
         "skew_ms": skew,
         "long_tasks": long_tasks,
     }
+
+
+async def start_profile(context, page):
+    """Chromium's sampling profiler on the page (DevTools protocol), 1 ms interval."""
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Profiler.enable")
+    await cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+    await cdp.send("Profiler.start")
+    return cdp
+
+
+async def stop_profile(cdp) -> list[tuple[float, str]]:
+    """The page's functions by self time (ms), most first."""
+    profile = (await cdp.send("Profiler.stop"))["profile"]
+    nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    self_ms: dict[str, float] = {}
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        frame = nodes[node_id]
+        where = f"{frame['functionName'] or '(anonymous)'} {frame['url'].rsplit('/', 1)[-1]}:{frame['lineNumber'] + 1}"
+        self_ms[where] = self_ms.get(where, 0.0) + delta / 1000
+    return sorted(((ms, where) for where, ms in self_ms.items()), reverse=True)[:12]
 
 
 async def send_paced(visitor, nonce: str, count: int, rate: float) -> dict[int, float]:
@@ -325,6 +356,7 @@ def scroll_report(s: dict) -> list[str]:
         f"  rows in the DOM at most {s['maxDom']} (row height {s['rowH']} px); frames painted with a gap in the list "
         f"{s['blank']}; long tasks {len(s['longTasks'])} ({sum(s['longTasks']):.0f} ms)",
         f"  frames the scroll stood at the loaded end waiting for the next page: {s['stalled']}",
+        *(f"  profile: {ms:8.1f} ms self  {where}" for ms, where in s["hot"]),
     ]
 
 
@@ -408,9 +440,22 @@ def summarize(logins: list[dict], scroll: dict, messages: dict, raw: dict, error
     if messages["errors"]:
         log(f"  web-chat errors: {messages['errors']}")
     log(
-        f"  page clock check: Date.now() - (timeOrigin + now) = {messages['skew_ms']:.1f} ms; "
-        f"long tasks while messages arrived {len(messages['long_tasks'])}"
+        f"  page clock check: Date.now() - (timeOrigin + now) = {messages['skew_ms']:.1f} ms "
+        "(both clocks of this machine)"
     )
+    log(
+        "  by quarter of the run (the history grows): "
+        + "  ".join(
+            f"p50 {quantiles(part)['p50']:.0f} / p95 {quantiles(part)['p95']:.0f} ms"
+            for part in messages["quarters"]
+            if part
+        )
+    )
+    lt = messages["long_tasks"]
+    if lt:
+        log(f"  long tasks while messages arrived: {len(lt)}, {sum(lt):.0f} ms in all, longest {max(lt):.0f} ms")
+    for ms, where in messages["hot"]:
+        log(f"  profile: {ms:8.1f} ms self  {where}")
     met = bool(q) and q["p95"] < MESSAGE_TARGET_MS and not messages["lost"]
     log(f"target 2: p95 < {MESSAGE_TARGET_MS:g} ms, none lost: {'met' if met else 'missed'}")
     for error in errors:
@@ -432,6 +477,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=10, help="seconds to wait for the last messages")
     parser.add_argument("--ceiling-count", type=int, default=500, help="messages per raw ceiling max run")
     parser.add_argument("--ceiling-rate", type=int, default=20, help="msg/s of the raw ceiling's latency runs")
+    parser.add_argument("--profile", action="store_true", help="profile the page while messages arrive; top functions")
     parser.add_argument("--quiet-wait", type=float, default=15, help="wait up to this long for a quiet machine")
     parser.add_argument("--timeout", type=float, default=600, help="hard limit on the whole run, seconds")
     args = parser.parse_args()
