@@ -21,7 +21,7 @@ help:
 	@echo "make lint           ruff (lint + format check) and mypy, as configured in pyproject.toml"
 	@echo "make lock           re-resolve requirements.lock after a change to pyproject.toml"
 	@echo "make lock-upgrade   move requirements.lock to the newest versions pyproject.toml allows"
-	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS/email ingest, triage and routing benchmarks"
+	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS/email ingest, triage, routing and console benchmarks"
 	@echo "make schemas        regenerate the JSON schemas of the message contracts"
 	@echo "make compose-check  validate docker-compose.yml with the real Compose parser"
 	@echo "make console-vendor re-vendor the console's browser modules from npm (package-lock.json, npm ci)"
@@ -74,6 +74,7 @@ bench: setup
 	$(PY) bench/routing_sim.py
 	$(PY) bench/agent_api.py
 	$(PY) bench/broadcast.py
+	$(PY) bench/console.py
 
 schemas: venv
 	$(VENV)/bin/relaydesk schemas

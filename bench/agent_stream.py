@@ -216,6 +216,7 @@ async def run(args, resources: Resources) -> int:
         database_url=database_url,
         host="127.0.0.1",
         agent_api_port=free_port(),
+        file_link_secret="bench-file-links-" + uuid.uuid4().hex,  # agent_api refuses to start without one
         agent_api_rate=1_000_000.0,
         agent_api_burst=1_000_000,
     )

@@ -681,6 +681,7 @@ class Topology:
             database_url=database_url,
             host="127.0.0.1",
             agent_api_port=free_port(),
+            file_link_secret="bench-file-links-" + uuid.uuid4().hex,  # agent_api refuses to start without one
             webchat_port=free_port(),
             router_port=free_port(),
             webchat_secret="bench-secret-" + uuid.uuid4().hex,
