@@ -116,25 +116,38 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
 }
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one, and every history
+// entry and list row formats a date on every render: one formatter per locale and pattern.
+const formatters = new Map();
+
+function formatter(locale, options) {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale, { timeZone, ...options });
+    formatters.set(key, found);
+  }
+  return found;
+}
+
+const DAY = (en) => ({ year: "numeric", month: en ? "short" : "long", day: "numeric" });
+
 /** A date as CONSOLE.md writes it: "2026年12月3日 09:10" / "3 Dec 2026, 09:10", in the agent's zone. */
 export function formatDate(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  return new Intl.DateTimeFormat(lang.value === "en" ? "en-GB" : "zh-CN", {
-    timeZone, year: "numeric", month: lang.value === "en" ? "short" : "long", day: "numeric",
-    hour: "2-digit", minute: "2-digit", hour12: false,
-  }).format(date);
+  const en = lang.value === "en";
+  return formatter(en ? "en-GB" : "zh-CN", { ...DAY(en), hour: "2-digit", minute: "2-digit", hour12: false })
+    .format(date);
 }
 
 export function formatDay(iso) {
-  return new Intl.DateTimeFormat(lang.value === "en" ? "en-GB" : "zh-CN", {
-    timeZone, year: "numeric", month: lang.value === "en" ? "short" : "long", day: "numeric",
-  }).format(new Date(iso));
+  const en = lang.value === "en";
+  return formatter(en ? "en-GB" : "zh-CN", DAY(en)).format(new Date(iso));
 }
 
 export function formatTime(iso) {
-  return new Intl.DateTimeFormat(lang.value, { timeZone, hour: "2-digit", minute: "2-digit", hour12: false })
-    .format(new Date(iso));
+  return formatter(lang.value, { hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
 }
 
 /** "刚刚" / "5 分钟前" under a day, the date after. */
