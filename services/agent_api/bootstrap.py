@@ -7,6 +7,7 @@ from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
 from services.agent_api import (
     admin_routes,
     apidoc,
+    attachment_routes,
     broadcast_routes,
     callback_routes,
     canned_routes,
@@ -48,6 +49,7 @@ def build(settings: Settings) -> web.Application:
     customer_routes.register(app)
     consent_routes.register(app)
     files.register(app)
+    attachment_routes.register(app)
     callback_routes.register(app)
     broadcast_routes.register(app)
     apidoc.register(app)
