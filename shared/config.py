@@ -131,6 +131,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechat_media_wait: Annotated[float, msgspec.Meta(ge=0, le=3)] = 2.0
     """Seconds a callback waits for its media (image, voice, video) to be fetched before answering
     WeChat, which wants an answer within 5 s; slower media is fetched after the answer."""
+    wechat_media_sweep_interval: PositiveFloat = 60.0
+    """Seconds between looks for media still not fetched (after a crash or a WeChat outage)."""
     wechat_internal_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8002"
     """Where the agent API fetches WeChat media from the WeChat adapter (signed links); no trailing slash."""
     email_internal_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8006"

@@ -46,7 +46,11 @@ def own_file_key(settings: Settings, ref: str) -> str | None:
     return ref.removeprefix(prefix).split("/", 1)[0] if ref.startswith(prefix) else None
 
 
-def servable(settings: Settings, ref: str) -> bool:
+def servable(settings: Settings, ref: str, kind: str = "") -> bool:
+    """Whether some service of ours holds the file (a WeChat `file` message's FileKey names nothing
+    WeChat's media API gives out)."""
+    if kind == "file" and ref.startswith(WECHAT_MEDIA_REF):
+        return False
     return owner_url(settings, ref) is not None or own_file_key(settings, ref) is not None
 
 
@@ -58,7 +62,8 @@ def listed(settings: Settings, conversation_id: str, message: dict, attachments:
     """A message's attachments as the detail lists them: where to read each, and a voice's transcript."""
     for index, attachment in enumerate(attachments):
         ref = attachment.get("ref", "")
-        attachment["url"] = attachment_path(conversation_id, message["id"], index) if servable(settings, ref) else None
+        held = servable(settings, ref, message["kind"])
+        attachment["url"] = attachment_path(conversation_id, message["id"], index) if held else None
         if message["kind"] == "voice":
             attachment["transcript"] = message["text"]  # WeChat's recognition, masked like the text
     return attachments

@@ -1,5 +1,7 @@
 """Wires the WeChat adapter: callback URLs per account, the outbound consumer, the API client."""
 
+import asyncio
+import contextlib
 from functools import partial
 
 from aiohttp import web
@@ -36,7 +38,11 @@ def build(settings: Settings) -> web.Application:
             settings.agent_api_max_upload,
             settings.wechat_media_wait,
         )
+        sweep = asyncio.create_task(app[MEDIA].sweep(settings.wechat_media_sweep_interval))
         yield
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
         await app[MEDIA].close()  # downloads still running are fetched again when an agent opens them
 
     async def close_api(app: web.Application) -> None:

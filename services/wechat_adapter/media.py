@@ -5,7 +5,8 @@ the adapter fetches it while the callback is handled and keeps it. The callback 
 `RELAYDESK_WECHAT_MEDIA_WAIT` seconds (WeChat wants its answer within 5): by then the attachment
 usually carries its real type and size; slower media goes on downloading after the answer. The
 media id is written down before anything is fetched, so one that a crash or an outage kept from
-being fetched is fetched when an agent first opens it (within the 3 days).
+being fetched is fetched by the sweep (`RELAYDESK_WECHAT_MEDIA_SWEEP_INTERVAL`, every replica; the
+per-media lock makes one of them do it) or when an agent first opens it, within the 3 days.
 """
 
 import asyncio
@@ -85,6 +86,25 @@ class MediaStore:
         for task in list(self.fetching):
             task.cancel()
         await asyncio.gather(*self.fetching, return_exceptions=True)
+
+    async def sweep(self, interval: float) -> None:
+        """Forever: fetch media left pending (a crash, an outage, WeChat slow) while WeChat still has it."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                rows = await self.pool.fetch(
+                    "SELECT media_id, account FROM wechat_media WHERE status = 'pending'"
+                    " AND received_at > now() - make_interval(days => 3)"
+                    " AND received_at < now() - make_interval(secs => $1) ORDER BY received_at LIMIT 100",
+                    self.wait + 1.0,  # not one a callback is fetching right now
+                )
+                for row in rows:
+                    if account := self.accounts.get(row["account"]):
+                        await self.fetch(account, row["media_id"])
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("media sweep skipped: %s", type(exc).__name__)
+            except Exception:
+                log.exception("media sweep failed")
 
     async def fetch(self, account: WeChatAccount, media_id: str) -> asyncpg.Record | None:
         """Download, check and store a pending media id; its row after (still pending on a failure)."""

@@ -15,7 +15,7 @@ import pytest
 from shared import filelinks
 from tests.e2e.test_wechat_flow import post
 from tests.media import VOICE_AMR, png
-from tests.support import System, free_port
+from tests.support import System, free_port, wait_until
 from tests.wechat import account, message_xml
 from tests.wechat_api import WeChatStandIn
 
@@ -130,9 +130,13 @@ async def test_a_wechat_voice_has_its_transcript_and_plays_in_a_browser(env, med
     assert body.startswith((b"ID3", b"\xff\xfb", b"\xff\xf3")) and attachment["name"] == "wechat-voice.mp3"
 
 
-async def test_media_not_fetched_before_a_crash_is_fetched_when_the_agent_opens_it(env, wechat_api, people):
+@pytest.mark.parametrize("fetched_by", ["sweep", "agent"])
+async def test_media_not_fetched_before_a_crash_is_fetched_later(env, wechat_api, people, fetched_by):
     core = await System(env, ["router", "agent_api"], **media_settings(env)).start()
-    settings = media_settings(env, wechat_api_base=wechat_api.base_url, wechat_media_wait=0.2)
+    sweep = 0.5 if fetched_by == "sweep" else 3600.0
+    settings = media_settings(
+        env, wechat_api_base=wechat_api.base_url, wechat_media_wait=0.2, wechat_media_sweep_interval=sweep
+    )
     adapter = await System(env, ["wechat_adapter"], **settings).start()
     try:
         agent = await people.agent()
@@ -146,11 +150,22 @@ async def test_media_not_fetched_before_a_crash_is_fetched_when_the_agent_opens_
         assert attachment["size"] is None and attachment["url"]
         wechat_api.release_media()
         adapter = await System(env, ["wechat_adapter"], **settings).start()
+        if fetched_by == "sweep":
+            await wait_until(lambda: media_status(env, "img-slow", "stored"), what="the sweep to fetch the media")
         status, _, body = await fetch(env.url("agent_api", attachment["url"]), agent.headers)
         assert (status, body) == (200, picture)
+        assert wechat_api.media_requests["img-slow"] == 2  # the lost one, then one more
     finally:
         adapter.stop()
         core.stop()
+
+
+async def media_status(env, media_id: str, wanted: str) -> bool:
+    conn = await env.db()
+    try:
+        return await conn.fetchval("SELECT status FROM wechat_media WHERE media_id = $1", media_id) == wanted
+    finally:
+        await conn.close()
 
 
 async def test_a_mailed_attachment_reaches_the_agent_from_the_email_adapter(env, people):
