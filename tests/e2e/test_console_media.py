@@ -35,10 +35,6 @@ async def test_a_wechat_image_shows_inline_and_a_voice_plays_with_its_text(
     wechat_api.customer_sent("img-console", png(width=48, height=32))
     wechat_api.customer_sent("voice-console", VOICE_AMR, "audio/amr")
     assert await post(env, image_xml("o-console", "img-console", 8401), ACCOUNT) == (200, "success")
-    voice = message_xml(
-        "o-console", "voice", MediaId="voice-console", Format="amr", Recognition="请帮我查一下", MsgId=8402
-    )
-    assert await post(env, voice, ACCOUNT) == (200, "success")
 
     row = page.locator(".rows .row").first
     await expect(row).to_be_visible()
@@ -48,6 +44,11 @@ async def test_a_wechat_image_shows_inline_and_a_voice_plays_with_its_text(
     await page.wait_for_function("img => img.complete && img.naturalWidth === 48", arg=await image.element_handle())
     assert (await image.get_attribute("src")).startswith("/v1/conversations/")
 
+    # The voice arrives while the conversation is open: it appears live, playable, with its text.
+    voice = message_xml(
+        "o-console", "voice", MediaId="voice-console", Format="amr", Recognition="请帮我查一下", MsgId=8402
+    )
+    assert await post(env, voice, ACCOUNT) == (200, "success")
     await expect(page.locator(".timeline .attachment-voice .transcript")).to_have_text("请帮我查一下")
     audio = page.locator(".timeline .attachment-voice audio")
     await expect(audio).to_be_visible()
