@@ -36,6 +36,9 @@ REFUSALS = {
     "unsupported_type": (415, "The customer's file is of a type Relaydesk does not keep."),
     "expired": (410, "WeChat no longer has this file (media is kept 3 days)."),
 }
+_STATUS = "SELECT status, content_type, size FROM wechat_media WHERE media_id = $1"
+Typed = tuple[str, bytes]
+"""A content type and the bytes of that type."""
 _SHOWN = (
     "SELECT m.status, m.reason, m.account, m.content_type, m.size, m.received_at, b.body"
     " FROM wechat_media m LEFT JOIN wechat_blobs b ON b.sha256 = m.sha256 WHERE m.media_id = $1"
@@ -107,30 +110,40 @@ class MediaStore:
                 log.exception("media sweep failed")
 
     async def fetch(self, account: WeChatAccount, media_id: str) -> asyncpg.Record | None:
-        """Download, check and store a pending media id; its row after (still pending on a failure)."""
-        # One fetch per media id at a time: a callback's retry or an agent's first look waits for it.
+        """Download, check and store a pending media id; its row after (still pending on a failure).
+
+        The download holds no database connection (WeChat may be slow, the pool is shared with the
+        callbacks); the first to store wins, and the same bytes are kept once anyway."""
+        row = await self.pool.fetchrow(_STATUS, media_id)
+        if row is None or row["status"] != "pending":
+            return row
+        if (outcome := await self._checked(account, media_id)) is None:
+            return row
         async with exclusive(self.pool, f"wechat-media:{media_id}") as conn:
-            row = await conn.fetchrow(
-                "SELECT status, content_type, size FROM wechat_media WHERE media_id = $1", media_id
-            )
-            if row is None or row["status"] != "pending":
+            row = await conn.fetchrow(_STATUS, media_id)
+            if row["status"] != "pending":
                 return row
-            try:
-                data = await self._download(account, media_id)
-            except WeChatError as exc:
-                if exc.errcode not in (TOO_LARGE, INVALID_MEDIA):
-                    log.warning("WeChat media not fetched yet (errcode %d)", exc.errcode)
-                    return row
-                return await self._refuse(conn, media_id, "too_large" if exc.errcode == TOO_LARGE else "expired")
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                log.warning("WeChat media not fetched yet: %s", type(exc).__name__)
-                return row
-            if (kind := sniffed_media_type(data[:16])) is None:
-                return await self._refuse(conn, media_id, "unsupported_type")
-            served, served_type = data, kind
-            if kind in voice.CONVERTIBLE and (mp3 := await voice.to_mp3(data)):
-                served, served_type = mp3, "audio/mpeg"
-            return await self._store(conn, media_id, (kind, data), (served_type, served))
+            if isinstance(outcome, str):
+                return await self._refuse(conn, media_id, outcome)
+            return await self._store(conn, media_id, *outcome)
+
+    async def _checked(self, account: WeChatAccount, media_id: str) -> tuple[Typed, Typed] | str | None:
+        """(original, served) media; or why it is refused; or None when WeChat did not give it now."""
+        try:
+            data = await self._download(account, media_id)
+        except WeChatError as exc:
+            if exc.errcode in (TOO_LARGE, INVALID_MEDIA):
+                return "too_large" if exc.errcode == TOO_LARGE else "expired"
+            log.warning("WeChat media not fetched yet (errcode %d)", exc.errcode)
+            return None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("WeChat media not fetched yet: %s", type(exc).__name__)
+            return None
+        if (kind := sniffed_media_type(data[:16])) is None:
+            return "unsupported_type"
+        if kind in voice.CONVERTIBLE and (mp3 := await voice.to_mp3(data)):
+            return (kind, data), ("audio/mpeg", mp3)
+        return (kind, data), (kind, data)
 
     async def _download(self, account: WeChatAccount, media_id: str) -> bytes:
         token = await self.tokens.get(account)
@@ -153,9 +166,7 @@ class MediaStore:
         )
 
     @staticmethod
-    async def _store(
-        conn: asyncpg.Connection, media_id: str, original: tuple[str, bytes], served: tuple[str, bytes]
-    ) -> asyncpg.Record:
+    async def _store(conn: asyncpg.Connection, media_id: str, original: Typed, served: Typed) -> asyncpg.Record:
         digests = []
         for body in (original[1], served[1]):
             digest = hashlib.sha256(body).digest()
