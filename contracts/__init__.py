@@ -32,6 +32,8 @@ from contracts.events import (
     SlaWarning,
 )
 from contracts.messages import (
+    EMAIL_ATTACHMENT_REF,
+    WECHAT_MEDIA_REF,
     Attachment,
     Channel,
     DeliveryReported,
@@ -67,6 +69,8 @@ BUS_TYPES = (
 
 __all__ = [
     "BUS_TYPES",
+    "EMAIL_ATTACHMENT_REF",
+    "WECHAT_MEDIA_REF",
     "AcceptOffer",
     "AgentCommand",
     "AgentEvent",

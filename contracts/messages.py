@@ -30,6 +30,12 @@ class MessageKind(StrEnum):
     UNSUPPORTED = "unsupported"
 
 
+WECHAT_MEDIA_REF = "wechat-media:"
+"""Attachment refs of a customer's WeChat media: the MediaId follows; the WeChat adapter holds the bytes."""
+EMAIL_ATTACHMENT_REF = "email-attachment:"
+"""Attachment refs of a file a customer mailed: its id follows; the email adapter holds the bytes."""
+
+
 class Attachment(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """A file kept outside the bus, referenced by its store id or the channel's media id."""
 

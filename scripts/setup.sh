@@ -3,7 +3,7 @@
 # already in place; it runs before every `make run` / `make test`.
 #
 #   scripts/setup.sh              venv + package, RabbitMQ + PostgreSQL reachable, migrate
-#   scripts/setup.sh --test       the same, plus Debian's chromium for the browser test
+#   scripts/setup.sh --test       the same, plus Debian's chromium (browser test) and ffmpeg (voice test)
 #   scripts/setup.sh --venv-only  only the virtualenv and the package install
 #
 # Environment:
@@ -291,6 +291,18 @@ ensure_chromium() {
     fi
 }
 
+# WeChat voice (AMR/Speex) is converted for browsers with ffmpeg when it is installed; the voice
+# test checks the conversion, so CI installs it (without it the adapter keeps the original).
+ensure_ffmpeg() {
+    command -v ffmpeg >/dev/null 2>&1 && return 0
+    if can_apt; then
+        apt_install --no-install-recommends ffmpeg && return 0
+        say "WARNING: could not install Debian's ffmpeg; the voice conversion check will be skipped."
+    else
+        say "WARNING: ffmpeg is not installed and setup is not root; the voice conversion check will be skipped (install with: sudo apt-get install ffmpeg)."
+    fi
+}
+
 # The tests make a RabbitMQ vhost per test; the management HTTP API does that in milliseconds,
 # rabbitmqctl in ~0.6 s of CPU each. Enabled on a local broker only (tests fall back without it).
 ensure_rabbit_management() {
@@ -324,6 +336,7 @@ ensure_service RabbitMQ "$AMQP_HOST" "$AMQP_PORT" rabbit_up start_rabbitmq rabbi
 
 if [ "$WANT_TEST" -eq 1 ]; then
     ensure_chromium
+    ensure_ffmpeg
     ensure_rabbit_management
 fi
 

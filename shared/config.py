@@ -84,10 +84,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     agent_api_public_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8000"
     """Where adapters and customers fetch files agents send (`<url>/files/...`); no trailing slash."""
     agent_api_max_upload: Annotated[int, msgspec.Meta(ge=1024, le=50 * 1024 * 1024)] = 10 * 1024 * 1024
+    """Largest file an agent may upload, and the largest customer media the adapters keep."""
     agent_api_upload_quota: Annotated[int, msgspec.Meta(ge=1024, le=2**40)] = 200 * 1024 * 1024
     """Bytes one agent may upload in any 24 hours."""
     file_link_secret: Annotated[str, msgspec.Meta(min_length=16)] = DEV_FILE_LINK_SECRET
-    """HMAC key of the file links customers get (`/files/...?expires=&sig=`); changing it voids every link."""
+    """HMAC key of the file links customers get (`/files/...?expires=&sig=`), and of the agent API's
+    links to customers' files the adapters hold; changing it voids every link."""
     file_link_ttl: Annotated[int, msgspec.Meta(ge=60, le=3650 * 24 * 3600)] = 30 * 24 * 3600
     """Seconds a file link customers get stays valid."""
     console_idle_timeout: Annotated[int, msgspec.Meta(ge=1, le=24 * 3600)] = 1800
@@ -126,6 +128,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sla_sweep_interval: PositiveFloat = 1.0
     wechat_accounts: tuple[WeChatAccount, ...] = ()
     wechat_api_base: Annotated[str, msgspec.Meta(pattern="^https?://")] = "https://api.weixin.qq.com"
+    wechat_media_wait: Annotated[float, msgspec.Meta(ge=0, le=3)] = 2.0
+    """Seconds a callback waits for its media (image, voice, video) to be fetched before answering
+    WeChat, which wants an answer within 5 s; slower media is fetched after the answer."""
+    wechat_media_sweep_interval: PositiveFloat = 60.0
+    """Seconds between looks for media still not fetched (after a crash or a WeChat outage)."""
+    wechat_internal_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8002"
+    """Where the agent API fetches WeChat media from the WeChat adapter (signed links); no trailing slash."""
+    email_internal_url: Annotated[str, msgspec.Meta(pattern="^https?://[^/]+(/.*[^/])?$")] = "http://localhost:8006"
+    """Where the agent API fetches email attachments from the email adapter (signed links)."""
     wechat_max_body: Annotated[int, msgspec.Meta(ge=1024, le=10 * 1024 * 1024)] = 256 * 1024
     sms_provider: Literal["twilio", "generic"] = "twilio"
     sms_api_base: Annotated[str, msgspec.Meta(pattern="^https?://")] = "https://api.twilio.com"

@@ -4,6 +4,10 @@ The key alone (128 random bits) made a link nobody could guess but that worked f
 whoever held it; signing key, name and expiry with `RELAYDESK_FILE_LINK_SECRET` makes it expire
 (`RELAYDESK_FILE_LINK_TTL`) and refuses a link whose expiry was edited. Agents read files through
 the authenticated `GET /v1/files/{id}` instead.
+
+Customers' files are held by the adapter of their channel (rule 3: no service reads another's
+tables): the agent API fetches one from its owner at a link signed the same way over the
+attachment's ref, valid for a minute (`internal_query`), and the owner checks it with `refusal`.
 """
 
 import base64
@@ -14,6 +18,8 @@ from urllib.parse import quote
 
 from shared.config import Settings
 
+INTERNAL_TTL = 60
+"""Seconds an agent API's link to an adapter's file stays valid: it is made for one request."""
 MAX_EXPIRES_DIGITS = 12
 """Unix seconds up to year 33658: anything longer is not a link we made."""
 
@@ -29,6 +35,14 @@ def file_link(settings: Settings, key: str, name: str, now: datetime) -> str:
     expires = int(now.timestamp()) + settings.file_link_ttl
     sig = signature(settings.file_link_secret, key, name, expires)
     return f"{settings.agent_api_public_url}/files/{key}/{quote(name)}?expires={expires}&sig={sig}"
+
+
+def internal_query(secret: str, ref: str, now: datetime, ttl: int = INTERNAL_TTL) -> dict[str, str]:
+    """`expires` and `sig` that let the service holding `ref` serve it to the bearer for `ttl` seconds.
+
+    The name signed is empty, which no customer link's is, so one kind of link never passes for the other."""
+    expires = int(now.timestamp()) + ttl
+    return {"expires": str(expires), "sig": signature(secret, ref, "", expires)}
 
 
 def refusal(secret: str, key: str, name: str, expires: str, sig: str, now: datetime) -> str | None:

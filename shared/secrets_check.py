@@ -39,7 +39,8 @@ def weak_secrets(settings: Settings, services: list[str]) -> list[str]:
     found = []
     if "webchat_adapter" in services and is_weak(settings.webchat_secret):
         found.append(env_name("webchat_secret"))
-    if "agent_api" in services and is_weak(settings.file_link_secret):
+    # The agent API signs file links; the adapters holding customers' files check them.
+    if {"agent_api", "wechat_adapter", "email_adapter"} & set(services) and is_weak(settings.file_link_secret):
         found.append(env_name("file_link_secret"))
     if "sms_adapter" in services:
         field = "sms_auth_token" if settings.sms_provider == "twilio" else "sms_webhook_secret"

@@ -43,6 +43,10 @@ class WeChatStandIn:
         self.attempts = 0
         self.sent: list[Sent] = []
         self.media: dict[str, bytes] = {}
+        self.media_types: dict[str, str] = {}
+        """Content types `media/get` answers with (image/jpeg when not given, as WeChat mostly does)."""
+        self.media_requests: Counter[str] = Counter()
+        self._media_holding: asyncio.Event | None = None
         self.files: dict[str, tuple[bytes, str]] = {}
         """Served at /files/{name}: stands in for the file store an agent's attachment points at."""
         self._ids = itertools.count(1)
@@ -62,6 +66,7 @@ class WeChatStandIn:
         app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
         app.router.add_post("/cgi-bin/message/template/send", self.template_send)
         app.router.add_post("/cgi-bin/media/upload", self.upload)
+        app.router.add_get("/cgi-bin/media/get", self.media_get)
         app.router.add_get("/files/{name}", self.file)
         self.runner = await serve_app(app, self.port)
         return self
@@ -173,6 +178,31 @@ class WeChatStandIn:
         return web.json_response(
             {"type": request.query.get("type"), "media_id": media_id, "created_at": int(time.time())}
         )
+
+    def customer_sent(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """Media a customer sent: WeChat holds it under `media_id` for the account to fetch."""
+        self.media[media_id], self.media_types[media_id] = data, content_type
+
+    def hold_media(self) -> None:
+        """Keep `media/get` hanging until `release_media` (WeChat slower than the callback may wait)."""
+        self._media_holding = asyncio.Event()
+
+    def release_media(self) -> None:
+        holding, self._media_holding = self._media_holding, None
+        if holding:
+            holding.set()
+
+    async def media_get(self, request: web.Request) -> web.Response:
+        if refused := self._token_error(request):
+            return refused
+        media_id = request.query.get("media_id", "")
+        self.media_requests[media_id] += 1
+        if (holding := self._media_holding) is not None:
+            await holding.wait()
+        if media_id not in self.media:
+            return _error(40007, "invalid media_id")
+        headers = {"Content-Disposition": f'attachment; filename="{media_id}"'}
+        return web.Response(body=self.media[media_id], content_type=self.media_types[media_id], headers=headers)
 
     async def file(self, request: web.Request) -> web.Response:
         if (found := self.files.get(request.match_info["name"])) is None:

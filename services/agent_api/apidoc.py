@@ -18,6 +18,8 @@ PATH_SCHEMAS = {
     "name": {"type": "string"},
     "key": {"type": "string"},
     "tag": {"type": "string"},
+    "message_id": {"type": "string", "format": "uuid"},
+    "index": {"type": "integer", "minimum": 0, "maximum": 999},
 }
 JSON = "application/json"
 

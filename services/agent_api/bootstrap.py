@@ -8,6 +8,7 @@ from services.agent_api import (
     admin_routes,
     agent_edit,
     apidoc,
+    attachment_routes,
     broadcast_routes,
     callback_reveal,
     callback_routes,
@@ -51,6 +52,7 @@ def build(settings: Settings) -> web.Application:
     customer_routes.register(app)
     consent_routes.register(app)
     files.register(app)
+    attachment_routes.register(app)
     callback_routes.register(app)
     callback_reveal.register(app)
     broadcast_routes.register(app)

@@ -12,7 +12,6 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 import asyncpg
 from aiohttp import BodyPartReader, web
@@ -21,9 +20,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from contracts import Attachment
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
-from services.agent_api.filetypes import INLINE, agreeing_name, checked_type, safe_name
 from shared import filelinks
 from shared.config import Settings
+from shared.filetypes import agreeing_name, checked_type, safe_headers, safe_name
 from shared.http import POOL, SETTINGS, ApiError, json_response
 
 CHUNK = 64 * 1024
@@ -124,18 +123,11 @@ async def attachments(
 
 def _file_response(row: asyncpg.Record) -> web.Response:
     """The file with headers that stop a browser running or sniffing it, for customers and agents alike."""
-    disposition = "inline" if row["content_type"] in INLINE else "attachment"
-    ascii_name = row["name"].encode("ascii", "replace").decode().replace("?", "_")
-    return web.Response(
-        body=row["body"],
-        content_type=row["content_type"],
-        headers={
-            "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row['name'])}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, max-age=86400",
-        },
-    )
+    return file_response(row["name"], row["content_type"], row["body"])
+
+
+def file_response(name: str, content_type: str, body: bytes) -> web.Response:
+    return web.Response(body=body, content_type=content_type, headers=safe_headers(name, content_type))
 
 
 async def serve(request: web.Request) -> web.Response:

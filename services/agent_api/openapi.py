@@ -45,6 +45,7 @@ REASONS = {
     410: "The link has expired.",
     415: "File type not accepted, or the name's extension disagrees with it.",
     422: "The request does not fit its schema, or text holds a NUL (`invalid_text`).",
+    502: "The service holding the file did not answer or failed.",
     429: "Rate limited (see Retry-After), or the upload quota is used up.",
     503: "A dependency is unavailable; retry.",
 }
@@ -138,6 +139,15 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/v1/conversations/{id}"): Op(
         "A conversation with messages and notes (audited)", C, schemas.ConversationDetail, errors=(404,)
+    ),
+    ("GET", "/v1/conversations/{id}/attachments/{message_id}/{index}"): Op(
+        "A file a message of the conversation carries (whoever may see the conversation)",
+        C,
+        errors=(404, 410, 413, 415, 502),
+        content="file",
+        description="Customers' files are fetched from the adapter of their channel; served with the same"
+        " safety headers as uploaded files (nosniff, a sandboxing CSP, Content-Disposition)."
+        " 503 `media_pending` while WeChat has not given the file yet; 410 once WeChat no longer has it.",
     ),
     ("POST", "/v1/conversations/{id}/replies"): Op(
         "Reply to the customer", C, body=routes.ReplyRequest, errors=(400, 404, 409, 422), **ACCEPTED

@@ -20,7 +20,7 @@ from contracts import (
     SetAgentStatus,
     TransferConversation,
 )
-from services.agent_api import audit, canned_routes, files, listing, notes, queries
+from services.agent_api import attachment_routes, audit, canned_routes, files, listing, notes, queries
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
 from shared.addresses import shown_address
@@ -105,8 +105,9 @@ async def get_conversation(request: web.Request) -> web.Response:
     # customer); repeated in free text, with whatever else is written around it, it is masked.
     names = (conversation["customer_name"] or "",)
     for message in messages:
-        message["attachments"] = msgspec.json.decode(message["attachments"])
         message["text"] = mask(message["text"], names)
+        found = msgspec.json.decode(message["attachments"])
+        message["attachments"] = attachment_routes.listed(request.app[SETTINGS], conversation["id"], message, found)
     await audit.record(
         pool,
         agent,

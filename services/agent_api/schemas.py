@@ -77,6 +77,12 @@ class AttachmentOut(msgspec.Struct):
     content_type: str = ""
     name: str = ""
     size: int | None = None
+    """Bytes, when known (WeChat media still being fetched has none yet)."""
+    url: str | None = None
+    """Where an agent who may see the conversation reads the file (`GET`, same authentication);
+    None for a plain link Relaydesk holds no copy of."""
+    transcript: str | None = None
+    """A voice message's text as WeChat recognised it (masked like message text)."""
 
 
 class Message(msgspec.Struct):

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from contracts import OutboundMessage
 from contracts.topology import EMAIL_OUTBOUND
+from services.email_adapter.attachment_routes import serve
 from services.email_adapter.mailbox import MailboxPoller
 from services.email_adapter.outbound import Sender
 from services.email_adapter.receive import SpoolingSMTP
@@ -27,6 +28,7 @@ SENDER = web.AppKey("email_sender", Sender)
 def build(settings: Settings) -> web.Application:
     broker = make_broker(settings)
     app = base_app(SERVICE, settings, broker, database=True)
+    app.router.add_get("/attachments/{id}", serve)
 
     async def smtp_door(app: web.Application):
         app[SENDER] = Sender(app[BROKER], app[POOL], settings)

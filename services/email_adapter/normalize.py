@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from contracts import Attachment, Channel, InboundMessage, MessageKind
+from contracts import EMAIL_ATTACHMENT_REF, Attachment, Channel, InboundMessage, MessageKind
 from services.email_adapter.parse import ParsedMail
 
-ATTACHMENT_PREFIX = "email-attachment:"
+ATTACHMENT_PREFIX = EMAIL_ATTACHMENT_REF
 AUTO_REPLY = "auto_reply"
 
 

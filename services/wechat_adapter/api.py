@@ -1,4 +1,4 @@
-"""WeChat's HTTP API over aiohttp: tokens, customer-service and template sends, media upload.
+"""WeChat's HTTP API over aiohttp: tokens, customer-service and template sends, media up and down.
 
 wechatpy's own client is synchronous; this one shares the service's event loop. The base
 URL is configurable so tests point it at a local stand-in.
@@ -9,6 +9,8 @@ import msgspec
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 _encoder = msgspec.json.Encoder()
+TOO_LARGE = -3
+"""Our own errcode: the media is larger than we keep."""
 
 
 class WeChatError(Exception):
@@ -53,6 +55,23 @@ class WeChatApi:
             body = await _answer(response)
         return body["media_id"]
 
+    async def get_media(self, token: str, media_id: str, limit: int) -> bytes:
+        """Temporary media a customer sent (kept 3 days by WeChat); WeChatError(TOO_LARGE) past `limit` bytes."""
+        url = f"{self.base_url}/cgi-bin/media/get"
+        async with self.session.get(url, params={"access_token": token, "media_id": media_id}) as response:
+            if _is_json(response):  # an error, or a video's download address
+                body = await _answer(response)
+                if not isinstance(video := body.get("video_url"), str) or not video.startswith("http"):
+                    raise WeChatError(-2, "media answer has neither bytes nor a video_url")
+                return await self._download(video, limit)
+            return await _capped(response, limit)
+
+    async def _download(self, url: str, limit: int) -> bytes:
+        async with self.session.get(url) as response:
+            if response.status != 200:
+                raise WeChatError(-1, f"HTTP {response.status} for the video")
+            return await _capped(response, limit)
+
     async def _post_json(self, path: str, token: str, message: dict) -> dict:
         # Raw UTF-8 JSON: WeChat shows \u-escaped Chinese literally in some clients.
         async with self.session.post(
@@ -62,6 +81,19 @@ class WeChatApi:
             headers={"Content-Type": "application/json; charset=utf-8"},
         ) as response:
             return await _answer(response)
+
+
+def _is_json(response: aiohttp.ClientResponse) -> bool:
+    return response.status >= 400 or response.content_type in ("application/json", "text/plain")
+
+
+async def _capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    data = bytearray()
+    async for piece in response.content.iter_chunked(64 * 1024):
+        data += piece
+        if len(data) > limit:  # stop reading: the rest never reaches memory
+            raise WeChatError(TOO_LARGE, f"media over {limit} bytes")
+    return bytes(data)
 
 
 async def _answer(response: aiohttp.ClientResponse) -> dict:

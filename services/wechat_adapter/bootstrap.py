@@ -1,5 +1,7 @@
 """Wires the WeChat adapter: callback URLs per account, the outbound consumer, the API client."""
 
+import asyncio
+import contextlib
 from functools import partial
 
 from aiohttp import web
@@ -7,6 +9,8 @@ from aiohttp import web
 from contracts.topology import WECHAT_OUTBOUND
 from services.wechat_adapter.api import WeChatApi
 from services.wechat_adapter.callbacks import ACCOUNTS, receive, verify_url
+from services.wechat_adapter.media import MediaStore
+from services.wechat_adapter.media_routes import MEDIA, serve
 from services.wechat_adapter.outbound import Sender, WeChatOutbound
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
@@ -22,10 +26,24 @@ def build(settings: Settings) -> web.Application:
     app[ACCOUNTS] = {account.name: account for account in settings.wechat_accounts}
     app.router.add_get("/wechat/{account}", verify_url)
     app.router.add_post("/wechat/{account}", receive)
+    app.router.add_get("/media/{media_id}", serve)
 
     async def sender(app: web.Application):
-        app[SENDER] = Sender(app[BROKER], app[POOL], WeChatApi(settings.wechat_api_base), app[ACCOUNTS])
+        app[SENDER] = sender = Sender(app[BROKER], app[POOL], WeChatApi(settings.wechat_api_base), app[ACCOUNTS])
+        app[MEDIA] = MediaStore(
+            app[POOL],
+            sender.api,
+            sender.tokens,
+            app[ACCOUNTS],
+            settings.agent_api_max_upload,
+            settings.wechat_media_wait,
+        )
+        sweep = asyncio.create_task(app[MEDIA].sweep(settings.wechat_media_sweep_interval))
         yield
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+        await app[MEDIA].close()  # downloads still running are fetched again when an agent opens them
 
     async def close_api(app: web.Application) -> None:
         await app[SENDER].api.close()

@@ -1,7 +1,8 @@
 """WeChat's callback URL `/wechat/{account}`: the URL check and signed message pushes.
 
 A push is answered only after the broker confirmed the normalized message, well inside
-WeChat's 5-second wait; anything refused gets its status and reaches nothing.
+WeChat's 5-second wait (media fetching gets a bounded part of it: media.py); anything refused
+gets its status and reaches nothing.
 """
 
 import logging
@@ -12,6 +13,7 @@ from aiohttp import web
 from contracts.topology import inbound_key
 from services.wechat_adapter import crypto, freshness
 from services.wechat_adapter.crypto import CallbackRefused
+from services.wechat_adapter.media_routes import MEDIA
 from services.wechat_adapter.normalize import normalize, parse_xml, welcome_reply
 from shared.broker import publish
 from shared.config import WeChatAccount
@@ -71,6 +73,7 @@ async def receive(request: web.Request) -> web.Response:
     except CallbackRefused as exc:
         raise _refused(account, exc) from None
     try:
+        message = await request.app[MEDIA].collect(account, message)
         await publish(request.app[BROKER], message, inbound_key(message.channel), message_id=message.message_id)
     except Exception as exc:
         log.warning("publish failed, WeChat will retry: %s", type(exc).__name__)

@@ -7,11 +7,11 @@ from xml.parsers import expat
 from msgspec.structs import replace
 from wechatpy.replies import TextReply
 
-from contracts import Attachment, Channel, InboundMessage, MessageKind
+from contracts import WECHAT_MEDIA_REF, Attachment, Channel, InboundMessage, MessageKind
 from services.wechat_adapter.crypto import CallbackRefused
 from shared.config import WeChatAccount
 
-MEDIA_PREFIX = "wechat-media:"
+MEDIA_PREFIX = WECHAT_MEDIA_REF
 """Attachment refs of media kept on WeChat's side, fetched by MediaId when needed."""
 HUMAN = "human"
 FAQ_PREFIX = "faq:"

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from services.agent_api.openapi import OPERATIONS
-from tests.support import inbound, publish_inbound, shown_webchat
+from tests.support import inbound, publish_inbound, shown_webchat, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -118,6 +118,7 @@ def cells(owner, other, supervisor, admin):
         ("GET", "/v1/canned-responses/{S}/render?conversation_id={C}", None, mine),
         ("POST", "/v1/files?name=a.png", PNG, dict.fromkeys(ROLES, 201)),
         ("GET", "/v1/files/{F}", None, mine),
+        ("GET", "/v1/conversations/{C}/attachments/{R}/{zero}", None, mine),
         ("POST", "/v1/messages/{M}/unmask", {"reason": "fraud review"}, staff),
         ("GET", "/v1/admin/audit", None, admins),
         ("GET", "/v1/admin/agents", None, admins),
@@ -234,6 +235,20 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
         async with owner.http.post(url, data=PNG, headers={"Content-Type": "image/png"}) as response:
             return (await response.json())["id"]
 
+    async def sent_with_file(conversation_id: str, file_id: str) -> str:
+        """The id of the owner's reply carrying an uploaded file, once the router has stored it."""
+        reply = {"attachments": [file_id]}
+        assert (await owner.request("POST", f"/v1/conversations/{conversation_id}/replies", reply))[0] == 202
+        found: list[str] = []
+
+        async def stored() -> bool:
+            messages = (await owner.request("GET", f"/v1/conversations/{conversation_id}"))[1]["messages"]
+            found[:] = [m["id"] for m in messages if m["attachments"] and m["attachments"][0]["url"]]
+            return bool(found)
+
+        await wait_until(stored, what="the reply with a file stored")
+        return found[0]
+
     makers = {"<fresh>": fresh, "<resolved>": resolved, "<canned>": canned, "<token>": token}
     conversation = await fresh()
     detail = (await owner.request("GET", f"/v1/conversations/{conversation}"))[1]
@@ -241,6 +256,7 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
         "{C}": conversation,
         "{T}": "t",
         "{stat}": "volume",
+        "{zero}": "0",
         "{M}": detail["messages"][0]["id"],
         "{other}": other.id,
         "{P}": (await owner.request("POST", "/v1/customers", {"conversation_id": conversation}))[1]["id"],
@@ -253,6 +269,8 @@ async def test_every_endpoint_answers_each_role_as_its_rights_say(env, system, p
             )
         )[1]["id"],
     }
+
+    fixed["{R}"] = await sent_with_file(conversation, fixed["{F}"])
 
     async def fill(text: str) -> str:
         for name, value in fixed.items():

@@ -172,6 +172,14 @@ def test_production_is_the_default_and_development_must_be_asked_for():
         (["webchat_adapter"], {"webchat_secret": "please-change-me-now"}, "RELAYDESK_WEBCHAT_SECRET", "please-change"),
         (["webchat_adapter"], {"webchat_secret": "x" * 32}, "RELAYDESK_WEBCHAT_SECRET", "x" * 32),
         (["agent_api"], {"file_link_secret": DEV_FILE_LINK_SECRET}, "RELAYDESK_FILE_LINK_SECRET", DEV_FILE_LINK_SECRET),
+        # The adapters holding customers' files check the agent API's signed links with it.
+        (["email_adapter"], {"file_link_secret": DEV_FILE_LINK_SECRET}, "RELAYDESK_FILE_LINK_SECRET", None),
+        (
+            ["wechat_adapter"],
+            {"file_link_secret": DEV_FILE_LINK_SECRET, "wechat_accounts": (_account(),)},
+            "RELAYDESK_FILE_LINK_SECRET",
+            None,
+        ),
         (["sms_adapter"], {"sms_auth_token": ""}, "RELAYDESK_SMS_AUTH_TOKEN (provider twilio)", None),
         (["sms_adapter"], {"sms_auth_token": "changeme"}, "RELAYDESK_SMS_AUTH_TOKEN", "changeme"),
         (
@@ -208,7 +216,7 @@ def test_a_service_refuses_a_missing_or_development_secret_naming_it_never_showi
 
 def test_only_the_services_being_started_need_their_secrets():
     weak = Settings(webchat_secret=DEV_WEBCHAT_SECRET, sms_auth_token="", wechat_accounts=(_account(token="test"),))
-    check_secrets(weak, ["router", "notifier", "email_adapter"])
+    check_secrets(weak, ["router", "notifier"])
     assert weak_secrets(weak, ["router", "agent_api", "webchat_adapter", "sms_adapter", "wechat_adapter"]) == [
         "RELAYDESK_WEBCHAT_SECRET",
         "RELAYDESK_FILE_LINK_SECRET",

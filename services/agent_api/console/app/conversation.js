@@ -35,7 +35,9 @@ export function Conversation({ id }) {
     live.value = [];
     let messages = detail.messages, reload = false;
     for (const event of events) {
-      if (event.type === "message" && !messages.some((m) => m.id === event.message_id)) {
+      if (event.type === "message" && event.kind !== "text" && !messages.some((m) => m.id === event.message_id)) {
+        reload = true; // media: the event has no attachments, the detail lists them with their URLs
+      } else if (event.type === "message" && !messages.some((m) => m.id === event.message_id)) {
         messages = [...messages, { id: event.message_id, direction: "in", kind: event.kind, text: event.text, attachments: [],
           agent_id: null, seq: null, created_at: event.occurred_at, delivery_status: null, delivery_reason: null }];
       } else if (event.type === "delivery") {

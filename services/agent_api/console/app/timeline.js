@@ -22,17 +22,48 @@ export function entries(detail, pending) {
   return items.sort((a, b) => new Date(a.at) - new Date(b.at));
 }
 
+/** Where the console reads a file: the API's own route (customers' files, whoever may see the
+ * conversation), else the link an agent's just-sent file has until the detail reloads. */
+function fileUrl(file) {
+  if (file.url) return file.url;
+  return file.ref && (file.ref.startsWith("/") || /^https?:\/\//.test(file.ref)) ? file.ref : null;
+}
+
+function sizeText(size) {
+  if (size == null) return "";
+  return size < 1024 ? `${size} B` : size < 1024 * 1024 ? `${Math.ceil(size / 1024)} KB` : `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** One attachment: an image inline, voice and video playable (voice with WeChat's recognition text
+ * under it), anything else a download. All from the same-origin API; nothing is parsed as HTML. */
 function Attachment({ file, who }) {
-  const url = file.ref.startsWith("/") || /^https?:\/\//.test(file.ref) ? file.ref : null;
-  if (url && (file.content_type || "").startsWith("image/")) {
+  const url = fileUrl(file);
+  const kind = (file.content_type || "").split("/")[0];
+  const label = file.name || t("attachmentAlt", { who });
+  if (url && kind === "image") {
     return html`<a class="attachment-image" href=${url} target="_blank" rel="noopener noreferrer">
-      <img src=${url} alt=${file.name || t("attachmentAlt", { who })} loading="lazy" /></a>`;
+      <img src=${url} alt=${label} loading="lazy" /></a>`;
+  }
+  if (url && kind === "audio") {
+    return html`<div class="attachment-voice">
+      <audio controls preload="metadata" src=${url} aria-label=${label}></audio>
+      ${file.transcript && html`<p class="transcript">${file.transcript}</p>`}
+    </div>`;
+  }
+  if (url && kind === "video") {
+    return html`<video class="attachment-video" controls preload="metadata" src=${url} aria-label=${label}></video>`;
   }
   if (url) {
     return html`<a class="attachment-file" href=${url} download=${file.name || true} rel="noopener noreferrer">
-      <${Icon} name="clip" /> ${file.name || t("download")}</a>`;
+      <${Icon} name="clip" /> ${file.name || t("download")}${file.size != null && html` <span class="size">(${sizeText(file.size)})</span>`}</a>`;
   }
-  return html`<span class="attachment-file"><${Icon} name="clip" /> ${file.name || file.ref}</span>`;
+  return html`<span class="attachment-file"><${Icon} name="clip" /> ${file.name || file.ref}</span>
+    ${file.transcript && html`<p class="transcript">${file.transcript}</p>`}`;
+}
+
+/** A voice message's text is WeChat's recognition: shown once, under the player. */
+function showsText(entry) {
+  return entry.text && !(entry.attachments || []).some((file) => file.transcript === entry.text);
 }
 
 function Ticks({ entry, onRetry }) {
@@ -58,7 +89,7 @@ function Entry({ entry, first, customer, onRetry }) {
       <time datetime=${entry.at}>${formatTime(entry.at)}</time></span>`}
     <div class="bubble">
       ${entry.side === "note" && !first && html`<${Icon} name="lock" />`}
-      ${entry.text && html`<p class="text">${entry.text}</p>`}
+      ${showsText(entry) && html`<p class="text">${entry.text}</p>`}
       ${(entry.attachments || []).map((file) => html`<${Attachment} file=${file} who=${who} />`)}
     </div>
     <${Ticks} entry=${entry} onRetry=${onRetry} />
