@@ -47,7 +47,7 @@ async def test_a_reloaded_inbox_shows_each_rows_first_line_and_sla_clock(slow_sl
     row = page.locator(".rows .row").filter(has_text="Zhou Min")
     await expect(row).to_be_visible()
     conversation_id = await row.get_attribute("data-id")
-    await wait_until(lambda: _row_where(agent, conversation_id, "resolution_warned"), what="the router's warning")
+    await wait_until(lambda: _row_where(agent, conversation_id, "resolution_warned"), 20, "the router's warning")
 
     await page.reload()  # nothing heard live any more: what the row shows comes from GET /v1/conversations
     await expect(row.locator(".row-preview")).to_have_text(mask(text, ("Zhou Min",)))
