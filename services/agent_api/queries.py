@@ -12,7 +12,23 @@ CONVERSATION_FIELDS = (
     "c.id::text AS id, c.channel, c.customer_address, COALESCE(NULLIF(p.name, ''), k.display_name) AS customer_name,"
     " p.id::text AS customer_id, c.status, c.agent_id::text AS agent_id, c.priority, c.category, c.language,"
     " c.team, c.created_at, c.assigned_at, c.first_response_at, c.resolved_at, c.updated_at,"
-    " ARRAY(SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id ORDER BY t.tag) AS tags"
+    " ARRAY(SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id ORDER BY t.tag) AS tags,"
+    # The router's SLA clocks; "warned" once its sweep has sent the warning for this due time.
+    " c.first_response_due, c.first_response_breached,"
+    " c.first_response_warned_for IS NOT NULL AND c.first_response_warned_for = c.first_response_due"
+    " AS first_response_warned,"
+    " c.resolution_due, c.resolution_breached,"
+    " c.resolution_warned_for IS NOT NULL AND c.resolution_warned_for = c.resolution_due AS resolution_warned"
+)
+LAST_MESSAGE = (
+    " LEFT JOIN LATERAL (SELECT m.text, m.kind, m.direction, m.agent_id IS NOT NULL AS by_agent, m.created_at"
+    "  FROM messages m WHERE m.conversation_id = c.id ORDER BY m.created_at DESC, m.seq DESC NULLS LAST LIMIT 1) m"
+    " ON true"
+)
+"""The newest message of each conversation on the page: one index probe per row (messages_conversation)."""
+LAST_FIELDS = (
+    "m.text AS last_text, m.kind AS last_kind, m.direction AS last_direction, m.by_agent AS last_by_agent,"
+    " m.created_at AS last_at"
 )
 CONVERSATION_JOINS = (
     " JOIN contacts k ON k.channel = c.channel AND k.address = c.customer_address"
@@ -39,7 +55,8 @@ async def list_conversations(pool: asyncpg.Pool, query: ListQuery, agent: Agent)
     # planner sizes a Memoize cache per join for 100k rows and sets it up on every call (~1 ms).
     # The inner join drops nothing: every conversation's contact exists (foreign key).
     rows = await pool.fetch(
-        f"SELECT {CONVERSATION_FIELDS} FROM ({selected}) c{CONVERSATION_JOINS} ORDER BY c.created_at DESC, c.id DESC",
+        f"SELECT {CONVERSATION_FIELDS}, {LAST_FIELDS} FROM ({selected}) c{CONVERSATION_JOINS}{LAST_MESSAGE}"
+        " ORDER BY c.created_at DESC, c.id DESC",
         *args,
     )
     page = [dict(row) for row in rows[: query.limit]]
@@ -75,7 +92,8 @@ async def visible_conversation(pool: asyncpg.Pool, agent: Agent, conversation_id
 async def messages(pool: asyncpg.Pool, conversation_id: str) -> list[dict]:
     rows = await pool.fetch(
         "SELECT id::text AS id, direction, kind, text, attachments::text AS attachments,"
-        " agent_id::text AS agent_id, seq, created_at, delivery_status, delivery_reason, delivery_at, sender_warning"
+        " agent_id::text AS agent_id, seq, created_at, delivery_status, delivery_reason, delivery_at, sender_warning,"
+        " faq_suggestions::text AS faq_suggestions"
         " FROM messages"
         " WHERE conversation_id = $1 ORDER BY created_at, seq NULLS FIRST",
         uuid.UUID(conversation_id),

@@ -29,6 +29,8 @@ from shared.pii import mask
 
 MAX_REPLY_CHARS = 4000
 MAX_ATTACHMENTS = 10
+PREVIEW_CHARS = 140
+"""Longest `last_message.text` in a list: two lines of a row."""
 
 
 class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,8 +93,24 @@ async def list_conversations(request: web.Request) -> web.Response:
     except listing.BadCursor as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
     for row in rows:
+        row["last_message"] = last_message(row)
         row["customer_address"] = shown_address(row["channel"], row["customer_address"])
     return json_response({"conversations": rows, "next_cursor": next_cursor})
+
+
+def last_message(row: dict) -> dict | None:
+    """The row's newest message as a list preview, masked like the detail's text (then cut, so a
+    number cut in half is still masked); pops the query's last_* columns."""
+    text, kind, direction, by_agent, at = (
+        row.pop(f"last_{name}") for name in ("text", "kind", "direction", "by_agent", "at")
+    )
+    if at is None:
+        return None
+    sender = "customer" if direction == "in" else "agent" if by_agent else "bot"
+    preview = mask(text, (row["customer_name"] or "",))
+    if len(preview) > PREVIEW_CHARS:
+        preview = preview[: PREVIEW_CHARS - 1] + "…"
+    return {"text": preview, "kind": kind, "direction": direction, "sender": sender, "at": at}
 
 
 async def get_conversation(request: web.Request) -> web.Response:
@@ -104,10 +122,14 @@ async def get_conversation(request: web.Request) -> web.Response:
     # The name is shown as the conversation's customer_name (CONSOLE.md: the list row names the
     # customer); repeated in free text, with whatever else is written around it, it is masked.
     names = (conversation["customer_name"] or "",)
+    suggestions = "[]"
     for message in messages:
         message["text"] = mask(message["text"], names)
         found = msgspec.json.decode(message["attachments"])
         message["attachments"] = attachment_routes.listed(request.app[SETTINGS], conversation["id"], message, found)
+        if message["direction"] == "in":  # the router's FAQ picks for the customer's last message
+            suggestions = message["faq_suggestions"] or "[]"
+        del message["faq_suggestions"]
     await audit.record(
         pool,
         agent,
@@ -117,7 +139,12 @@ async def get_conversation(request: web.Request) -> web.Response:
     )
     conversation["customer_address"] = shown_address(conversation["channel"], conversation["customer_address"])
     return json_response(
-        {**conversation, "messages": messages, "notes": await notes.of(pool, conversation["id"], names)}
+        {
+            **conversation,
+            "messages": messages,
+            "notes": await notes.of(pool, conversation["id"], names),
+            "faq_suggestions": msgspec.json.decode(suggestions),
+        }
     )
 
 

@@ -65,10 +65,34 @@ class Conversation(msgspec.Struct):
     resolved_at: datetime | None
     updated_at: datetime
     tags: list[str]
+    first_response_due: datetime | None
+    """When the router's first-response SLA clock runs out (it stops at the first agent reply)."""
+    first_response_warned: bool
+    """The router has sent its SLA warning for this due time."""
+    first_response_breached: bool
+    resolution_due: datetime | None
+    resolution_warned: bool
+    resolution_breached: bool
+
+
+class LastMessage(msgspec.Struct):
+    """The newest message, as a list row shows it."""
+
+    text: str
+    """Masked as in the conversation's detail, then cut to 140 characters."""
+    kind: str
+    direction: Literal["in", "out"]
+    sender: Literal["customer", "agent", "bot"]
+    """`bot` is an automatic reply: an FAQ answer or the closed-hours notice."""
+    at: datetime
+
+
+class ConversationItem(Conversation):
+    last_message: LastMessage | None
 
 
 class ConversationPage(msgspec.Struct):
-    conversations: list[Conversation]
+    conversations: list[ConversationItem]
     next_cursor: str | None
 
 
@@ -111,9 +135,20 @@ class Note(msgspec.Struct):
     created_at: datetime
 
 
+class FaqSuggestion(msgspec.Struct):
+    """An FAQ answer the router weighed for the customer's last message, in the customer's language."""
+
+    id: str
+    question: str
+    answer: str
+    score: float
+
+
 class ConversationDetail(Conversation):
     messages: list[Message]
     notes: list[Note]
+    faq_suggestions: list[FaqSuggestion]
+    """For the customer's last message, best first (at most 3); empty when none reached the floor."""
 
 
 class Notes(msgspec.Struct):

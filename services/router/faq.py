@@ -82,6 +82,7 @@ class FaqMatch(msgspec.Struct, frozen=True):
     score: float
     answer_zh: str
     answer_en: str
+    questions: tuple[str, ...] = ()
 
 
 def terms(text: str, speller: Speller) -> set[str]:
@@ -112,6 +113,11 @@ class KnowledgeBase(msgspec.Struct, frozen=True):
 
     def rank(self, text: str, floor: float = 0.0) -> FaqMatch | None:
         """The best-explaining entry, or None if nothing is shared; entries that cannot reach `floor` are skipped."""
+        best = self.ranked(text, floor, 1)
+        return best[0] if best else None
+
+    def ranked(self, text: str, floor: float = 0.0, count: int = 1) -> list[FaqMatch]:
+        """The `count` best-explaining entries reaching `floor`, best first (ties to the entry listed first)."""
         idf, postings = self.idf, self.postings
         coverage: dict[int, float] = {}
         known, message_mass = set(), self.prior_mass
@@ -125,23 +131,24 @@ class KnowledgeBase(msgspec.Struct, frozen=True):
             for phrasing, share in postings[term]:
                 coverage[phrasing] = coverage.get(phrasing, 0.0) + share
         if not coverage:
-            return None
+            return []
         by_entry: dict[int, list[tuple[float, int]]] = {}
         for phrasing, share in coverage.items():
             by_entry.setdefault(self.owner[phrasing], []).append((share, phrasing))
-        best = None
+        best: list[tuple[float, int]] = []  # (score, -entry number), best first
         for closest, number in sorted(((max(m)[0], n) for n, m in by_entry.items()), reverse=True):
-            if (closest + 1) / 2 < max(best[0] if best else 0.0, floor):
-                break  # the message coverage is at most 1: no later entry can win or reach the floor
+            if (closest + 1) / 2 < max(best[-1][0] if len(best) == count else 0.0, floor):
+                break  # the message coverage is at most 1: no later entry can place or reach the floor
             nearest = sorted(by_entry[number], reverse=True)[:CLOSEST]
             explained = set().union(*(self.phrasing_terms[p] & known for _, p in nearest))
             score = (closest + sum(idf[term] for term in explained) / message_mass) / 2
-            if best is None or (score, -number) > best:
-                best = (score, -number)  # ties go to the entry listed first
-        if best is None:
-            return None
-        entry = self.entries[-best[1]]
-        return FaqMatch(entry.id, entry.category, min(best[0], 1.0), entry.answer.zh, entry.answer.en)
+            if score >= floor:
+                best = sorted([*best, (score, -number)], reverse=True)[:count]
+        return [self._match(-number, score) for score, number in best]
+
+    def _match(self, number: int, score: float) -> FaqMatch:
+        entry = self.entries[number]
+        return FaqMatch(entry.id, entry.category, min(score, 1.0), entry.answer.zh, entry.answer.en, entry.questions)
 
     def lookup(self, text: str) -> FaqMatch | None:
         """The entry that answers `text`, or None when no entry reaches the confidence threshold."""

@@ -93,7 +93,7 @@ async def _take_in(
         intake = decide(
             conversation.status, verdict.self_service, wants_person, open_now, conversation.notice_sent, unverified
         )
-    if not await store.insert_inbound(conn, message, conversation.id):
+    if not await store.insert_inbound(conn, message, conversation.id, verdict.suggestions):
         raise _Duplicate
     if not created:
         await _follow_up(conn, routing, conversation, verdict, intake)

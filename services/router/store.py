@@ -7,6 +7,7 @@ import asyncpg
 import msgspec
 
 from contracts import Attachment, InboundMessage
+from services.router.suggestions import Suggestion
 
 _encoder = msgspec.json.Encoder()
 
@@ -221,12 +222,15 @@ async def lock_conversation(conn: asyncpg.Connection, conversation_id: str) -> C
     return _conversation(row) if row else None
 
 
-async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conversation_id: str) -> bool:
-    """Store a customer message once; False when (channel, channel id) is already stored."""
+async def insert_inbound(
+    conn: asyncpg.Connection, message: InboundMessage, conversation_id: str, suggestions: tuple[Suggestion, ...] = ()
+) -> bool:
+    """Store a customer message once, with the FAQ answers suggested for it; False when (channel,
+    channel id) is already stored."""
     inserted = await conn.fetchval(
         "INSERT INTO messages (id, conversation_id, direction, channel, customer_address,"
-        " channel_message_id, kind, text, attachments, created_at, details, sender_warning)"
-        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, NULLIF($11, ''))"
+        " channel_message_id, kind, text, attachments, created_at, details, sender_warning, faq_suggestions)"
+        " VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, NULLIF($11, ''), $12::jsonb)"
         " ON CONFLICT DO NOTHING RETURNING true",
         uuid.UUID(message.message_id),
         uuid.UUID(conversation_id),
@@ -239,6 +243,7 @@ async def insert_inbound(conn: asyncpg.Connection, message: InboundMessage, conv
         message.received_at,
         _encoder.encode(message.details).decode(),
         message.sender_warning,
+        _encoder.encode(suggestions).decode(),
     )
     return bool(inserted)
 

@@ -11,6 +11,7 @@ from services.router.classify import classify
 from services.router.faq import KnowledgeBase, load_kb
 from services.router.hours import BusinessHours, closed_reply, load_hours
 from services.router.rulebook import Category, Language, Priority, Rules, load_rules
+from services.router.suggestions import FLOOR, MOST, Suggestion, pick
 
 
 class Triage(msgspec.Struct, frozen=True):
@@ -25,12 +26,16 @@ class Triage(msgspec.Struct, frozen=True):
     asks_human: bool = False
     angry: bool = False
     money_lost: bool = False
+    suggestions: tuple[Suggestion, ...] = ()
+    """FAQ answers an agent may send (suggestions.py); the auto-answer, if any, is the first."""
 
 
 def triage(text: str, rules: Rules, kb: KnowledgeBase) -> Triage:
     """Classify `text` and decide whether an FAQ answer may go out without a person."""
     seen = classify(text, rules)
-    match = kb.lookup(text)
+    # One ranking serves both: the best entry is the auto-answer when it reaches the threshold.
+    ranked = kb.ranked(text, min(FLOOR, kb.threshold), MOST)
+    match = ranked[0] if ranked and ranked[0].score >= kb.threshold else None
     # A security incident gets a security article or none: a routine answer ("how to reset your
     # password") to "someone logged in and changed my password" would read as a brush-off.
     if match is not None and seen.category == "security" and match.category != "security":
@@ -51,6 +56,7 @@ def triage(text: str, rules: Rules, kb: KnowledgeBase) -> Triage:
         seen.asks_human,
         seen.angry,
         seen.money_lost,
+        pick(ranked, seen.language, seen.category),
     )
 
 

@@ -1,10 +1,12 @@
 // The composer: Enter sends, Shift+Enter a new line, "/" canned responses, files by button,
-// drag-and-drop or paste, a reply / internal-note switch; a failed send keeps the text.
+// drag-and-drop or paste, a reply / internal-note switch; a failed send keeps the text. Above the
+// input, the FAQ answers the router weighed for the customer's last message: one click inserts one.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "./ui.js";
 import { Icon } from "./icons.js";
 import { t } from "./i18n.js";
 import { api, query } from "./api.js";
+import "./agent-words.js";
 
 let cannedCache = null;
 async function cannedResponses() {
@@ -12,7 +14,7 @@ async function cannedResponses() {
   return cannedCache;
 }
 
-export function Composer({ conversationId, onSent, onNote, disabled }) {
+export function Composer({ conversationId, onSent, onNote, disabled, suggestions = [] }) {
   const [text, setText] = useState("");
   const [mode, setMode] = useState("reply");
   const [files, setFiles] = useState([]);
@@ -81,6 +83,12 @@ export function Composer({ conversationId, onSent, onNote, disabled }) {
     }
   }
 
+  function insertAnswer(answer) {
+    // Into what is typed so far, never sent by itself: the agent reads and edits it first.
+    setText((current) => (current.trim() ? `${current.replace(/\s+$/, "")}\n${answer}` : answer));
+    box.current?.focus();
+  }
+
   function onInput(e) {
     const value = e.currentTarget.value;
     setText(value);
@@ -115,6 +123,11 @@ export function Composer({ conversationId, onSent, onNote, disabled }) {
           <b>/${c.shortcut}</b> ${c.title}<span class="canned-text">${c.text}</span></li>`)
         : html`<li class="none">${t("noCanned")}</li>`}
     </ul>`}
+    ${!note && suggestions.length > 0 && html`<div class="faq-suggestions" role="group" aria-label=${t("faqSuggestions")}>
+      <span class="faq-label" aria-hidden="true">FAQ</span>
+      ${suggestions.map((s) => html`<button type="button" key=${s.id} class="faq-chip" title=${s.answer}
+        aria-label=${t("faqInsert", { q: s.question })} disabled=${disabled} onClick=${() => insertAnswer(s.answer)}>${s.question}</button>`)}
+    </div>`}
     <label class="sr-only" for="composer-text">${note ? t("composerNote") : t("composerReply")}</label>
     <textarea id="composer-text" ref=${box} rows="3" value=${text} disabled=${disabled}
       placeholder=${note ? t("composerNote") : t("composerReply")} onInput=${onInput} onKeyDown=${onKeyDown}

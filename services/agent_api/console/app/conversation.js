@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { html, ChannelIcon, Priority, who } from "./ui.js";
 import { t, formatDate, category } from "./i18n.js";
 import { api } from "./api.js";
-import { openId, live, remember, markRead, toast } from "./store.js";
+import { openId, live, remember, markRead, toast, previews, conversations } from "./store.js";
 import { Timeline } from "./timeline.js";
 import { Composer } from "./composer.js";
 import { CustomerPanel } from "./customer.js";
@@ -26,6 +26,12 @@ export function Conversation({ id }) {
     }
   }
 
+  /** The FAQ answers for the customer's newest message (the router stored them with it). */
+  async function refreshSuggestions() {
+    const body = await api("GET", `conversations/${id}`).catch(() => null);
+    if (body) setDetail((current) => current && current.id === body.id ? { ...current, faq_suggestions: body.faq_suggestions } : current);
+  }
+
   useEffect(() => { setDetail(null); setPending([]); live.value = []; markRead(id); load(); }, [id]);
 
   // Live events for this conversation: new messages appended once, delivery states in place.
@@ -33,8 +39,9 @@ export function Conversation({ id }) {
     if (!detail || !live.value.length) return;
     const events = live.value;
     live.value = [];
-    let messages = detail.messages, reload = false;
+    let messages = detail.messages, reload = false, suggest = false;
     for (const event of events) {
+      if (event.type === "message") suggest = true;
       if (event.type === "message" && event.kind !== "text" && !messages.some((m) => m.id === event.message_id)) {
         reload = true; // media: the event has no attachments, the detail lists them with their URLs
       } else if (event.type === "message" && !messages.some((m) => m.id === event.message_id)) {
@@ -48,9 +55,10 @@ export function Conversation({ id }) {
         reload = true;
       }
     }
-    setDetail({ ...detail, messages });
+    setDetail({ ...detail, messages, faq_suggestions: suggest ? [] : detail.faq_suggestions });
     markRead(id);
     if (reload) load();
+    else if (suggest) refreshSuggestions();
   }, [detail, live.value]);
 
   async function act(path, body, after) {
@@ -95,8 +103,8 @@ export function Conversation({ id }) {
         setDetail({ ...detail, tags: r ? r.tags : detail.tags.filter((x) => x !== tag) });
       }}>×</button></li>`)}</ul>
     <div class="history"><${Timeline} detail=${detail} pending=${pending} onRetry=${retry} /></div>
-    <${Composer} conversationId=${id}
-      onSent=${(message) => setPending((list) => [...list, message])}
+    <${Composer} conversationId=${id} suggestions=${resolved ? [] : detail.faq_suggestions || []}
+      onSent=${(message) => { setPending((list) => [...list, message]); sentFromHere(id, message); }}
       onNote=${(created) => setDetail({ ...detail, notes: [...detail.notes, created] })} />
     ${dialog === "tag" && html`<${TagDialog} onClose=${() => setDialog(null)} onSave=${async (tag) => {
       const r = await api("POST", `conversations/${id}/tags`, { tag });
@@ -108,6 +116,16 @@ export function Conversation({ id }) {
   </section>
   ${showCustomer && html`<${CustomerPanel} conversationId=${id} />`}
   </div>`;
+}
+
+/** The list row follows a reply sent here: its first line, and the first-response clock stops. */
+function sentFromHere(id, message) {
+  const known = conversations.value.get(id);
+  remember([{
+    id, first_response_at: known?.first_response_at || message.at,
+    last_message: { text: message.text, kind: "text", direction: "out", sender: "agent", at: message.at },
+  }]);
+  if (previews.value.has(id)) { const copy = new Map(previews.value); copy.delete(id); previews.value = copy; }
 }
 
 function Dialog({ title, onClose, onSubmit, children }) {

@@ -4,14 +4,21 @@ import { html, ChannelIcon } from "./ui.js";
 import { Icon } from "./icons.js";
 import { t, formatDate, category } from "./i18n.js";
 import { api } from "./api.js";
+import { toast } from "./store.js";
+import { ProfileLink } from "./profile-link.js";
 
 export function CustomerPanel({ conversationId }) {
   const [view, setView] = useState(null);
   const [error, setError] = useState("");
+  const load = () => api("GET", `conversations/${conversationId}/customer`).then(setView, (e) => setError(e.message));
   useEffect(() => {
     setView(null);
-    api("GET", `conversations/${conversationId}/customer`).then(setView, (e) => setError(e.message));
+    load();
   }, [conversationId]);
+  function linked(key) {
+    toast.value = { kind: "ok", key };
+    load();
+  }
   if (error) return html`<aside class="customer" tabindex="0" aria-label=${t("customerPanel")}><p class="list-error">${t("loadFailed", { error })}</p></aside>`;
   if (!view) return html`<aside class="customer" tabindex="0" aria-label=${t("customerPanel")}><p class="loading">${t("loading")}</p></aside>`;
   const c = view.consent;
@@ -22,7 +29,9 @@ export function CustomerPanel({ conversationId }) {
         ${view.phone && html`<dt><${Icon} name="phone" label="phone" /></dt><dd>${view.phone}</dd>`}
         ${view.email && html`<dt><${Icon} name="email" label="email" /></dt><dd>${view.email}</dd>`}
         ${view.language && html`<dt>${t("language")}</dt><dd>${view.language}</dd>`}
-      </dl>` : html`<p class="hint">${t("noProfile")}</p>`}
+      </dl>` : html`<p class="hint">${t("noProfile")}</p>
+      <${ProfileLink} conversationId=${conversationId} onDone=${linked}
+        suggestedName=${view.identities.map((i) => i.display_name).find(Boolean) || ""} />`}
     <h3>${t("identities")}</h3>
     <ul class="identities">${view.identities.map((i) => html`<li><${ChannelIcon} channel=${i.channel} />
       <span>${i.display_name || i.address}</span>${i.display_name && html` <span class="muted">${i.address}</span>`}

@@ -6,6 +6,7 @@ import { t, age, countdown, number, category } from "./i18n.js";
 import { api, query } from "./api.js";
 import { conversations, unread, previews, offers, openId, remember, me, now, slaState, offerList } from "./store.js";
 import { view, takesAssignment, CHANNELS, PRIORITIES, STATUSES, CATEGORIES } from "./views.js";
+import "./agent-words.js";
 
 export const ROW_H = 76;
 const PAGE = 100;
@@ -93,12 +94,42 @@ export function Rail() {
   </nav>`;
 }
 
+const OPEN = new Set(["queued", "assigned"]);
+
+/** The row's SLA clock: a live warning or breach if one came, else the nearest of the router's
+ * due times the list gave (first response until the first reply, resolution until resolved). */
+export function rowClock(id, row, at) {
+  const heard = slaState(id, at);
+  if (heard || !OPEN.has(row.status)) return heard;
+  const clocks = [];
+  if (!row.first_response_at && row.first_response_due) {
+    clocks.push({ due: row.first_response_due, warned: row.first_response_warned, breached: row.first_response_breached });
+  }
+  if (row.resolution_due) clocks.push({ due: row.resolution_due, warned: row.resolution_warned, breached: row.resolution_breached });
+  if (!clocks.length) return null;
+  const next = clocks.reduce((a, b) => (new Date(b.due) < new Date(a.due) ? b : a));
+  const left = new Date(next.due).getTime() - at;
+  return { left, state: next.breached || left <= 0 ? "breached" : next.warned ? "warning" : "ok" };
+}
+
+/** The row's first line: the newest message as the list gave it, or a customer message heard since. */
+function firstLine(id, row) {
+  const heard = previews.value.get(id);
+  if (heard) return heard;
+  const last = row.last_message;
+  if (!last) return "";
+  const text = (last.text || "").split("\n")[0] || (last.kind !== "text" ? t(`msg_${last.kind}`) : "");
+  const from = last.sender === "customer" ? "" : last.sender === "bot" ? t("fromBot")
+    : row.agent_id === me.value?.id ? t("fromAgent") : t("fromOtherAgent");
+  return text && `${from}${text}`;
+}
+
 function Row({ id, index, total }) {
   const row = conversations.value.get(id);
   if (!row) return null;
-  const clock = slaState(id, now.value);
+  const clock = rowClock(id, row, now.value);
   const isUnread = unread.value.has(id);
-  const preview = previews.value.get(id) || "";
+  const preview = firstLine(id, row);
   return html`<li class="row-slot" style=${{ top: `${index * ROW_H}px`, height: `${ROW_H}px` }}
       aria-setsize=${total} aria-posinset=${index + 1}>
     <a href=${`#/c/${id}`} class=${`row${openId.value === id ? " open" : ""}${isUnread ? " unread" : ""}`}
