@@ -67,7 +67,7 @@ from bench.webchat_e2e import (  # noqa: E402
     wait_quiet,
 )
 from shared.config import Settings, to_environ  # noqa: E402
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PASSWORD = "bench console password 15"
 PROBE = ROOT / "bench" / "console_probe.js"

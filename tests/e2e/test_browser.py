@@ -6,21 +6,11 @@ import shutil
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support import System, behind_proxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-# The machine's network is closed: keep Chromium from calling home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 15_000
 ACKED = re.compile(r"\brd-acked\b")
 

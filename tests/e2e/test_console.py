@@ -1,125 +1,18 @@
 """The agent console in a real headless Chromium: an agent logs in and works web-chat conversations."""
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from shared.addresses import shown_address
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import SHOTS, agent_frame, agent_text, axe_findings, log_in, open_assigned, signed_in
 from tests.support import System, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 expect.set_options(timeout=15_000)
 
-WAIT_MS = 15_000
-PASSWORD = "correct horse battery"
-AXE = Path(__file__).parents[1] / "vendor" / "axe.min.js"
-SHOTS = os.environ.get("RELAYDESK_SCREENSHOTS", "")
-"""A directory to write the README's screenshots to (docs/screenshots); empty: take none."""
 TRANSFER = "我的转账还没到账 / my transfer has not arrived"
-EXPECTED_ERRORS = (
-    # The page asks whether a session exists before it shows the login form: 401 is the answer "no".
-    re.compile(r"status of 401 .*/v1/session$"),
-)
-
-
-class Browser:
-    """Pages in one headless Chromium; every console error a page logs is collected."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.browser, self.base = browser, base
-        self.errors: list[str] = []
-        self.allowed: list[re.Pattern] = list(EXPECTED_ERRORS)
-
-    def _console(self, message) -> None:
-        if message.type != "error":
-            return
-        text = f"{message.text} {message.location.get('url', '')}"
-        if not any(p.search(text) for p in self.allowed):
-            self.errors.append(f"console: {text}")
-
-    async def page(self, locale: str = "en-US", width: int = 1366, height: int = 850):
-        context = await self.browser.new_context(locale=locale, viewport={"width": width, "height": height})
-        page = await context.new_page()
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("dialog", lambda dialog: self.errors.append(f"dialog: {dialog.message}"))
-        page.set_default_timeout(WAIT_MS)
-        await page.goto(f"{self.base}/console/")
-        return page
-
-
-@pytest.fixture
-async def chromium(env):
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium package")
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        opened = Browser(browser, env.url("agent_api"))
-        try:
-            yield opened
-        finally:
-            await browser.close()
-    assert opened.errors == []
-
-
-@pytest.fixture
-def agent_fields() -> dict:
-    return {}
-
-
-@pytest.fixture
-async def agent(env, people, agent_fields):
-    """An agent with a console password (set by an admin), reachable by bearer token for checks."""
-    admin = await people.agent(role="admin", online=False, stream=False)
-    lin = await env.add_agent(name=f"lin-{os.urandom(3).hex()}", **agent_fields)
-    people.opened.append(lin)
-    url = env.url("agent_api", f"/v1/admin/agents/{lin.id}/password")
-    async with admin.http.put(url, json={"password": PASSWORD}) as response:
-        assert response.status == 204, await response.text()
-    lin.name = (await lin.request("GET", "/v1/me"))[1]["name"]
-    return lin
-
-
-async def log_in(page, agent, password: str = PASSWORD) -> None:
-    await page.get_by_label(re.compile("^(Name|用户名)$")).fill(agent.name)
-    await page.get_by_label(re.compile("^(Password|密码)$")).fill(password)
-    await page.get_by_label(re.compile("^(Password|密码)$")).press("Enter")
-
-
-async def signed_in(page, agent) -> None:
-    """Log in by typing, go online, and wait until the router has the agent online."""
-    await log_in(page, agent)
-    await expect(page.get_by_test_id("agent-name")).to_have_text(agent.name)
-    await page.get_by_role("radio", name=re.compile("^(Online|在线)$")).click()
-    await wait_until(lambda: agent._status_is("online"), what="the console's agent online")
-
-
-async def open_assigned(page, visitor_text: str, people, name: str = ""):
-    """A visitor writes; the row appears in Mine live; the agent opens it. Returns the visitor."""
-    visitor = await people.visitor(name=name)
-    await visitor.send(visitor_text)
-    row = page.locator(".rows .row").filter(has_text=visitor_text)
-    await expect(row).to_be_visible()
-    await row.click()
-    await expect(page.locator(".timeline .side-customer .text").filter(has_text=visitor_text)).to_be_visible()
-    return visitor
-
-
-async def agent_frame(visitor) -> dict:
-    """The next message an agent sends the visitor (skipping acks and the bot)."""
-    while True:
-        frame = await visitor.next_frame("message")
-        if frame.get("from") == "agent":
-            return frame
-
-
-async def agent_text(visitor) -> str:
-    return (await agent_frame(visitor))["text"]
 
 
 async def test_login_refuses_a_wrong_password_and_enter_submits(system, chromium, agent):
@@ -393,17 +286,6 @@ async def test_customer_text_is_shown_as_text_never_as_html(system, chromium, ag
     )
     assert await page.evaluate("document.querySelectorAll('b').length") == 0
     # chromium's fixture fails the test on any dialog (an alert() that ran).
-
-
-async def axe_findings(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    await page.evaluate(AXE.read_text())
-    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 async def test_axe_finds_no_serious_problem_on_the_main_screens(system, chromium, agent, people):

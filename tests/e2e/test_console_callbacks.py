@@ -13,8 +13,7 @@ from services.notifier.handlers import OUTBOX
 from services.notifier.store import NewTask
 from services.notifier.tasks import create
 from shared.outbox import Outbox
-from tests.e2e.test_console import axe_findings, log_in
-from tests.e2e.test_console_supervisor import browser, screenshots, signed_in_as, with_password  # noqa: F401
+from tests.browser import axe_findings, log_in, screenshots, signed_in_as, with_password
 from tests.notifier_support import desk
 from tests.support import wait_until
 
@@ -73,11 +72,11 @@ async def state_of(env, callback_id: str) -> tuple[str, str | None]:
     return row["state"], row["result"]
 
 
-async def test_an_agent_works_callbacks_to_outcomes_in_the_console(env, browser, people):  # noqa: F811
+async def test_an_agent_works_callbacks_to_outcomes_in_the_console(env, chromium, people):
     async with desk(env):
         agent = await with_password(env, people, "agent")
         ids = await worklist(env, agent.id)
-        page = await browser.page()
+        page = await chromium.page()
         await log_in(page, agent)
 
         link = page.get_by_test_id("callbacks-link")
@@ -136,11 +135,11 @@ async def test_an_agent_works_callbacks_to_outcomes_in_the_console(env, browser,
         await page.context.close()  # before the desk stops: a stream cut by the shutdown is no error of the page
 
 
-async def test_a_callback_screen_in_chinese_says_it_in_chinese(env, browser, people):  # noqa: F811
+async def test_a_callback_screen_in_chinese_says_it_in_chinese(env, chromium, people):
     async with desk(env):
         agent = await with_password(env, people, "agent")
         await worklist(env, agent.id)
-        page = await browser.page(locale="zh-CN")
+        page = await chromium.page(locale="zh-CN")
         await log_in(page, agent)
         await page.get_by_role("link", name=re.compile("^回访")).click()
         screen = page.get_by_test_id("callbacks")
@@ -153,15 +152,15 @@ async def test_a_callback_screen_in_chinese_says_it_in_chinese(env, browser, peo
         await page.context.close()
 
 
-async def test_an_admin_edits_an_agents_capacity_and_skills_in_people(env, system, browser, people):  # noqa: F811
-    page, admin = await signed_in_as(browser, env, people, "admin")
+async def test_an_admin_edits_an_agents_capacity_and_skills_in_people(env, system, chromium, people):
+    page, admin = await signed_in_as(chromium, env, people, "admin")
     target = await people.agent(online=False, stream=False)
     name = (await target.request("GET", "/v1/me"))[1]["name"]
     await page.get_by_role("link", name="People").click()
     await page.get_by_role("button", name=name, exact=True).click()
     form = page.get_by_test_id("edit-agent")
 
-    browser.allowed.append(re.compile(r"status of 422 .*/v1/admin/agents/"))  # the refusal below, on purpose
+    chromium.allowed.append(re.compile(r"status of 422 .*/v1/admin/agents/"))  # the refusal below, on purpose
     await form.get_by_label("Skills").fill("loan, cooking")
     await form.get_by_role("button", name="Save changes").click()
     await expect(form.get_by_role("alert")).to_be_visible()  # the API's refusal, in words

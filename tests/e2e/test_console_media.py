@@ -5,7 +5,7 @@ import shutil
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.test_console import agent, agent_fields, chromium, signed_in  # noqa: F401 - fixtures used by name
+from tests.browser import signed_in
 from tests.e2e.test_customer_media import ACCOUNT, image_xml, media_settings, wechat_api  # noqa: F401
 from tests.e2e.test_wechat_flow import post
 from tests.media import VOICE_AMR, png
@@ -26,8 +26,8 @@ async def console_system(env, wechat_api):  # noqa: F811 - the stand-in fixture 
 async def test_a_wechat_image_shows_inline_and_a_voice_plays_with_its_text(
     env,
     console_system,
-    chromium,  # noqa: F811
-    agent,  # noqa: F811
+    chromium,
+    agent,
     wechat_api,  # noqa: F811
 ):
     page = await chromium.page()

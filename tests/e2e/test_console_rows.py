@@ -8,14 +8,11 @@ import pytest
 from playwright.async_api import expect
 
 from shared.pii import mask
-from tests.e2e import test_console as console
-from tests.e2e.test_console import agent_frame, open_assigned, signed_in
+from tests.browser import agent_frame, open_assigned, signed_in
 from tests.support import System, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-# The console tests' fixtures: Chromium, and an agent with a console password.
-chromium, agent, agent_fields = console.chromium, console.agent, console.agent_fields
 SMALL_FAQ = str(Path(__file__).resolve().parent.parent / "data" / "faq_small.yaml")
 ALL = ("urgent", "high", "normal", "low")
 

@@ -4,16 +4,13 @@ with CSV, broadcasts to completion, people (passwords, tokens), the audit log, u
 import csv
 import io
 import re
-import shutil
-import uuid
 from collections import Counter
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests import stats_data
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_console import PASSWORD, SHOTS, Browser, axe_findings, log_in
+from tests.browser import axe_findings, log_in, screenshots, signed_in_as, with_password
 from tests.e2e.test_email_smtp import email_settings
 from tests.smtp_sink import SmtpSink
 from tests.support import System, inbound, publish_inbound, wait_until
@@ -29,52 +26,6 @@ FAST_SLA = {
 
 
 @pytest.fixture
-async def browser(env):
-    """Debian's Chromium, headless; any console error a page logs fails the test (as in test_console)."""
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium package")
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        opened = Browser(launched, env.url("agent_api"))
-        try:
-            yield opened
-        finally:
-            await launched.close()
-    assert opened.errors == []
-
-
-async def with_password(env, people, role: str, password: str = PASSWORD):
-    """A person of `role` whose console password an admin set (PUT /v1/admin/agents/{id}/password)."""
-    admin = await people.agent(role="admin", online=False, stream=False)
-    person = await env.add_agent(name=f"{role}-{uuid.uuid4().hex[:6]}", role=role)
-    people.opened.append(person)
-    url = env.url("agent_api", f"/v1/admin/agents/{person.id}/password")
-    async with admin.http.put(url, json={"password": password}) as response:
-        assert response.status == 204, await response.text()
-    person.name = (await person.request("GET", "/v1/me"))[1]["name"]
-    return person
-
-
-async def signed_in_as(browser, env, people, role: str, locale: str = "en-US"):
-    person = await with_password(env, people, role)
-    page = await browser.page(locale=locale)
-    await log_in(page, person)
-    await expect(page.get_by_test_id("agent-name")).to_have_text(person.name)
-    return page, person
-
-
-async def screenshots(page, name: str) -> None:
-    """With RELAYDESK_SCREENSHOTS set: the screen at 1366x850 in English, then in Chinese, then back."""
-    if not SHOTS:
-        return
-    await page.screenshot(path=f"{SHOTS}/{name}-en-1366.png")
-    await page.get_by_label("Language").select_option("zh-CN")
-    await expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    await page.screenshot(path=f"{SHOTS}/{name}-zh-1366.png")
-    await page.get_by_label("语言").select_option("en")
-
-
-@pytest.fixture
 async def sla_system(env):
     """Router, agent API and web chat with a 2 s first-response target (warning at 1 s)."""
     running = await System(env, ["router", "agent_api", "webchat_adapter"], **FAST_SLA).start()
@@ -82,8 +33,8 @@ async def sla_system(env):
     running.stop()
 
 
-async def test_a_breach_appears_live_on_the_board(env, sla_system, browser, people):
-    page, _ = await signed_in_as(browser, env, people, "supervisor")
+async def test_a_breach_appears_live_on_the_board(env, sla_system, chromium, people):
+    page, _ = await signed_in_as(chromium, env, people, "supervisor")
     await page.get_by_role("link", name="Live board").click()
     board = page.get_by_test_id("board")
     await expect(board.get_by_test_id("tile-waiting")).to_contain_text("0")
@@ -123,8 +74,8 @@ async def open_reports(page, start: str, end: str, zone: str = "Asia/Shanghai") 
     await expect(page.get_by_test_id("report-volume-time").locator("svg rect.bar")).to_have_count(2)
 
 
-async def test_reports_chart_the_range_and_download_the_apis_csv(env, stats_system, browser, people):
-    page, _ = await signed_in_as(browser, env, people, "supervisor")
+async def test_reports_chart_the_range_and_download_the_apis_csv(env, stats_system, chromium, people):
+    page, _ = await signed_in_as(chromium, env, people, "supervisor")
     await open_reports(page, "2024-05-06", "2024-05-07")
     in_range = [c for c in stats_data.CONVERSATIONS if c.day in (1, 2)]
     volume = page.get_by_test_id("report-volume-time")
@@ -186,8 +137,8 @@ async def mail_system(env, relay):
 RECIPIENTS = [f"customer{n}@example.com" for n in range(5)]
 
 
-async def test_a_broadcast_runs_to_completion_with_its_progress_shown(env, mail_system, relay, browser, people):
-    page, _ = await signed_in_as(browser, env, people, "supervisor")
+async def test_a_broadcast_runs_to_completion_with_its_progress_shown(env, mail_system, relay, chromium, people):
+    page, _ = await signed_in_as(chromium, env, people, "supervisor")
     await page.get_by_role("link", name="Broadcasts").click()
     await expect(page.get_by_text("No broadcasts yet.")).to_be_visible()
     assert await axe_findings(page) == []
@@ -215,8 +166,8 @@ async def test_a_broadcast_runs_to_completion_with_its_progress_shown(env, mail_
     await screenshots(page, "broadcasts")
 
 
-async def test_an_admin_resets_a_password_and_the_agent_logs_in_with_it(env, system, browser, people):
-    page, _ = await signed_in_as(browser, env, people, "admin")
+async def test_an_admin_resets_a_password_and_the_agent_logs_in_with_it(env, system, chromium, people):
+    page, _ = await signed_in_as(chromium, env, people, "admin")
     agent = await with_password(env, people, "agent", "the old password 1")
     await page.get_by_role("link", name="People").click()
     await page.get_by_role("button", name=agent.name).click()
@@ -239,15 +190,15 @@ async def test_an_admin_resets_a_password_and_the_agent_logs_in_with_it(env, sys
     await page.get_by_role("link", name="Audit log").click()
     await expect(page.get_by_test_id("audit-entries")).to_contain_text("password")
 
-    other = await browser.page()
+    other = await chromium.page()
     await log_in(other, agent, "the old password 1")
     await expect(other.get_by_role("alert")).to_have_text("Wrong name or password.")
-    browser.allowed.append(re.compile(r"status of 401 .*/v1/session"))
+    chromium.allowed.append(re.compile(r"status of 401 .*/v1/session"))
     await log_in(other, agent, "a brand new password 2")
     await expect(other.get_by_test_id("agent-name")).to_have_text(agent.name)
 
 
-async def test_a_supervisor_unmasks_a_message_once_with_a_reason(env, system, browser, people):
+async def test_a_supervisor_unmasks_a_message_once_with_a_reason(env, system, chromium, people):
     await publish_inbound(env.settings, [inbound("c-pii", "call me on 13812345678 please")])
     watcher = await people.agent(role="supervisor", online=False, stream=False)
 
@@ -256,7 +207,7 @@ async def test_a_supervisor_unmasks_a_message_once_with_a_reason(env, system, br
         return page[0]["id"] if page else None
 
     conversation_id = await wait_until(queued, what="the conversation queued")
-    page, _ = await signed_in_as(browser, env, people, "supervisor")
+    page, _ = await signed_in_as(chromium, env, people, "supervisor")
     await page.get_by_role("link", name="Unmask").click()
     await page.get_by_label("Conversation id").fill(conversation_id)
     await page.get_by_role("button", name="Show messages").click()
