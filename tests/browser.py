@@ -132,10 +132,10 @@ async def screenshots(page, name: str) -> None:
     if not SHOTS:
         return
     await page.screenshot(path=f"{SHOTS}/{name}-en-1366.png")
-    await page.get_by_label("Language").select_option("zh-CN")
+    await page.get_by_label("Language", exact=True).select_option("zh-CN")
     await expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     await page.screenshot(path=f"{SHOTS}/{name}-zh-1366.png")
-    await page.get_by_label("语言").select_option("en")
+    await page.get_by_label("语言", exact=True).select_option("en")
 
 
 async def open_assigned(page, visitor_text: str, people, name: str = ""):
