@@ -7,8 +7,9 @@ PY    := $(VENV)/bin/python
 SERVICES ?=
 
 .DEFAULT_GOAL := help
-# Parallel pytest workers for `make test` (each test has its own vhost, database and ports)
-TEST_WORKERS ?= 3
+# Parallel pytest workers for `make test` (each test has its own vhost, database and ports). The
+# e2e tests mostly wait on processes and the network, so more workers than cores pay off.
+TEST_WORKERS ?= 5
 
 .PHONY: help setup venv run test test-unit test-soak lint lock lock-upgrade bench schemas compose-check console-vendor clean distclean
 
@@ -40,7 +41,7 @@ run: setup
 test:
 	@bash scripts/setup.sh --test
 	@$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -n $(TEST_WORKERS) -m "not soak"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not soak"
 
 test-soak: setup
 	$(PY) -m pytest -m soak
