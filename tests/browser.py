@@ -127,15 +127,24 @@ async def axe_findings(page) -> list[str]:
     ]
 
 
+TABLET = (820, 1180)
+
+
 async def screenshots(page, name: str) -> None:
-    """With RELAYDESK_SCREENSHOTS set: the screen at 1366x850 in English, then in Chinese, then back."""
-    if not SHOTS:
-        return
-    await page.screenshot(path=f"{SHOTS}/{name}-en-1366.png")
-    await page.get_by_label("Language", exact=True).select_option("zh-CN")
-    await expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    await page.screenshot(path=f"{SHOTS}/{name}-zh-1366.png")
-    await page.get_by_label("语言", exact=True).select_option("en")
+    """The screen also fits a tablet (820x1180: nothing wider than the window, so nothing hides off to
+    the side); with RELAYDESK_SCREENSHOTS set, it is saved at both widths in English and Chinese."""
+    for width, height in ((1366, 850), TABLET):
+        await page.set_viewport_size({"width": width, "height": height})
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} at {width} px is {overflow} px wider than the window"
+        if not SHOTS:
+            continue
+        await page.screenshot(path=f"{SHOTS}/{name}-en-{width}.png")
+        await page.get_by_label("Language", exact=True).select_option("zh-CN")
+        await expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+        await page.screenshot(path=f"{SHOTS}/{name}-zh-{width}.png")
+        await page.get_by_label("语言", exact=True).select_option("en")
+    await page.set_viewport_size({"width": 1366, "height": 850})
 
 
 async def open_assigned(page, visitor_text: str, people, name: str = ""):

@@ -10,11 +10,14 @@ from wechatpy import parse_message
 
 from contracts.topology import ROUTER_INBOUND
 from services.wechat_adapter.crypto import sign
+from services.wechat_adapter.freshness import WINDOW
 from tests.support import System, free_port, queue_depth, wait_until
 from tests.wechat import account, callback, event_xml, message_xml, open_reply, text_xml
 from tests.wechat_api import WeChatStandIn
 
 pytestmark = pytest.mark.e2e
+STALE = WINDOW + 60
+"""Seconds off our clock for a callback that must be refused as stale."""
 
 ACCOUNT = account("safe", welcome="欢迎关注钱包客服！", menu={"HUMAN": "human"})
 
@@ -221,15 +224,16 @@ async def test_replayed_or_stale_callbacks_are_refused_by_every_replica(env, wec
                 async with http.post(url, data=body) as response:
                     return response.status
 
-            now = int(time.time())
             for acc in (legacy, ACCOUNT):
                 query, body = callback(acc, text_xml("o-victim", "你好", 7300 + len(acc.name)))
                 assert await answer(first, acc, query, body) == 200
                 assert await answer(second, acc, query, body) == 403, acc.mode  # the same callback, elsewhere
                 assert await answer(first, acc, query, body) == 403, acc.mode
-                for stale in (now - 301, now + 301):
+                for offset in (-STALE, STALE):
+                    # Taken now and well past the window, so a busy machine cannot bring it back inside.
+                    stale = int(time.time()) + offset
                     old = callback(acc, text_xml("o-victim", "旧的", 7400 + stale % 97), timestamp=str(stale))
-                    assert await answer(second, acc, *old) == 403, (acc.mode, stale - now)
+                    assert await answer(second, acc, *old) == 403, (acc.mode, offset)
             # A plain callback's signature taken for another body: refused as the replay it is.
             query, body = callback(legacy, text_xml("o-victim", "原文", 7500))
             assert await answer(first, legacy, query, body) == 200
