@@ -4,6 +4,7 @@ import hashlib
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 import msgspec
 
@@ -16,6 +17,10 @@ class Channel(StrEnum):
     WECHAT = "wechat"
     EMAIL = "email"
     SMS = "sms"
+
+
+Category = Literal["account", "transaction", "payment", "loan", "security", "feature", "complaint", "other"]
+"""What a request is about: the router decides it, agents are skilled in it, statistics group by it."""
 
 
 class MessageKind(StrEnum):

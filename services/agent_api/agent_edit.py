@@ -10,12 +10,11 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from contracts import Channel
+from contracts import Category, Channel
 from services.agent_api import accounts, audit
 from services.agent_api.admin_routes import Label, admins_only
 from services.agent_api.auth import AGENT
 from services.agent_api.requests import read_body
-from services.router.rulebook import Category
 from shared.http import ApiError, json_response
 
 UPDATE_AGENT = "update_agent"

@@ -5,10 +5,10 @@ from typing import Literal, get_args
 
 import msgspec
 
+from contracts import Category
 from services.router.datafile import DataFileError, load
 from services.router.text import Speller, Text, fold, latin_words, make_speller
 
-Category = Literal["account", "transaction", "payment", "loan", "security", "feature", "complaint", "other"]
 Priority = Literal["urgent", "high", "normal", "low"]
 Language = Literal["zh", "en"]
 Signal = Literal["asks_human", "angry", "money_lost"]
