@@ -28,6 +28,7 @@ from contracts.events import (
     ConversationUnassigned,
     CustomerMessageReceived,
     DeliveryUpdated,
+    FaqSuggestion,
     SlaBreached,
     SlaWarning,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "DeliveryReported",
     "DeliveryStatus",
     "DeliveryUpdated",
+    "FaqSuggestion",
     "InboundMessage",
     "MessageKind",
     "OutboundMessage",

@@ -43,6 +43,15 @@ class ConversationOffered(_AgentEvent, frozen=True, tag="offer"):
     """What the transferring agent wrote for whoever takes the conversation next."""
 
 
+class FaqSuggestion(msgspec.Struct, frozen=True):
+    """An FAQ answer an agent may insert: the entry, one of its phrasings, the answer, the score."""
+
+    id: str
+    question: str
+    answer: str
+    score: float
+
+
 class CustomerMessageReceived(_AgentEvent, frozen=True, tag="message"):
     message_id: str
     channel: Channel
@@ -51,6 +60,8 @@ class CustomerMessageReceived(_AgentEvent, frozen=True, tag="message"):
     customer_name: str = ""
     sender_warning: str = ""
     """Why the sender is not verified ("" when it is): see InboundMessage.sender_warning."""
+    faq_suggestions: tuple[FaqSuggestion, ...] = ()
+    """The FAQ answers the router weighed for this message, best first, for the agent to insert."""
 
 
 class ConversationUnassigned(_AgentEvent, frozen=True, tag="unassigned"):

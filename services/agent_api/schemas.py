@@ -5,6 +5,8 @@ from typing import Literal
 
 import msgspec
 
+from contracts import FaqSuggestion
+
 
 class Error(msgspec.Struct):
     class Detail(msgspec.Struct):
@@ -133,15 +135,6 @@ class Note(msgspec.Struct):
     author_id: str
     author_name: str
     created_at: datetime
-
-
-class FaqSuggestion(msgspec.Struct):
-    """An FAQ answer the router weighed for the customer's last message, in the customer's language."""
-
-    id: str
-    question: str
-    answer: str
-    score: float
 
 
 class ConversationDetail(Conversation):

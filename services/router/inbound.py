@@ -109,6 +109,7 @@ async def _take_in(
             kind=message.kind.value,
             customer_name=name,
             sender_warning=message.sender_warning,
+            faq_suggestions=verdict.suggestions,
         )
         outbox.add(agent_event_key(conversation.agent_id), event, conversation.agent_id)
     elif intake.needs_person:

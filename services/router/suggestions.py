@@ -5,8 +5,7 @@ reads the message can tell in a glance whether it fits; so the few best above a 
 are kept with the message and shown in the composer, in the customer's language.
 """
 
-import msgspec
-
+from contracts import FaqSuggestion as Suggestion
 from services.router.faq import FaqMatch
 
 FLOOR = 0.45
@@ -15,15 +14,6 @@ auto-answer misses have their labelled entry among the three best above it (0.73
 and 72% of the messages with no answer get no suggestion at all (0.40: 60%): a chip that is
 mostly wrong teaches agents to ignore the row."""
 MOST = 3
-
-
-class Suggestion(msgspec.Struct, frozen=True):
-    """One FAQ answer an agent may insert: the entry, one of its phrasings, the answer, the score."""
-
-    id: str
-    question: str
-    answer: str
-    score: float
 
 
 def _cjk(text: str) -> bool:

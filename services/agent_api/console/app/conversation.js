@@ -26,12 +26,6 @@ export function Conversation({ id }) {
     }
   }
 
-  /** The FAQ answers for the customer's newest message (the router stored them with it). */
-  async function refreshSuggestions() {
-    const body = await api("GET", `conversations/${id}`).catch(() => null);
-    if (body) setDetail((current) => current && current.id === body.id ? { ...current, faq_suggestions: body.faq_suggestions } : current);
-  }
-
   useEffect(() => { setDetail(null); setPending([]); live.value = []; markRead(id); load(); }, [id]);
 
   // Live events for this conversation: new messages appended once, delivery states in place.
@@ -39,9 +33,10 @@ export function Conversation({ id }) {
     if (!detail || !live.value.length) return;
     const events = live.value;
     live.value = [];
-    let messages = detail.messages, reload = false, suggest = false;
+    // The router's FAQ picks come with each customer message: the chips follow the latest one.
+    let messages = detail.messages, reload = false, suggestions = detail.faq_suggestions;
     for (const event of events) {
-      if (event.type === "message") suggest = true;
+      if (event.type === "message") suggestions = event.faq_suggestions || [];
       if (event.type === "message" && event.kind !== "text" && !messages.some((m) => m.id === event.message_id)) {
         reload = true; // media: the event has no attachments, the detail lists them with their URLs
       } else if (event.type === "message" && !messages.some((m) => m.id === event.message_id)) {
@@ -55,10 +50,9 @@ export function Conversation({ id }) {
         reload = true;
       }
     }
-    setDetail({ ...detail, messages, faq_suggestions: suggest ? [] : detail.faq_suggestions });
+    setDetail({ ...detail, messages, faq_suggestions: suggestions });
     markRead(id);
     if (reload) load();
-    else if (suggest) refreshSuggestions();
   }, [detail, live.value]);
 
   async function act(path, body, after) {
