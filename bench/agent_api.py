@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -55,6 +54,7 @@ from bench.webchat_e2e import (  # noqa: E402
     log,
     percentiles,
     require_local,
+    run_bounded,
     wait_quiet,
 )
 from services.agent_api.accounts import add_agent  # noqa: E402
@@ -613,14 +613,7 @@ def main() -> int:
     args = parser.parse_args()
     require_local(parser, args)
     resources = Resources(args.amqp_url, args.database_url)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
-    try:
-        status = asyncio.run(asyncio.wait_for(run(args, resources), args.timeout))
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr, flush=True)
-        return 130
-    finally:
-        resources.cleanup()
+    status = run_bounded(run(args, resources), resources, args.timeout)
     if args.stream:
         status = max(status, stream_fan_out(args))
     return status

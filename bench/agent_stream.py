@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import multiprocessing
 import queue
-import signal
 import sys
 import time
 import uuid
@@ -45,6 +44,7 @@ from bench.webchat_e2e import (  # noqa: E402
     log,
     percentiles,
     require_local,
+    run_bounded,
 )
 from contracts import Channel, CustomerMessageReceived  # noqa: E402
 from contracts.topology import agent_event_key  # noqa: E402
@@ -269,14 +269,7 @@ def main() -> int:
     args = parser.parse_args()
     require_local(parser, args)
     resources = Resources(args.amqp_url, args.database_url)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
-    try:
-        return asyncio.run(asyncio.wait_for(run(args, resources), args.timeout))
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr, flush=True)
-        return 130
-    finally:
-        resources.cleanup()
+    return run_bounded(run(args, resources), resources, args.timeout)
 
 
 if __name__ == "__main__":

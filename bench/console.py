@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import math
 import os
-import signal
 import sys
 import time
 import uuid
@@ -52,6 +51,7 @@ from playwright.async_api import async_playwright  # noqa: E402
 from bench.agent_api import seed  # noqa: E402
 from bench.webchat_e2e import (  # noqa: E402
     TOPOLOGIES,
+    UNTHROTTLED,
     CpuMeter,
     Load,
     Resources,
@@ -63,6 +63,7 @@ from bench.webchat_e2e import (  # noqa: E402
     git_revision,
     log,
     require_local,
+    run_bounded,
     service_url,
     wait_quiet,
 )
@@ -130,14 +131,7 @@ async def prepare(args, resources: Resources) -> tuple[Settings, str, str]:
         router_port=free_port(),
         webchat_secret="bench-secret-" + uuid.uuid4().hex,
         file_link_secret="bench-file-links-" + uuid.uuid4().hex,
-        webchat_rate=1_000_000.0,
-        webchat_burst=1_000_000,
-        webchat_address_rate=1_000_000.0,
-        webchat_address_burst=1_000_000,
-        webchat_session_rate=1_000_000.0,
-        webchat_session_burst=1_000_000,
-        agent_api_rate=1_000_000.0,
-        agent_api_burst=1_000_000,
+        **UNTHROTTLED,
     )
     child = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "relaydesk.cli", "agents", "passwd", name],
@@ -487,14 +481,7 @@ def main() -> int:
     if args.rate <= 0 or not 1 <= args.messages <= 10_000 or not 1 <= args.logins <= 100:
         parser.error("--rate > 0, --messages 1..10000, --logins 1..100")
     resources = Resources(args.amqp_url, args.database_url)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
-    try:
-        return asyncio.run(asyncio.wait_for(run(args, resources), args.timeout))
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr, flush=True)
-        return 130
-    finally:
-        resources.cleanup()
+    return run_bounded(run(args, resources), resources, args.timeout)
 
 
 if __name__ == "__main__":

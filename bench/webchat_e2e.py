@@ -76,6 +76,20 @@ PAD = "my transfer to the wallet has not arrived yet, order 2024-xx, please chec
 _decode = msgspec.json.Decoder().decode
 
 
+UNTHROTTLED = {
+    "webchat_rate": 1_000_000.0,
+    "webchat_burst": 1_000_000,
+    "webchat_address_rate": 1_000_000.0,
+    "webchat_address_burst": 1_000_000,
+    "webchat_session_rate": 1_000_000.0,
+    "webchat_session_burst": 1_000_000,
+    "agent_api_rate": 1_000_000.0,
+    "agent_api_burst": 1_000_000,
+}
+"""Settings that raise the flood limits (per session, per address, new sessions, per token) so they
+never refuse benchmark traffic, all from one address; the buckets are still checked every time."""
+
+
 def log(line: str = "") -> None:
     print(line, flush=True)
 
@@ -685,17 +699,8 @@ class Topology:
             webchat_port=free_port(),
             router_port=free_port(),
             webchat_secret="bench-secret-" + uuid.uuid4().hex,
-            # The flood limits (per session, per address, new sessions) are raised so that they never
-            # refuse benchmark traffic, all from one address (the buckets are still checked every time).
-            webchat_rate=1_000_000.0,
-            webchat_burst=1_000_000,
-            webchat_address_rate=1_000_000.0,
-            webchat_address_burst=1_000_000,
-            webchat_session_rate=1_000_000.0,
-            webchat_session_burst=1_000_000,
             metrics_token="bench-metrics-" + uuid.uuid4().hex,
-            agent_api_rate=1_000_000.0,
-            agent_api_burst=1_000_000,
+            **UNTHROTTLED,
         )
         self.processes = [ServiceProcess(settings, services) for services in TOPOLOGIES[self.name]]
         self.resources.processes += self.processes
@@ -1054,6 +1059,19 @@ def require_local(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(f"only local servers: {url}")
 
 
+def run_bounded(work, resources: Resources, timeout: float | None = None):
+    """The result of a benchmark's `work`, stopped after `timeout` seconds; Ctrl-C and SIGTERM unwind,
+    and either way the vhost and database it made are removed (an interrupt exits 130)."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM unwinds and cleans up too
+    try:
+        return asyncio.run(asyncio.wait_for(work, timeout))
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr, flush=True)
+        sys.exit(130)
+    finally:
+        resources.cleanup()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_server_arguments(parser)
@@ -1089,15 +1107,7 @@ def main() -> int:
     require_local(parser, args)
 
     resources = Resources(args.amqp_url, args.database_url)
-    # SIGTERM behaves like Ctrl-C: unwind and clean up.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        figures = asyncio.run(run(args, resources))
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr, flush=True)
-        return 130
-    finally:
-        resources.cleanup()
+    figures = run_bounded(run(args, resources), resources)
     print(json.dumps(figures, default=str), flush=True)
     lost = sum(t["fixed"]["lost"] + t["first_message"]["lost"] for t in figures["topologies"].values())
     return 1 if lost else 0  # a lost message is a failure; missed performance targets are not
