@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from services.router.assign import AgentSlot, Ticket, eligible, plan_assignments
-from services.router.policy import DEFAULT_POLICY, Policy
-from services.router.sla import DEFAULT_TARGETS, PRIORITIES, breach
+from domain.assignment import AgentSlot, Ticket, eligible, plan_assignments
+from domain.policy import DEFAULT_POLICY, Policy
+from domain.sla import DEFAULT_TARGETS, PRIORITIES, breach
 
 DAY = datetime(2025, 6, 2, tzinfo=UTC)  # a Monday
 OPEN_H, CLOSE_H = 8, 22
@@ -157,7 +157,7 @@ Dispatch = Callable[[float, list[Chat], list[Agent]], list[tuple[Chat, Agent]]]
 
 
 def relaydesk_policy() -> Dispatch:
-    """The real router policy: services.router.assign.plan_assignments with the default Policy."""
+    """The real router policy: domain.assignment.plan_assignments with the default Policy."""
 
     def dispatch(now: float, queue: list[Chat], agents: list[Agent]) -> list[tuple[Chat, Agent]]:
         chats = {chat.ticket.conversation_id: chat for chat in queue}

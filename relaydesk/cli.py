@@ -174,10 +174,10 @@ def _classify(rules_path: str, kb_path: str) -> int:
     """Triage stdin line by line onto stdout, through the router's own code path."""
     import msgspec
 
-    from services.router.datafile import DataFileError
     from services.router.faq import load_kb
     from services.router.rulebook import load_rules
     from services.router.triage import triage
+    from shared.datafile import DataFileError
 
     try:
         rules, kb = load_rules(rules_path), load_kb(kb_path)

@@ -10,10 +10,10 @@ from aiohttp import web
 
 from contracts.broadcasts import Audience, Content, ControlBroadcast, CreateBroadcast
 from contracts.topology import NOTIFY_COMMAND_KEY
+from domain.sms import segments
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
 from services.agent_api.requests import command_fields, read_body
-from services.sms_adapter.text import segments
 from shared.broker import publish
 from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
 

@@ -4,8 +4,8 @@ import uuid
 
 import asyncpg
 
+from domain.callbacks import Task
 from services.agent_api.auth import Agent
-from services.notifier.callbacks import Task
 
 SUMMARY = (
     "t.id::text AS id, t.state, t.result, t.source, t.reason, t.category, t.channel, t.customer_address,"

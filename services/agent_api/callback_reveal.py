@@ -8,10 +8,10 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
+from domain.callbacks import visible
 from services.agent_api import audit, callback_queries
 from services.agent_api.auth import AGENT
 from services.agent_api.callback_routes import REFUSALS
-from services.notifier.callbacks import visible
 from shared.db import in_transaction
 from shared.http import POOL, ApiError, json_response
 

@@ -14,10 +14,10 @@ from aiohttp import web
 
 from contracts import CallbackOutcome, Channel, ClaimCallback, CreateCallback, RecordCallbackOutcome
 from contracts.topology import NOTIFY_COMMAND_KEY
+from domain.callbacks import claim_refusal, outcome_refusal, visible
 from services.agent_api import callback_queries, queries
 from services.agent_api.auth import AGENT
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
-from services.notifier.callbacks import claim_refusal, outcome_refusal, visible
 from shared.addresses import shown_address
 from shared.http import POOL, ApiError, json_response
 from shared.pii import mask

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import asyncpg
 import msgspec
 
-from services.sms_adapter.text import InvalidNumber, e164
+from domain.sms import InvalidNumber, e164
 from shared.addresses import shown_address
 from shared.pii import mask
 

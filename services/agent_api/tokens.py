@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-from services.webchat_adapter.ratelimit import KeyedBuckets
+from domain.ratelimit import KeyedBuckets
 
 TOKEN_PREFIX = "rdk_"
 

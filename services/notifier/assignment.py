@@ -11,9 +11,9 @@ from datetime import datetime
 import asyncpg
 from msgspec.structs import replace
 
+from domain.assignment import AgentSlot, Ticket, choose_agent
+from domain.policy import Policy
 from services.notifier.store import TaskRow
-from services.router.assign import AgentSlot, Ticket, choose_agent
-from services.router.policy import Policy
 
 ASSIGN_LOCK = "notifier.callback_assignment"
 

@@ -18,8 +18,8 @@ from contracts import (
     RecordCallbackOutcome,
 )
 from contracts.topology import agent_event_key
+from domain.callbacks import after_outcome, claim_refusal, outcome_refusal
 from services.notifier import store
-from services.notifier.callbacks import after_outcome, claim_refusal, outcome_refusal
 from services.notifier.config import CallbackConfig
 from services.notifier.store import NewTask, TaskRow
 from services.notifier.tasks import about, create, now, schedule_reminder, tell_assigned

@@ -6,13 +6,13 @@ from datetime import time, timedelta
 import msgspec
 
 from contracts.broadcasts import PUSH_CHANNELS
+from domain.hours import BusinessHours
+from domain.policy import Policy
+from domain.sla import SlaConfigError, parse_duration
 from services.notifier.reach import QuietHours
-from services.router.datafile import DataFileError
-from services.router.hours import BusinessHours, load_hours
-from services.router.policy import Policy
-from services.router.routing import policy_of
-from services.router.sla import SlaConfigError, parse_duration
 from shared.config import ConfigError, Settings, env_name
+from shared.datafile import DataFileError, load_hours
+from shared.routing_policy import policy_of
 
 
 class CallbackConfig(msgspec.Struct, frozen=True):
@@ -52,7 +52,7 @@ def load_callback_config(settings: Settings) -> CallbackConfig:
         no_answer_limit=settings.callback_no_answer_limit,
         overdue_grace=_duration("callback_overdue_grace", settings.callback_overdue_grace),
         hours=hours,
-        policy=policy_of(settings),
+        policy=policy_of(settings.routing_policy),
     )
 
 

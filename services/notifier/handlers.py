@@ -11,8 +11,8 @@ from faststream.rabbit import RabbitMessage
 
 from contracts import ApplicationPreapproved, CallbackCommand, ConversationClosed, DeliveryReported
 from contracts.broadcasts import BroadcastCommand, ControlBroadcast, CreateBroadcast
+from domain.callbacks import application_category, follow_up_reason, preapproval_reason
 from services.notifier import broadcasts, commands, store, surveys
-from services.notifier.callbacks import application_category, follow_up_reason, preapproval_reason
 from services.notifier.config import CallbackConfig
 from services.notifier.store import NewTask
 from services.notifier.tasks import create

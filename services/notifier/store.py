@@ -6,7 +6,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
-from services.notifier.callbacks import Task
+from domain.callbacks import Task
 
 _encoder = msgspec.json.Encoder()
 

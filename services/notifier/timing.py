@@ -1,10 +1,10 @@
-"""When things are due: business time, follow-up rules, no-answer spacing, job retries. Pure."""
+"""When things are due: business time, follow-up rules, job retries. Pure."""
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.router.hours import BusinessHours
+from domain.hours import BusinessHours
 
 JOB_RETRY_FIRST = timedelta(seconds=5)
 JOB_RETRY_MAX = timedelta(hours=1)
@@ -43,14 +43,6 @@ def follow_up_due(rules: Mapping[str, timedelta], category: str, resolved_at: da
     """When the follow-up call for a resolved conversation is due; None when its category has no rule."""
     wait = rules.get(category)
     return None if wait is None else resolved_at + wait
-
-
-def no_answer_wait(schedule: tuple[timedelta, ...], no_answers: int) -> timedelta:
-    """How long to wait before calling again after the `no_answers`-th unanswered call (1-based);
-    past the end of the schedule its last wait repeats."""
-    if no_answers < 1 or not schedule:
-        raise ValueError("no_answers counts from 1 and the schedule must not be empty")
-    return schedule[min(no_answers, len(schedule)) - 1]
 
 
 def job_retry_at(failures: int, now: datetime) -> datetime:

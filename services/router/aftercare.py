@@ -10,7 +10,7 @@ import uuid
 import asyncpg
 
 from contracts import ReopenConversation, SetContactConsent
-from services.router.sla import SlaTargets
+from domain.sla import SlaTargets
 
 REOPEN = """
 UPDATE conversations SET status = 'queued', agent_id = NULL, resolved_at = NULL, team = NULL,

@@ -8,9 +8,9 @@ from msgspec.structs import replace
 
 from contracts import Attachment, ConversationAssigned, ConversationOffered, ConversationUnassigned, OutboundMessage
 from contracts.topology import agent_event_key, outbound_key
+from domain.assignment import free_capacity, next_offer, plan_assignments, queue_order, target_team
+from domain.policy import Policy, uses_offers
 from services.router import staffing, store
-from services.router.assign import free_capacity, next_offer, plan_assignments, queue_order, target_team
-from services.router.policy import Policy, uses_offers
 from shared.outbox import Outbox
 
 PREVIEW_CHARS = 200

@@ -18,10 +18,10 @@ from aiohttp import web
 
 from contracts import SlaBreached, SlaWarning
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
+from domain.policy import warning_lead
 from services.router import presence, staffing
 from services.router.dispatch import drain_queue, hand_back, now, pass_on
 from services.router.inbound import MARKS, OUTBOX, ROUTING
-from services.router.policy import warning_lead
 from services.router.routing import Routing
 from shared.db import UNAVAILABLE, in_transaction
 from shared.http import BROKER, POOL

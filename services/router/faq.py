@@ -32,9 +32,9 @@ from collections import Counter
 
 import msgspec
 
-from services.router.datafile import DataFileError, load
-from services.router.rulebook import Category
+from services.router.rulebook import DATA_DIR, Category
 from services.router.text import Speller, analyze, fold, latin_words, make_speller
+from shared.datafile import DataFileError, load
 
 THRESHOLD = 0.64
 CLOSEST = 5
@@ -198,4 +198,4 @@ def build_kb(entries: tuple[FaqEntry, ...], threshold: float = THRESHOLD) -> Kno
 
 def load_kb(path: str | None = None, threshold: float = THRESHOLD) -> KnowledgeBase:
     """The knowledge base from a YAML list of entries; None or "" loads the shipped data/faq.yaml."""
-    return load(path, "faq.yaml", tuple[FaqEntry, ...], lambda entries: build_kb(entries, threshold))
+    return load(path, DATA_DIR / "faq.yaml", tuple[FaqEntry, ...], lambda entries: build_kb(entries, threshold))

@@ -31,10 +31,10 @@ from contracts import (
     TransferConversation,
 )
 from contracts.topology import CONVERSATION_RESOLVED_KEY, agent_event_key
+from domain.policy import Policy
 from services.router import aftercare, presence, staffing, store, surveys
 from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on, send_to_customer
 from services.router.inbound import MARKS, OUTBOX, ROUTING
-from services.router.policy import Policy
 from services.router.routing import Routing
 from services.router.rules import command_refusal
 from shared.db import in_transaction

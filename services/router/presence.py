@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from contracts import ReportStreams
+from domain.policy import Policy, arrival_sets_online, presence_change
 from services.router import staffing
 from services.router.dispatch import drain_queue
-from services.router.policy import Policy, arrival_sets_online, presence_change
 from shared.outbox import Outbox
 
 BATCH = 100

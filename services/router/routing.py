@@ -2,12 +2,13 @@
 
 import msgspec
 
-from services.router.datafile import DataFileError
+from domain.policy import Policy
+from domain.sla import SlaConfigError, SlaTargets, load_sla_targets
 from services.router.faq import Answer
-from services.router.policy import Policy, load_policy
-from services.router.sla import SlaConfigError, SlaTargets, load_sla_targets
 from services.router.triage import Triager
 from shared.config import ConfigError, Settings
+from shared.datafile import DataFileError
+from shared.routing_policy import policy_of
 
 
 class Routing(msgspec.Struct, frozen=True):
@@ -24,21 +25,13 @@ class Routing(msgspec.Struct, frozen=True):
         return found.en if language == "en" else found.zh
 
 
-def policy_of(settings: Settings) -> Policy:
-    """The assignment policy from RELAYDESK_ROUTING_POLICY; a ConfigError naming it when it is bad."""
-    try:
-        return load_policy(settings.routing_policy)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(f"RELAYDESK_ROUTING_POLICY is invalid: {exc}") from None
-
-
 def load_routing(settings: Settings) -> Routing:
     """Everything the router decides with; a bad file or value is a ConfigError naming it."""
     try:
         triager = Triager.from_paths(settings.router_rules, settings.faq_kb, settings.business_hours)
     except DataFileError as exc:
         raise ConfigError(str(exc)) from None
-    policy = policy_of(settings)
+    policy = policy_of(settings.routing_policy)
     try:
         targets = load_sla_targets(settings.sla_targets)
     except SlaConfigError as exc:

@@ -1,13 +1,17 @@
 """Classification rules: the YAML format (documented in data/rules.yaml), validated and precompiled."""
 
 from collections import Counter
+from pathlib import Path
 from typing import Literal, get_args
 
 import msgspec
 
 from contracts import Category
-from services.router.datafile import DataFileError, load
 from services.router.text import Speller, Text, fold, latin_words, make_speller
+from shared.datafile import DataFileError, load
+
+DATA_DIR = Path(__file__).parent / "data"
+"""The rules and the FAQ shipped with the router."""
 
 Priority = Literal["urgent", "high", "normal", "low"]
 Language = Literal["zh", "en"]
@@ -135,4 +139,4 @@ def compile_rules(rules: RulesFile) -> Rules:
 
 def load_rules(path: str | None = None) -> Rules:
     """Rules from a YAML file; None or "" loads the shipped data/rules.yaml."""
-    return load(path, "rules.yaml", RulesFile, compile_rules)
+    return load(path, DATA_DIR / "rules.yaml", RulesFile, compile_rules)

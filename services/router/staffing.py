@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from services.router.assign import AgentSlot, Ticket
+from domain.assignment import AgentSlot, Ticket
 
 QUEUE_WINDOW = 4
 """Queued tickets fetched per free slot: tickets nobody online can take (a language, a

@@ -7,11 +7,12 @@ from datetime import datetime
 
 import msgspec
 
+from domain.hours import BusinessHours, closed_reply
 from services.router.classify import classify
 from services.router.faq import KnowledgeBase, load_kb
-from services.router.hours import BusinessHours, closed_reply, load_hours
 from services.router.rulebook import Category, Language, Priority, Rules, load_rules
 from services.router.suggestions import FLOOR, MOST, Suggestion, pick
+from shared.datafile import load_hours
 
 
 class Triage(msgspec.Struct, frozen=True):

@@ -6,8 +6,8 @@ from datetime import datetime
 from msgspec.structs import replace
 
 from contracts import Attachment, Channel, InboundMessage, MessageKind, OutboundMessage
+from domain.sms import CONFIRMATIONS, Consent, consent_keyword
 from services.sms_adapter.providers import InboundSms
-from services.sms_adapter.text import CONFIRMATIONS, Consent, consent_keyword
 
 CONSENT_PURPOSE = "consent"
 

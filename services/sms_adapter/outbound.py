@@ -16,9 +16,9 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from contracts import Channel, DeliveryReported, DeliveryStatus, OutboundMessage
 from contracts.topology import delivery_key
+from domain.sms import InvalidNumber, e164, segments
 from services.sms_adapter.normalize import CONSENT_PURPOSE
 from services.sms_adapter.providers import Provider, SendFailed
-from services.sms_adapter.text import InvalidNumber, e164, segments
 from shared.broker import DeadLetter, publish
 from shared.config import Settings
 from shared.db import exclusive

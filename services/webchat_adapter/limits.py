@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from services.webchat_adapter.ratelimit import KeyedBuckets
+from domain.ratelimit import KeyedBuckets
 from shared.config import ConfigError, Settings, env_name
 from shared.http import error_response
 

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifier.timing import add_business_time, follow_up_due, job_retry_at, no_answer_wait
-from services.router.hours import BusinessHours, load_hours
+from domain.hours import BusinessHours
+from services.notifier.timing import add_business_time, follow_up_due, job_retry_at
+from shared.datafile import load_hours
 
 pytestmark = pytest.mark.unit
 
@@ -67,21 +68,6 @@ def test_follow_up_is_due_after_its_categorys_wait_and_other_categories_get_none
     assert follow_up_due(rules, "complaint", resolved) == cn(3, 2, 12)
     assert follow_up_due(rules, "payment", resolved) is None
     assert follow_up_due({}, "loan", resolved) is None
-
-
-def test_no_answer_waits_follow_the_schedule_and_its_last_wait_repeats():
-    schedule = (timedelta(hours=2), timedelta(days=1))
-    assert [no_answer_wait(schedule, n) for n in (1, 2, 3, 7)] == [
-        timedelta(hours=2),
-        timedelta(days=1),
-        timedelta(days=1),
-        timedelta(days=1),
-    ]
-    for bad in (0, -1):
-        with pytest.raises(ValueError, match="counts from 1"):
-            no_answer_wait(schedule, bad)
-    with pytest.raises(ValueError, match="must not be empty"):
-        no_answer_wait((), 1)
 
 
 def test_failed_jobs_back_off_doubling_up_to_an_hour():

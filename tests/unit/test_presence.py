@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.policy import Policy, arrival_sets_online, presence_change, warning_lead
 from services.agent_api.presence import StreamCounts
-from services.router.policy import Policy, arrival_sets_online, presence_change, warning_lead
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 
 from services.router.classify import Classification, classify, load_rules
-from services.router.datafile import DataFileError
 from services.router.rulebook import CATEGORIES, PRIORITIES
+from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 
 pytestmark = pytest.mark.unit

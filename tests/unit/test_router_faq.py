@@ -3,8 +3,9 @@
 import pytest
 import yaml
 
-from services.router.datafile import DATA_DIR, DataFileError
 from services.router.faq import THRESHOLD, load_kb
+from services.router.rulebook import DATA_DIR
+from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 
 pytestmark = pytest.mark.unit

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.router.datafile import DataFileError
 from services.router.faq import load_kb
 from services.router.rulebook import load_rules
 from services.router.triage import Triage, Triager, triage
+from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 
 pytestmark = pytest.mark.unit

@@ -7,9 +7,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from contracts import MessageKind
+from domain.sms import Consent, InvalidNumber, consent_keyword, e164, segments
 from services.sms_adapter.normalize import confirmation, normalize
 from services.sms_adapter.providers import Generic, InboundSms, SendFailed, Twilio, WebhookRefused
-from services.sms_adapter.text import Consent, InvalidNumber, consent_keyword, e164, segments
 from tests.sms_provider import generic_webhook, twilio_webhook
 
 pytestmark = pytest.mark.unit

@@ -2,8 +2,8 @@
 
 import pytest
 
+from domain.ratelimit import KeyedBuckets
 from services.webchat_adapter.limits import client_address, trusted_networks
-from services.webchat_adapter.ratelimit import KeyedBuckets
 from shared.config import ConfigError
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.router.assign import AgentSlot, Ticket, free_capacity, plan_assignments
+from domain.assignment import AgentSlot, Ticket, free_capacity, plan_assignments
 
 pytestmark = pytest.mark.unit
 

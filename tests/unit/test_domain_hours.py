@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.router.datafile import DataFileError
+from domain.hours import BusinessHours, closed_reply
 from services.router.faq import load_kb
-from services.router.hours import BusinessHours, closed_reply, load_hours
+from shared.datafile import DataFileError, load_hours
 
 pytestmark = pytest.mark.unit
 

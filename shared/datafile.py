@@ -1,4 +1,8 @@
-"""The router's YAML data files (rules, FAQ, business hours): read once at start, defaults shipped."""
+"""YAML data files (the router's rules and FAQ, the business hours): read once at start, defaults shipped.
+
+Reading and decoding live here; what a file means is checked by the `build` function its owner
+passes (the domain's `build_hours`, the router's rule and FAQ compilers).
+"""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -7,19 +11,22 @@ from typing import TypeVar
 import msgspec
 import yaml
 
+from domain.hours import BusinessHours, HoursFile, build_hours
+
 T = TypeVar("T")
 R = TypeVar("R")
 
-DATA_DIR = Path(__file__).parent / "data"
+HOURS_FILE = Path(__file__).parent / "data" / "hours.yaml"
+"""The business hours shipped with Relaydesk; the router and the notifier both keep them."""
 
 
 class DataFileError(ValueError):
     """A rules, FAQ or business-hours file is unreadable or malformed; the message names the file."""
 
 
-def read_yaml(path: str | None, default_name: str) -> tuple[str, object]:
-    """(where, parsed document) of `path`, or of the shipped default when `path` is None or ""."""
-    where = path or str(DATA_DIR / default_name)
+def read_yaml(path: str | None, default: Path) -> tuple[str, object]:
+    """(where, parsed document) of `path`, or of the shipped `default` when `path` is None or ""."""
+    where = path or str(default)
     try:
         with open(where, encoding="utf-8") as file:
             text = file.read()
@@ -43,11 +50,19 @@ def convert(where: str, document: object, kind: type[T]) -> T:
         raise DataFileError(f"{where}: {exc}") from None
 
 
-def load(path: str | None, default_name: str, kind: type[T], build: Callable[[T], R]) -> R:
-    """Read, validate as `kind` and build a data file; every error names the file."""
-    where, document = read_yaml(path, default_name)
+def load(path: str | None, default: Path, kind: type[T], build: Callable[[T], R]) -> R:
+    """Read, validate as `kind` and build a data file; every error names the file.
+
+    `build` raises ValueError (DataFileError, HoursError…) for what the file got wrong.
+    """
+    where, document = read_yaml(path, default)
     raw = convert(where, document, kind)
     try:
         return build(raw)
-    except DataFileError as exc:
+    except ValueError as exc:
         raise DataFileError(f"{where}: {exc}") from None
+
+
+def load_hours(path: str | None = None) -> BusinessHours:
+    """Business hours from a YAML file; None or "" loads the shipped data/hours.yaml."""
+    return load(path, HOURS_FILE, HoursFile, build_hours)

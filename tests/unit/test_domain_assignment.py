@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.router.assign import AgentSlot, Ticket, choose_agent, free_capacity, plan_assignments
+from domain.assignment import AgentSlot, Ticket, choose_agent, free_capacity, plan_assignments
 
 pytestmark = pytest.mark.unit
 

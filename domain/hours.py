@@ -1,12 +1,13 @@
-"""When people are at their desks: weekly hours in one timezone, holidays, make-up working days."""
+"""When people are at their desks: weekly hours in one timezone, holidays, make-up working days.
+
+Pure: `build_hours` validates a decoded hours file (shared.datafile reads it from disk).
+"""
 
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-
-from services.router.datafile import DataFileError, load
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
@@ -32,8 +33,12 @@ MONTH_NAMES = (
 BEIJING = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
 
 
+class HoursError(ValueError):
+    """The business hours as written make no sense (a bad span, timezone, weekday or holiday range)."""
+
+
 class HoursFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The business-hours file as written (format in data/hours.yaml)."""
+    """The business-hours file as written (format in shared/data/hours.yaml)."""
 
     timezone: str
     weekly: dict[str, tuple[str, ...]]
@@ -116,12 +121,12 @@ def _spans(texts: tuple[str, ...], where: str) -> tuple[Span, ...]:
     spans = []
     for text in texts:
         if not (match := SPAN.match(text.strip())):
-            raise DataFileError(f"{where}: {text!r} is not HH:MM-HH:MM (24-hour clock)")
+            raise HoursError(f"{where}: {text!r} is not HH:MM-HH:MM (24-hour clock)")
         start_h, start_m, end_h, end_m = map(int, match.groups())
         start = time(start_h, start_m)
         end = time.max if (end_h, end_m) == (24, 0) else time(end_h % 24, end_m)
         if (end_h == 24 and end_m) or not start < end:
-            raise DataFileError(f"{where}: {text!r} must open before it closes, on the same day")
+            raise HoursError(f"{where}: {text!r} must open before it closes, on the same day")
         spans.append((start, end))
     return tuple(sorted(spans))
 
@@ -131,23 +136,18 @@ def build_hours(raw: HoursFile) -> BusinessHours:
     try:
         ZoneInfo(raw.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DataFileError(f"unknown IANA timezone {raw.timezone!r}") from None
+        raise HoursError(f"unknown IANA timezone {raw.timezone!r}") from None
     if unknown := set(raw.weekly) - set(WEEKDAYS):
-        raise DataFileError(f"unknown weekday {sorted(unknown)[0]!r}; use {', '.join(WEEKDAYS)}")
+        raise HoursError(f"unknown weekday {sorted(unknown)[0]!r}; use {', '.join(WEEKDAYS)}")
     weekly = tuple(_spans(raw.weekly.get(day, ()), f"weekly.{day}") for day in WEEKDAYS)
     if not any(weekly):
-        raise DataFileError("the weekly schedule never opens")
+        raise HoursError("the weekly schedule never opens")
     holidays: set[date] = set()
     for item in raw.holidays:
         first, last = item if isinstance(item, tuple) else (item, item)
         if last < first:
-            raise DataFileError(f"holiday range {first}..{last} ends before it starts")
+            raise HoursError(f"holiday range {first}..{last} ends before it starts")
         holidays.update(first + timedelta(days=n) for n in range((last - first).days + 1))
     worked = raw.working_day_hours
     working_day_hours = _spans(worked, "working_day_hours") if worked is not None else weekly[0]
     return BusinessHours(raw.timezone, weekly, frozenset(holidays), frozenset(raw.working_days), working_day_hours)
-
-
-def load_hours(path: str | None = None) -> BusinessHours:
-    """Business hours from a YAML file; None or "" loads the shipped data/hours.yaml."""
-    return load(path, "hours.yaml", HoursFile, build_hours)

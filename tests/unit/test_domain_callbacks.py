@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts import CallbackOutcome
-from services.notifier.callbacks import (
+from domain.callbacks import (
     Task,
     after_outcome,
     application_category,
     claim_refusal,
+    no_answer_wait,
     outcome_refusal,
     visible,
 )
@@ -130,3 +131,18 @@ def test_reschedule_needs_a_time_in_the_future(when):
 )
 def test_applications_go_to_agents_with_the_fitting_skill(kind, category):
     assert application_category(kind) == category
+
+
+def test_no_answer_waits_follow_the_schedule_and_its_last_wait_repeats():
+    schedule = (timedelta(hours=2), timedelta(days=1))
+    assert [no_answer_wait(schedule, n) for n in (1, 2, 3, 7)] == [
+        timedelta(hours=2),
+        timedelta(days=1),
+        timedelta(days=1),
+        timedelta(days=1),
+    ]
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="counts from 1"):
+            no_answer_wait(schedule, bad)
+    with pytest.raises(ValueError, match="must not be empty"):
+        no_answer_wait((), 1)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 
-from services.router.policy import DEFAULT_POLICY, Policy, skill_fallback_open
+from domain.policy import DEFAULT_POLICY, Policy, skill_fallback_open
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 

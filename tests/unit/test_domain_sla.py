@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.router.sla import (
+from domain.sla import (
     DEFAULT_TARGETS,
     PRIORITIES,
     Breach,

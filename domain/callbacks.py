@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 import msgspec
 
 from contracts import CallbackOutcome
-from services.notifier.timing import no_answer_wait
 
 CLOSING = {
     CallbackOutcome.REACHED: "reached",
@@ -75,6 +74,14 @@ def outcome_refusal(task: Task | None, agent_id: str, is_supervisor: bool) -> st
     if task.assigned_agent_id != agent_id:
         return "not_assigned_to_you"
     return None
+
+
+def no_answer_wait(schedule: tuple[timedelta, ...], no_answers: int) -> timedelta:
+    """How long to wait before calling again after the `no_answers`-th unanswered call (1-based);
+    past the end of the schedule its last wait repeats."""
+    if no_answers < 1 or not schedule:
+        raise ValueError("no_answers counts from 1 and the schedule must not be empty")
+    return schedule[min(no_answers, len(schedule)) - 1]
 
 
 def after_outcome(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.webchat_adapter.ratelimit import TokenBucket
+from domain.ratelimit import TokenBucket
 
 pytestmark = pytest.mark.unit
 

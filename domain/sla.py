@@ -40,7 +40,7 @@ class SlaTargets(msgspec.Struct, frozen=True, kw_only=True):
 
     def target(self, kind: Kind, priority: str) -> timedelta:
         """The target for a kind and priority; an unknown priority is held to the normal one."""
-        targets = getattr(self, kind)
+        targets: dict[str, timedelta] = getattr(self, kind)
         return targets.get(priority, targets[FALLBACK_PRIORITY])
 
 

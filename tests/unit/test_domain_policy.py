@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from services.router.assign import AgentSlot, Ticket, choose_agent, eligible, next_offer, plan_assignments
-from services.router.policy import (
+from domain.assignment import AgentSlot, Ticket, choose_agent, eligible, next_offer, plan_assignments
+from domain.policy import (
     DEFAULT_POLICY,
     Policy,
     load_policy,
