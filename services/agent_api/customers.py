@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import asyncpg
 import msgspec
 
-from domain.sms import InvalidNumber, e164
+from domain.phone import InvalidNumber, e164
 from shared.addresses import shown_address
 from shared.pii import mask
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from msgspec.structs import replace
 
 from contracts import Attachment, Channel, InboundMessage, MessageKind, OutboundMessage
-from domain.sms import CONFIRMATIONS, Consent, consent_keyword
+from services.sms_adapter.consent import CONFIRMATIONS, Consent, consent_keyword
 from services.sms_adapter.providers import InboundSms
 
 CONSENT_PURPOSE = "consent"

@@ -16,7 +16,8 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 
 from contracts import Channel, DeliveryReported, DeliveryStatus, OutboundMessage
 from contracts.topology import delivery_key
-from domain.sms import InvalidNumber, e164, segments
+from domain.phone import InvalidNumber, e164
+from domain.sms import segments
 from services.sms_adapter.normalize import CONSENT_PURPOSE
 from services.sms_adapter.providers import Provider, SendFailed
 from shared.broker import DeadLetter, publish

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from contracts import Channel, DeliveryReported, DeliveryStatus
 from contracts.topology import delivery_key, inbound_key, outbound_key
-from domain.sms import InvalidNumber, e164
+from domain.phone import InvalidNumber, e164
 from services.sms_adapter.normalize import confirmation, normalize
 from services.sms_adapter.providers import InboundSms, Provider, Twilio, WebhookRefused
 from shared.broker import publish

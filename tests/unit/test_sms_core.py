@@ -1,4 +1,4 @@
-"""SMS core: provider signatures (checked with Twilio's own validator), numbers, segments, keywords."""
+"""SMS core: provider signatures (checked with Twilio's own validator), normalizing, keywords."""
 
 import time
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from contracts import MessageKind
-from domain.sms import Consent, InvalidNumber, consent_keyword, e164, segments
+from services.sms_adapter.consent import Consent, consent_keyword
 from services.sms_adapter.normalize import confirmation, normalize
 from services.sms_adapter.providers import Generic, InboundSms, SendFailed, Twilio, WebhookRefused
 from tests.sms_provider import generic_webhook, twilio_webhook
@@ -87,49 +87,6 @@ def test_generic_payloads_are_validated():
         {"id": "g2", "from": "+8613800138000", "text": "第一段", "part": {"ref": "r1", "index": 1, "total": 2}}
     )
     assert (sms.part.ref, sms.part.total) == ("r1", 2)
-
-
-@pytest.mark.parametrize(
-    ("raw", "region", "expected"),
-    [
-        ("13800138000", "CN", "+8613800138000"),
-        ("+86 138-0013-8000", "CN", "+8613800138000"),
-        ("008613800138000", "CN", "+8613800138000"),
-        ("(415) 867-5309", "US", "+14158675309"),
-        ("+14158675309", "CN", "+14158675309"),
-    ],
-)
-def test_numbers_are_normalized_to_e164(raw, region, expected):
-    assert e164(raw, region) == expected
-
-
-@pytest.mark.parametrize("raw", ["12345", "not a number", "", "+86 1380013800"])
-def test_invalid_numbers_are_refused_with_the_reason(raw):
-    with pytest.raises(InvalidNumber) as refused:
-        e164(raw, "CN")
-    assert repr(raw) in str(refused.value)
-
-
-@pytest.mark.parametrize(
-    ("text", "encoding", "count"),
-    [
-        ("Your code is 1234", "gsm7", 1),
-        ("a" * 160, "gsm7", 1),
-        ("a" * 161, "gsm7", 2),
-        ("a" * 306, "gsm7", 2),
-        ("a" * 307, "gsm7", 3),
-        ("€" * 80, "gsm7", 1),  # two septets each: 160
-        ("€" * 81, "gsm7", 2),
-        ("您的退款已到账", "ucs2", 1),
-        ("款" * 70, "ucs2", 1),
-        ("款" * 71, "ucs2", 2),
-        ("ok 😀", "ucs2", 1),
-        ("😀" * 35, "ucs2", 1),  # 70 UTF-16 code units
-        ("😀" * 36, "ucs2", 2),
-    ],
-)
-def test_segments_follow_gsm7_and_ucs2_limits(text, encoding, count):
-    assert (segments(text).encoding, segments(text).count) == (encoding, count)
 
 
 @pytest.mark.parametrize(
