@@ -19,7 +19,8 @@ import msgspec
 
 from domain.assignment import AgentSlot, Ticket, eligible, plan_assignments
 from domain.policy import DEFAULT_POLICY, Policy
-from domain.sla import DEFAULT_TARGETS, PRIORITIES, breach
+from domain.priority import PRIORITIES
+from domain.sla import DEFAULT_TARGETS, breach
 
 DAY = datetime(2025, 6, 2, tzinfo=UTC)  # a Monday
 OPEN_H, CLOSE_H = 8, 22

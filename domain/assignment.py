@@ -13,8 +13,7 @@ from datetime import datetime
 import msgspec
 
 from domain.policy import DEFAULT_POLICY, Policy, skill_fallback_open
-
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+from domain.priority import rank
 
 
 class AgentSlot(msgspec.Struct, frozen=True):
@@ -52,7 +51,7 @@ class Ticket(msgspec.Struct, frozen=True):
 
 def queue_order(ticket: Ticket) -> tuple[int, datetime, str]:
     """Sort key of the queue: most urgent first, then first come first served."""
-    return (PRIORITY_RANK.get(ticket.priority, len(PRIORITY_RANK)), ticket.queued_at, ticket.conversation_id)
+    return (rank(ticket.priority), ticket.queued_at, ticket.conversation_id)
 
 
 def target_team(ticket: Ticket, policy: Policy = DEFAULT_POLICY) -> str | None:

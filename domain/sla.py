@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 import msgspec
 
+from domain.priority import PRIORITIES
+
 Kind = Literal["first_response", "resolution"]
 KINDS: tuple[Kind, ...] = ("first_response", "resolution")
-PRIORITIES = ("urgent", "high", "normal", "low")
 FALLBACK_PRIORITY = "normal"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from domain.priority import Priority
+
 Status = Literal["bot", "queued", "assigned", "resolved"]
 Channel = Literal["webchat", "wechat", "email", "sms"]
-Priority = Literal["urgent", "high", "normal", "low"]
 Label = Annotated[str, msgspec.Meta(pattern="^[a-z0-9][a-z0-9_.:-]{0,47}$")]
 MULTI = ("status", "category", "channel", "priority")
 """Filters that take several values, comma-separated: `status=queued,assigned`."""

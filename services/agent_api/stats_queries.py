@@ -9,14 +9,15 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.priority import PRIORITIES, rank_sql
+
 Db = asyncpg.Pool | asyncpg.Connection
-PRIORITIES = ("urgent", "high", "normal", "low")
-"""The router's priorities, most urgent first: rows come in this order, the total ('all') last."""
 FIELDS = ("category", "channel")
 UNITS = ("hour", "day")
 
 CREATED = "created_at >= $1 AND created_at < $2"
-RANK = "array_position(ARRAY[{}], priority)".format(", ".join(f"'{p}'" for p in PRIORITIES))
+RANK = rank_sql("priority")
+"""Rows come most urgent first, the total ('all') last."""
 PRIORITY_OR_ALL = "CASE WHEN grouping(priority) = 1 THEN 'all' ELSE priority END AS priority"
 BY_PRIORITY = f"GROUP BY GROUPING SETS ((priority), ()) ORDER BY grouping(priority), {RANK}, priority"
 FIRST_RESPONSE_S = "extract(epoch FROM first_response_at - created_at)"

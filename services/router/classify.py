@@ -10,9 +10,9 @@ from typing import cast
 
 import msgspec
 
+from domain.priority import rank
 from services.router.rulebook import (
     CATEGORIES,
-    PRIORITIES,
     Category,
     Language,
     Priority,
@@ -23,8 +23,6 @@ from services.router.rulebook import (
 from services.router.text import Text, analyze
 
 __all__ = ["Classification", "classify", "load_rules"]
-
-RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 
 
 class Classification(msgspec.Struct, frozen=True):
@@ -82,7 +80,7 @@ def _priority(category: Category, signals: set[str], plain_question: bool, rules
     if plain_question and questions and category in questions.categories and "money_lost" not in signals:
         priority = questions.priority
     for signal, floor in rules.at_least.items():  # the most pressing floor among the signals wins
-        if signal in signals and RANK[floor] < RANK[priority]:
+        if signal in signals and rank(floor) < rank(priority):
             priority = floor
     return priority
 

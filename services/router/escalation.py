@@ -19,6 +19,7 @@ from aiohttp import web
 from contracts import SlaBreached, SlaWarning
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
 from domain.policy import warning_lead
+from domain.priority import PRIORITIES as ALL_PRIORITIES
 from services.router import presence, staffing
 from services.router.dispatch import drain_queue, hand_back, now, pass_on
 from services.router.inbound import MARKS, OUTBOX, ROUTING
@@ -29,7 +30,7 @@ from shared.outbox import Outbox, publish_events
 
 log = logging.getLogger("relaydesk.router.sla")
 BATCH = 100
-PRIORITIES = ["urgent", "high", "normal", "low"]
+PRIORITIES = list(ALL_PRIORITIES)  # asyncpg binds a list as text[]
 BROKER_CHECK_TIMEOUT = 0.1
 
 OVERDUE = {

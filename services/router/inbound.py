@@ -18,9 +18,10 @@ from faststream.rabbit import RabbitMessage
 from contracts import CustomerMessageReceived, InboundMessage
 from contracts.topology import agent_event_key
 from domain.policy import sticky_agent
+from domain.priority import more_urgent
 from services.router import store, surveys
 from services.router.dispatch import drain_queue, send_to_customer
-from services.router.intake import Intake, decide, menu_intent, more_urgent, words_of
+from services.router.intake import Intake, decide, menu_intent, words_of
 from services.router.routing import Routing
 from services.router.rules import opens_conversation, reachability
 from services.router.triage import Triage

@@ -8,8 +8,6 @@ and whether the request waits for a person. Security and complaint requests neve
 
 import msgspec
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-
 
 class Intake(msgspec.Struct, frozen=True):
     answer_from_faq: bool = False
@@ -43,11 +41,6 @@ def decide(
     needs_person = not (faq and open_now) or wants_person
     notice = needs_person and not open_now and not notice_sent
     return Intake(answer_from_faq=faq, closed_notice=notice, needs_person=needs_person)
-
-
-def more_urgent(current: str, incoming: str) -> str:
-    """The higher of two priorities: a conversation's priority only ever rises."""
-    return min(current, incoming, key=lambda p: PRIORITY_RANK.get(p, len(PRIORITY_RANK)))
 
 
 TRIAGED_KINDS = frozenset({"text", "voice", "link"})

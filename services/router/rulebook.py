@@ -7,18 +7,17 @@ from typing import Literal, get_args
 import msgspec
 
 from contracts import Category
+from domain.priority import Priority
 from services.router.text import Speller, Text, fold, latin_words, make_speller
 from shared.datafile import DataFileError, load
 
 DATA_DIR = Path(__file__).parent / "data"
 """The rules and the FAQ shipped with the router."""
 
-Priority = Literal["urgent", "high", "normal", "low"]
 Language = Literal["zh", "en"]
 Signal = Literal["asks_human", "angry", "money_lost"]
 
 CATEGORIES: tuple[Category, ...] = get_args(Category)
-PRIORITIES: tuple[Priority, ...] = get_args(Priority)  # most pressing first
 NEVER_SELF_SERVICE = frozenset({"security", "complaint"})
 """Always reach a person, whatever a rules file says: a wrong canned answer here costs money or trust."""
 

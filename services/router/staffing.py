@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from domain.assignment import AgentSlot, Ticket
+from domain.priority import rank_sql
 
 QUEUE_WINDOW = 4
 """Queued tickets fetched per free slot: tickets nobody online can take (a language, a
@@ -51,8 +52,7 @@ async def lock_queue(conn: asyncpg.Connection, free_slots: int) -> tuple[list[Ti
     rows = await conn.fetch(
         "SELECT id, priority, queued_at, category, language, channel, team, preferred_agent_id, declined_by"
         " FROM conversations WHERE status = 'queued' AND offered_to IS NULL"
-        " ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
-        "  WHEN 'normal' THEN 2 ELSE 3 END, queued_at"
+        f" ORDER BY {rank_sql('priority')}, queued_at"
         " LIMIT $1 FOR UPDATE SKIP LOCKED",
         free_slots * QUEUE_WINDOW,
     )

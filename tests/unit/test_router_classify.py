@@ -4,8 +4,9 @@ from collections import Counter
 
 import pytest
 
+from domain.priority import PRIORITIES
 from services.router.classify import Classification, classify, load_rules
-from services.router.rulebook import CATEGORIES, PRIORITIES
+from services.router.rulebook import CATEGORIES
 from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 

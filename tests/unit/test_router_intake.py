@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.router.intake import Intake, decide, menu_intent, more_urgent, words_of
+from services.router.intake import Intake, decide, menu_intent, words_of
 
 pytestmark = pytest.mark.unit
 
@@ -31,13 +31,6 @@ pytestmark = pytest.mark.unit
 )
 def test_decide(status, self_service, wants_person, open_now, notice_sent, expected):
     assert decide(status, self_service, wants_person, open_now, notice_sent) == expected
-
-
-def test_priority_only_rises():
-    assert more_urgent("normal", "urgent") == "urgent"
-    assert more_urgent("urgent", "low") == "urgent"
-    assert more_urgent("low", "high") == "high"
-    assert more_urgent("normal", "normal") == "normal"
 
 
 def test_only_the_customers_own_words_are_triaged():
