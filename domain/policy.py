@@ -47,6 +47,14 @@ def load_policy(raw: dict[str, Any]) -> Policy:
     return msgspec.convert(raw, Policy)
 
 
+def staffed_policy(policy: Policy, complaint_team_has_members: bool) -> Policy:
+    """The policy to assign with now: complaints go by skill, like any category, while nobody belongs
+    to the complaint team (a deployment that never set one up must not strand its complaints)."""
+    if not policy.complaint_team or complaint_team_has_members:
+        return policy
+    return msgspec.structs.replace(policy, complaint_team=None)
+
+
 def _elapsed(since: datetime, now: datetime) -> float:
     return (now - since).total_seconds()
 

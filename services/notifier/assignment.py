@@ -1,7 +1,7 @@
-"""Who takes a callback: the router's assignment rules over online agents, callbacks counted as load.
+"""Who takes a callback: the shared assignment rules over online agents, callbacks counted as load.
 
-The choice itself is the router's pure `choose_agent` (skills, language, the complaint team,
-the preferred agent first, then the least loaded). An agent's load is their open chats plus
+The choice itself is the domain's pure `choose_agent`, the router's too (skills, language, the
+complaint team, the preferred agent first, then the least loaded). An agent's load is their open chats plus
 the callbacks due and assigned to them. One advisory lock serializes the notifier's
 assignments across replicas, so two replicas never both fill an agent's last free slot.
 """
@@ -9,10 +9,9 @@ assignments across replicas, so two replicas never both fill an agent's last fre
 from datetime import datetime
 
 import asyncpg
-from msgspec.structs import replace
 
 from domain.assignment import AgentSlot, Ticket, choose_agent
-from domain.policy import Policy
+from domain.policy import Policy, staffed_policy
 from services.notifier.store import TaskRow
 
 ASSIGN_LOCK = "notifier.callback_assignment"
@@ -44,10 +43,10 @@ async def choose_for(conn: asyncpg.Connection, task: TaskRow, policy: Policy, no
     agents = [_slot(row) for row in await conn.fetch(ONLINE_AGENTS)]
     if not agents:
         return None
-    if policy.complaint_team and not await conn.fetchval(
+    staffed = bool(policy.complaint_team) and await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", policy.complaint_team
-    ):
-        policy = replace(policy, complaint_team=None)  # no such team configured: by skill, as the router does
+    )
+    policy = staffed_policy(policy, staffed)
     ticket = Ticket(
         conversation_id=task.task.id,
         priority="normal",

@@ -9,7 +9,7 @@ from msgspec.structs import replace
 from contracts import Attachment, ConversationAssigned, ConversationOffered, ConversationUnassigned, OutboundMessage
 from contracts.topology import agent_event_key, outbound_key
 from domain.assignment import free_capacity, next_offer, plan_assignments, queue_order, target_team
-from domain.policy import Policy, uses_offers
+from domain.policy import Policy, staffed_policy, uses_offers
 from services.router import staffing, store
 from shared.outbox import Outbox
 
@@ -40,8 +40,7 @@ async def drain_queue(
     tickets, declined = await staffing.lock_queue(conn, free_capacity(agents))
     if exclude:
         tickets = [replace(t, exclude_agent=exclude.get(t.conversation_id)) for t in tickets]
-    if policy.complaint_team and not await staffing.team_has_members(conn, policy.complaint_team):
-        policy = replace(policy, complaint_team=None)  # no such team configured: route by skill
+    policy = staffed_policy(policy, await staffing.team_has_members(conn, policy.complaint_team))
     offered = [t for t in tickets if uses_offers(target_team(t, policy), policy)]
     direct = [t for t in tickets if not uses_offers(target_team(t, policy), policy)]
     slots = {agent.agent_id: agent for agent in agents}

@@ -73,7 +73,10 @@ async def lock_queue(conn: asyncpg.Connection, free_slots: int) -> tuple[list[Ti
     return tickets, declined
 
 
-async def team_has_members(conn: asyncpg.Connection, team: str) -> bool:
+async def team_has_members(conn: asyncpg.Connection, team: str | None) -> bool:
+    """Whether any agent belongs to the team; no team has no members (and costs no query)."""
+    if not team:
+        return False
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", team))
 
 

@@ -16,6 +16,7 @@ from domain.policy import (
     offer_expired,
     requeue_after_offline,
     skill_fallback_open,
+    staffed_policy,
     sticky_agent,
     uses_offers,
 )
@@ -79,6 +80,15 @@ def test_complaint_team_is_configurable_and_can_be_switched_off():
     complaint = ticket(category="complaint")
     assert chosen(complaint, agents, policy=Policy(complaint_team="care")) == "care"
     assert chosen(complaint, agents[1:], policy=Policy(complaint_team=None)) == "a"  # by skill like any category
+
+
+def test_complaints_go_by_skill_while_nobody_belongs_to_the_complaint_team():
+    agents = [agent("a", skills={"complaint"}), agent("b", skills={"loan"})]
+    complaint = ticket(category="complaint")
+    assert chosen(complaint, agents, policy=staffed_policy(DEFAULT_POLICY, complaint_team_has_members=True)) is None
+    assert chosen(complaint, agents, policy=staffed_policy(DEFAULT_POLICY, complaint_team_has_members=False)) == "a"
+    switched_off = Policy(complaint_team=None)
+    assert staffed_policy(switched_off, complaint_team_has_members=False) is switched_off
 
 
 def test_transfer_to_a_team_takes_members_only_and_membership_stands_in_for_skill():
