@@ -19,7 +19,7 @@ help:
 	@echo "make test           setup --test, lint, then the whole pytest suite but the soak tier, in parallel"
 	@echo "make test-soak      the soak tier: tests that repeat another's proof at length (CI runs it too)"
 	@echo "make test-unit      unit tests only (needs only the venv)"
-	@echo "make lint           ruff (lint + format check) and mypy, as configured in pyproject.toml"
+	@echo "make lint           ruff (lint + format check), mypy and lint-imports, as configured in pyproject.toml"
 	@echo "make lock           re-resolve requirements.lock after a change to pyproject.toml"
 	@echo "make lock-upgrade   move requirements.lock to the newest versions pyproject.toml allows"
 	@echo "make bench          broker ceiling, webchat end-to-end, WeChat/SMS/email ingest, triage, routing and console benchmarks"
@@ -57,6 +57,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Needs the package registry; commit requirements.lock afterwards.
 lock: venv
@@ -93,7 +94,7 @@ compose-check: venv
 	$(COMPOSE_CHECK_ENV) "$$($(COMPOSE_BIN_CMD))" config --quiet
 
 clean:
-	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache htmlcov .coverage test-results
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache htmlcov .coverage test-results
 	find . -path ./$(VENV) -prune -o -name '*.egg-info' -prune -exec rm -rf {} + \
 		-o -name __pycache__ -prune -exec rm -rf {} + 2>/dev/null || true
 

@@ -1,0 +1,1 @@
+"""WeChat official-account adapter: signed callbacks in, customer-service messages out."""
