@@ -64,5 +64,5 @@ def load(path: str | None, default: Path, kind: type[T], build: Callable[[T], R]
 
 
 def load_hours(path: str | None = None) -> BusinessHours:
-    """Business hours from a YAML file; None or "" loads the shipped data/hours.yaml."""
+    """Business hours from a YAML file; None or "" loads the shipped shared/data/hours.yaml."""
     return load(path, HOURS_FILE, HoursFile, build_hours)

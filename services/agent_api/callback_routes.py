@@ -2,7 +2,7 @@
 
 Reads come from the notifier's tables; every change is a command to the notifier over the
 bus, answered 202 once the broker has confirmed it. The same rules the notifier applies
-(services/notifier/callbacks.py) are checked first here, so most refusals are immediate.
+(domain/callbacks.py) are checked first here, so most refusals are immediate.
 """
 
 import uuid

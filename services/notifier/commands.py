@@ -1,6 +1,6 @@
 """Agents' callback commands, applied once each: create, claim, record an outcome.
 
-The agent API checked the same rules before sending (services/notifier/callbacks.py); they
+The agent API checked the same rules before sending (domain/callbacks.py); they
 are checked again here against the locked task, and a refusal reaches the agent's stream.
 """
 
