@@ -28,94 +28,67 @@ notifier's outbox draws from."""
 SERVICES = (*SCHEMAS, "webchat_adapter")
 """Every service with a database role; the web-chat adapter owns no tables, it only reads."""
 
+
+def view(owner: str, name: str, consumers: str, columns: str) -> ReadView:
+    return ReadView(owner, name, tuple(columns.split()), tuple(consumers.split()))
+
+
 READ_VIEWS: tuple[ReadView, ...] = (
-    ReadView(
+    view(
         "router",
         "conversations",
-        (
-            "id", "channel", "customer_address", "status", "agent_id", "priority", "category", "created_at",
-            "queued_at", "assigned_at", "first_response_at", "resolved_at", "updated_at", "language", "team",
-            "preferred_agent_id", "bot_answered_at", "first_response_due", "resolution_due",
-            "first_response_breached", "resolution_breached", "offered_to", "first_response_warned_for",
-            "resolution_warned_for",
-        ),
-        ("agent_api", "notifier"),
-    ),  # fmt: skip
-    ReadView("router", "conversation_agents", ("conversation_id", "agent_id", "conversation_created_at"), ("agent_api",)),
-    ReadView(
+        "agent_api notifier",
+        "id channel customer_address status agent_id priority category created_at queued_at assigned_at "
+        "first_response_at resolved_at updated_at language team preferred_agent_id bot_answered_at "
+        "first_response_due resolution_due first_response_breached resolution_breached offered_to "
+        "first_response_warned_for resolution_warned_for",
+    ),
+    view("router", "conversation_agents", "agent_api", "conversation_id agent_id conversation_created_at"),
+    view(
         "router",
         "messages",
-        (
-            "id", "conversation_id", "direction", "channel", "customer_address", "agent_id", "kind", "text",
-            "attachments", "seq", "created_at", "delivery_status", "delivery_reason", "delivery_at",
-            "sender_warning", "faq_suggestions",
-        ),
-        ("agent_api", "webchat_adapter"),
-    ),  # fmt: skip
-    ReadView(
+        "agent_api webchat_adapter",
+        "id conversation_id direction channel customer_address agent_id kind text attachments seq "
+        "created_at delivery_status delivery_reason delivery_at sender_warning faq_suggestions",
+    ),
+    view(
         "router",
         "contacts",
-        (
-            "channel", "address", "display_name", "out_seq", "first_seen_at", "last_inbound_at", "account",
-            "reachable", "subscribed_at", "unsubscribed_at",
-        ),
-        ("agent_api", "notifier", "sms_adapter", "webchat_adapter"),
-    ),  # fmt: skip
-    ReadView("router", "sla_breaches", ("kind", "priority", "category", "agent_id", "breached_at"), ("agent_api",)),
-    ReadView("router", "csat_responses", ("channel", "agent_id", "score", "answered_at"), ("agent_api",)),
-    ReadView("router", "outbox", ("id", "routing_key", "payload", "agent_id"), ("agent_api",)),
-    ReadView(
-        "router", "agent_state", ("agent_id", "status", "changed_at", "last_assigned_at"), ("agent_api", "notifier")
+        "agent_api notifier sms_adapter webchat_adapter",
+        "channel address display_name out_seq first_seen_at last_inbound_at account reachable "
+        "subscribed_at unsubscribed_at",
     ),
-    ReadView(
-        "agent_api",
-        "agents",
-        ("id", "name", "role", "capacity", "skills", "languages", "created_at", "channels", "teams"),
-        ("notifier", "router"),
-    ),
-    ReadView("agent_api", "conversation_tags", ("conversation_id", "tag"), ("notifier",)),
-    ReadView(
+    view("router", "sla_breaches", "agent_api", "kind priority category agent_id breached_at"),
+    view("router", "csat_responses", "agent_api", "channel agent_id score answered_at"),
+    view("router", "outbox", "agent_api", "id routing_key payload agent_id"),
+    view("router", "agent_state", "agent_api notifier", "agent_id status changed_at last_assigned_at"),
+    view("agent_api", "agents", "notifier router", "id name role capacity skills languages created_at channels teams"),
+    view("agent_api", "conversation_tags", "notifier", "conversation_id tag"),
+    view(
         "agent_api",
         "customers",
-        ("id", "external_id", "name", "phone", "email", "timezone", "language", "tags", "created_at", "updated_at"),
-        ("notifier",),
+        "notifier",
+        "id external_id name phone email timezone language tags created_at updated_at",
     ),
-    ReadView(
-        "agent_api",
-        "customer_identities",
-        ("channel", "address", "customer_id", "source", "linked_at"),
-        ("notifier",),
-    ),
-    ReadView("agent_api", "files", ("id", "key", "name", "content_type", "body"), ("email_adapter",)),
-    ReadView(
+    view("agent_api", "customer_identities", "notifier", "channel address customer_id source linked_at"),
+    view("agent_api", "files", "email_adapter", "id key name content_type body"),
+    view(
         "notifier",
         "broadcasts",
-        (
-            "id", "name", "created_by", "audience", "content", "send_at", "state", "planned", "created_at",
-            "started_at", "finished_at",
-        ),
-        ("agent_api",),
-    ),  # fmt: skip
-    ReadView(
-        "notifier", "broadcast_recipients", ("broadcast_id", "channel", "state", "reason", "not_before"), ("agent_api",)
+        "agent_api",
+        "id name created_by audience content send_at state planned created_at started_at finished_at",
     ),
-    ReadView(
+    view("notifier", "broadcast_recipients", "agent_api", "broadcast_id channel state reason not_before"),
+    view(
         "notifier",
         "callback_tasks",
-        (
-            "id", "source", "reason", "state", "result", "channel", "customer_address", "customer_name",
-            "customer_id", "conversation_id", "category", "application_id", "application_type", "details", "note",
-            "assigned_agent_id", "claimed_at", "due_at", "cycle", "attempts", "overdue_at", "created_at",
-        ),
-        ("agent_api",),
-    ),  # fmt: skip
-    ReadView(
-        "notifier",
-        "callback_history",
-        ("id", "callback_id", "at", "event", "agent_id", "result", "note", "due_at"),
-        ("agent_api",),
+        "agent_api",
+        "id source reason state result channel customer_address customer_name customer_id conversation_id "
+        "category application_id application_type details note assigned_agent_id claimed_at due_at cycle "
+        "attempts overdue_at created_at",
     ),
-    ReadView("notifier", "notifier_outbox", ("id", "routing_key", "payload", "agent_id"), ("agent_api",)),
+    view("notifier", "callback_history", "agent_api", "id callback_id at event agent_id result note due_at"),
+    view("notifier", "notifier_outbox", "agent_api", "id routing_key payload agent_id"),
 )
 
 

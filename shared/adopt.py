@@ -33,7 +33,10 @@ def baseline_objects() -> dict[str, tuple[list[str], list[str]]]:
     owned = {}
     for service in SCHEMAS:
         sql = (resources.files(f"services.{service}.migrations") / "0001_baseline.sql").read_text(encoding="utf-8")
-        owned[service] = (re.findall(r"^CREATE TABLE (\w+)", sql, re.M), re.findall(r"^CREATE FUNCTION (\w+)\(", sql, re.M))
+        owned[service] = (
+            re.findall(r"^CREATE TABLE (\w+)", sql, re.M),
+            re.findall(r"^CREATE FUNCTION (\w+)\(", sql, re.M),
+        )
     return owned
 
 
@@ -46,7 +49,9 @@ async def apply_legacy(conn: asyncpg.Connection) -> None:
             if version not in done:
                 async with conn.transaction():
                     await conn.execute(sql)
-                    await conn.execute("INSERT INTO public.schema_migrations (version, name) VALUES ($1, $2)", version, name)
+                    await conn.execute(
+                        "INSERT INTO public.schema_migrations (version, name) VALUES ($1, $2)", version, name
+                    )
                 log.info("applied legacy migration %04d %s", version, name)
     finally:
         await conn.execute("RESET search_path")
@@ -75,7 +80,9 @@ async def adopt_legacy(conn: asyncpg.Connection) -> bool:
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
             await conn.execute(f"ALTER TABLE {service}.schema_migrations OWNER TO {role(service)}")
-            await conn.execute(f"INSERT INTO {service}.schema_migrations (version, name) VALUES ($1, 'baseline')", BASELINE)
+            await conn.execute(
+                f"INSERT INTO {service}.schema_migrations (version, name) VALUES ($1, 'baseline')", BASELINE
+            )
         await conn.execute("ALTER TABLE public.schema_migrations RENAME TO legacy_schema_migrations")
     log.info("adopted the pre-split database into the services' schemas")
     return True

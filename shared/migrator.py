@@ -7,7 +7,9 @@ database owner) creates the roles and schemas when they are missing, and adopts 
 before the split once (shared/adopt.py).
 """
 
+import contextlib
 import logging
+
 import asyncpg
 
 from contracts.read_views import SCHEMAS, SERVICES, published, read_schema, role, search_path
@@ -44,10 +46,9 @@ async def prepare(conn: asyncpg.Connection) -> None:
     for service in SERVICES:
         name = role(service)
         if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name):
-            try:
+            # Roles belong to the server: another database's migrator may make it meanwhile.
+            with contextlib.suppress(asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
                 await conn.execute(f"CREATE ROLE {name} NOLOGIN")
-            except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
-                pass  # roles belong to the server: another database's migrator made it meanwhile
         if not superuser and not await conn.fetchval("SELECT pg_has_role(current_user, $1, 'MEMBER')", name):
             await conn.execute(f"GRANT {name} TO current_user")
     if superuser and await conn.fetchval("SHOW search_path") != OPERATOR_SEARCH_PATH:

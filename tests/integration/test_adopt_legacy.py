@@ -74,8 +74,8 @@ async def test_a_pre_split_database_is_brought_up_to_date_then_moved_into_the_ow
         assert await conn.fetchval("SELECT name FROM agent_api.agents WHERE id = $1", AGENT) == "ann"
         assert await conn.fetchval("SELECT agent_id FROM router.conversations WHERE id = $1", CONVERSATION) == AGENT
         # The trigger came along: the router's history of who worked on the conversation.
-        history = await conn.fetchval("SELECT agent_id FROM router.conversation_agents WHERE conversation_id = $1", CONVERSATION)  # fmt: skip
-        assert history == AGENT
+        history = "SELECT agent_id FROM router.conversation_agents WHERE conversation_id = $1"
+        assert await conn.fetchval(history, CONVERSATION) == AGENT
     finally:
         await conn.close()
     router = await db.connect(url, "router")
@@ -135,4 +135,3 @@ async def catalog(url: str) -> dict[str, set]:
         return {part: {tuple(row) for row in await conn.fetch(sql, schemas)} for part, sql in CATALOG.items()}
     finally:
         await conn.close()
-

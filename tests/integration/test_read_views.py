@@ -10,9 +10,7 @@ from shared import db
 
 pytestmark = pytest.mark.integration
 
-TABLES = (
-    "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY($1::text[]) AND tablename <> 'schema_migrations'"
-)
+TABLES = "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY($1::text[])"
 
 
 @pytest.fixture
