@@ -35,6 +35,13 @@ def service_dsn(dsn: str, service: str) -> str:
     return os.environ.get(f"RELAYDESK_DATABASE_URL_{service.upper()}") or dsn
 
 
+def service_logins() -> list[str]:
+    """`RELAYDESK_DATABASE_SERVICE_LOGINS`: the logins services connect as (compose: relaydesk_app),
+    which the migrator lets act as every service's role. Empty when services log in as the migrator
+    (development, tests: a superuser may act as any role) or each as its own role."""
+    return [name.strip() for name in os.environ.get("RELAYDESK_DATABASE_SERVICE_LOGINS", "").split(",") if name.strip()]
+
+
 def as_service(service: str) -> dict[str, str]:
     """Session settings that make a connection act as `service`: its role, so the database refuses
     what the service may not touch, and its search_path, so unqualified names find its own tables
@@ -105,7 +112,7 @@ async def migrate(dsn: str, services: Sequence[str] = read_views.SCHEMAS) -> lis
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        return await migrator.migrate_all(conn, list(services))
+        return await migrator.migrate_all(conn, services, service_logins())
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
         await conn.close()

@@ -9,6 +9,7 @@ before the split once (shared/adopt.py).
 
 import contextlib
 import logging
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -39,9 +40,10 @@ def with_owners(services: list[str]) -> list[str]:
     return [name for name in SCHEMAS if name in needed]
 
 
-async def prepare(conn: asyncpg.Connection) -> None:
+async def prepare(conn: asyncpg.Connection, logins: Sequence[str] = ()) -> None:
     """Roles and schemas, created only when missing: a login without CREATEROLE (compose's
-    relaydesk_app) then runs no DDL at all once the migrator has been."""
+    relaydesk_app) then runs no DDL at all once the migrator has been. Each of `logins` (the
+    logins services connect as) may then act as every service's role, and as nothing by itself."""
     superuser = await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     for service in SERVICES:
         name = role(service)
@@ -51,6 +53,8 @@ async def prepare(conn: asyncpg.Connection) -> None:
                 await conn.execute(f"CREATE ROLE {name} NOLOGIN")
         if not superuser and not await conn.fetchval("SELECT pg_has_role(current_user, $1, 'MEMBER')", name):
             await conn.execute(f"GRANT {name} TO current_user")
+    for login in logins:
+        await _service_login(conn, login)
     if superuser and await conn.fetchval("SHOW search_path") != OPERATOR_SEARCH_PATH:
         database = await conn.fetchval("SELECT quote_ident(current_database())")
         await conn.execute(f"ALTER DATABASE {database} SET search_path = {OPERATOR_SEARCH_PATH}")
@@ -59,6 +63,19 @@ async def prepare(conn: asyncpg.Connection) -> None:
         for schema in schemas:
             if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
                 await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role(owner)}")
+
+
+async def _service_login(conn: asyncpg.Connection, login: str) -> None:
+    """NOINHERIT: the login holds no service's rights until it acts as that service (SET ROLE,
+    which every pool does on connecting), so a connection that forgot to is refused everything."""
+    inherits = await conn.fetchval("SELECT rolinherit FROM pg_roles WHERE rolname = $1", login)
+    if inherits is None:
+        raise ValueError(f"the service login {login!r} does not exist")
+    if inherits:
+        await conn.execute(f'ALTER ROLE "{login}" NOINHERIT')
+    for service in SERVICES:
+        if not await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", login, role(service)):
+            await conn.execute(f'GRANT {role(service)} TO "{login}"')
 
 
 async def apply(conn: asyncpg.Connection, service: str) -> list[tuple[str, int]]:
@@ -86,10 +103,12 @@ async def apply(conn: asyncpg.Connection, service: str) -> list[tuple[str, int]]
         await conn.execute("RESET ROLE; RESET search_path")
 
 
-async def migrate_all(conn: asyncpg.Connection, services: list[str]) -> list[tuple[str, int]]:
+async def migrate_all(
+    conn: asyncpg.Connection, services: Sequence[str], logins: Sequence[str] = ()
+) -> list[tuple[str, int]]:
     """Prepare, adopt a pre-split database, then apply each named service's migrations in order.
     The caller holds the migration lock."""
-    await prepare(conn)
+    await prepare(conn, logins)
     await adopt_legacy(conn)
     applied = []
     for service in SCHEMAS:

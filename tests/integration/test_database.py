@@ -6,7 +6,7 @@ import uuid
 import asyncpg
 import pytest
 
-from contracts.read_views import SCHEMAS, SERVICES, role
+from contracts.read_views import SCHEMAS, role
 from shared import db, migrator
 from tests import infra
 
@@ -78,16 +78,17 @@ async def test_one_open_conversation_per_customer_is_enforced_by_the_schema(env)
         await conn.close()
 
 
-async def test_a_login_without_ddl_rights_starts_on_an_up_to_date_schema(env):
-    """Compose's relaydesk_app is neither superuser nor CREATEROLE: it may act as each service's
-    role (deploy/postgres-init.sh grants them), and every service migrates on start, which must
-    then need no DDL and no role creation. Alone, the login itself may create nothing."""
+async def test_a_login_without_ddl_rights_starts_on_an_up_to_date_schema(env, monkeypatch):
+    """Compose's relaydesk_app is neither superuser nor CREATEROLE: the migrator lets it act as
+    every service's role, every service migrates on start, which must then need no DDL, and the
+    login by itself may read nothing (NOINHERIT): only a pool acting as a service reads."""
     login = f"app_{uuid.uuid4().hex[:8]}"
     dsn = env.settings.database_url
     owner = await asyncpg.connect(dsn)
     try:
         await owner.execute(f"CREATE ROLE {login} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
-        await owner.execute(f"GRANT {', '.join(role(service) for service in SERVICES)} TO {login}")
+        monkeypatch.setenv("RELAYDESK_DATABASE_SERVICE_LOGINS", login)
+        assert await db.migrate(dsn) == []
         as_login = dsn.replace("://postgres@", f"://{login}@", 1)
         assert as_login != dsn
         assert await db.migrate(as_login) == []
@@ -95,11 +96,14 @@ async def test_a_login_without_ddl_rights_starts_on_an_up_to_date_schema(env):
         try:
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute("CREATE TABLE public.intruder (id int)")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.fetch("SELECT 1 FROM router.conversations")
         finally:
             await conn.close()
         pool = await db.create_pool(as_login, 1, "router")
         try:
             assert await pool.fetchval("SELECT current_user") == role("router")
+            await pool.fetch("SELECT 1 FROM conversations JOIN agents ON agents.id = conversations.agent_id")
         finally:
             await pool.close()
     finally:
