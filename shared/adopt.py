@@ -100,12 +100,20 @@ async def _drop_foreign_keys_across(conn: asyncpg.Connection, owner_of: dict[str
 
 
 async def _revoke_grants(conn: asyncpg.Connection, table: str) -> None:
-    """Grants made on `public` (compose gave relaydesk_app every table) do not follow into the
-    owner's schema: only the owner's role, and the views it publishes, are read from now on."""
-    grantees = await conn.fetch(
-        "SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END AS name"
-        " FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1::regclass AND a.grantee <> c.relowner",
+    """Grants made on `public` (compose gave relaydesk_app every table and sequence) do not follow
+    into the owner's schema: only the owner's role, and the views it publishes, are read from now on."""
+    objects = await conn.fetch(
+        "SELECT $1::regclass::oid AS oid, 'TABLE' AS kind UNION ALL"
+        " SELECT d.objid, 'SEQUENCE' FROM pg_depend d JOIN pg_class s ON s.oid = d.objid"
+        " WHERE d.refobjid = $1::regclass AND d.deptype = 'a' AND s.relkind = 'S'",
         f"public.{table}",
     )
-    for grantee in grantees:
-        await conn.execute(f"REVOKE ALL ON public.{table} FROM {grantee['name']}")
+    for target in objects:
+        grantees = await conn.fetch(
+            "SELECT DISTINCT format('%I.%I', c.relnamespace::regnamespace, c.relname) AS object,"
+            " CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END AS grantee"
+            " FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = $1 AND a.grantee <> c.relowner",
+            target["oid"],
+        )
+        for row in grantees:
+            await conn.execute(f"REVOKE ALL ON {target['kind']} {row['object']} FROM {row['grantee']}")

@@ -54,6 +54,8 @@ async def legacy_database(url: str, up_to: int) -> None:
         )
         await conn.execute("INSERT INTO outbox (routing_key, payload) VALUES ('assignment.x', '\\x00')")
         await conn.execute("INSERT INTO notifier_outbox (routing_key, payload) VALUES ('assignment.x', '\\x00')")
+        # As compose's default privileges had it: the one service login could touch everything.
+        await conn.execute("GRANT SELECT, INSERT ON agents, outbox TO PUBLIC; GRANT USAGE ON outbox_id_seq TO PUBLIC")
     finally:
         await conn.close()
 
@@ -118,8 +120,8 @@ CATALOG = {
     " WHERE c.relnamespace::regnamespace::text = ANY($1) AND NOT t.tgisinternal",
     "functions": "SELECT pronamespace::regnamespace::text, proname, prosrc, proowner::regrole::text FROM pg_proc"
     " WHERE pronamespace::regnamespace::text = ANY($1)",
-    "sequences": "SELECT s.seqrelid::regclass::text, d.refobjid::regclass::text FROM pg_sequence s"
-    " LEFT JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype = 'a'"
+    "sequences": "SELECT s.seqrelid::regclass::text, d.refobjid::regclass::text, c.relacl::text FROM pg_sequence s"
+    " JOIN pg_class c ON c.oid = s.seqrelid LEFT JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype = 'a'"
     " WHERE s.seqrelid::regclass::text LIKE ANY (SELECT unnest($1::text[]) || '.%')",
     "grants": "SELECT table_schema, table_name, grantee, privilege_type FROM information_schema.role_table_grants"
     " WHERE table_schema = ANY($1)",
