@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
             from shared.db import migrate
 
             applied = asyncio.run(migrate(settings.database_url))
-            print(f"migrations applied: {applied or 'none (up to date)'}")
+            names = ", ".join(f"{service} {version:04d}" for service, version in applied)
+            print(f"migrations applied: {names or 'none (up to date)'}")
         case "schemas":
             from contracts.generate import OPENAPI_FILE, write_schemas
             from services.agent_api.apidoc import document

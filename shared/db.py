@@ -1,14 +1,18 @@
-"""PostgreSQL: the pool, transactions that retry on conflicts, versioned SQL migrations."""
+"""PostgreSQL: each service's pool (its role, its search_path), transactions that retry on conflicts,
+and the entry to the per-service migrations (shared/migrator.py)."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from importlib import resources
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+from contracts import read_views
+from shared import migrator
 
 T = TypeVar("T")
 log = logging.getLogger("relaydesk.db")
@@ -25,8 +29,40 @@ async def _keep_session(_: asyncpg.Connection) -> None:
     transactions always end in their block: skip asyncpg's reset query on every release."""
 
 
-async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=30, reset=_keep_session)
+def service_dsn(dsn: str, service: str) -> str:
+    """`RELAYDESK_DATABASE_URL_<SERVICE>` when set (a login of the service's own, even another
+    server), else the one URL every service shares."""
+    return os.environ.get(f"RELAYDESK_DATABASE_URL_{service.upper()}") or dsn
+
+
+def service_logins() -> list[str]:
+    """`RELAYDESK_DATABASE_SERVICE_LOGINS`: the logins services connect as (compose: relaydesk_app),
+    which the migrator lets act as every service's role. Empty when services log in as the migrator
+    (development, tests: a superuser may act as any role) or each as its own role."""
+    return [name.strip() for name in os.environ.get("RELAYDESK_DATABASE_SERVICE_LOGINS", "").split(",") if name.strip()]
+
+
+def as_service(service: str) -> dict[str, str]:
+    """Session settings that make a connection act as `service`: its role, so the database refuses
+    what the service may not touch, and its search_path, so unqualified names find its own tables
+    and the views it reads. Sent with the connection's start-up, they cost no round trip."""
+    return {"role": read_views.role(service), "search_path": ", ".join(read_views.search_path(service))}
+
+
+async def create_pool(dsn: str, size: int, service: str) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        service_dsn(dsn, service),
+        min_size=1,
+        max_size=size,
+        command_timeout=30,
+        reset=_keep_session,
+        server_settings=as_service(service),
+    )
+
+
+async def connect(dsn: str, service: str) -> asyncpg.Connection:
+    """One connection acting as `service` (the CLI's, a script's)."""
+    return await asyncpg.connect(service_dsn(dsn, service), server_settings=as_service(service))
 
 
 async def in_transaction(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
@@ -52,16 +88,6 @@ async def exclusive(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Conne
         yield conn
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every file in shared/migrations, in version order."""
-    found = []
-    for entry in resources.files("shared.migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            version, _, name = entry.name.removesuffix(".sql").partition("_")
-            found.append((int(version), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
 async def ensure_database(dsn: str) -> None:
     """Create the database named in `dsn` when it does not exist yet."""
     parts = urlsplit(dsn)
@@ -79,31 +105,14 @@ async def ensure_database(dsn: str) -> None:
         await conn.close()
 
 
-async def migrate(dsn: str) -> list[int]:
-    """Apply the migrations not applied yet; return their versions. Safe to run concurrently."""
+async def migrate(dsn: str, services: Sequence[str] = read_views.SCHEMAS) -> list[tuple[str, int]]:
+    """Apply the named services' migrations not applied yet (all by default), each as its own role,
+    after adopting a pre-split database; return (service, version) of each. Safe to run concurrently."""
     await ensure_database(dsn)
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        # Only when missing: even IF NOT EXISTS needs CREATE on the schema, which a service role
-        # without DDL rights (compose's relaydesk_app) lacks; up to date, it then runs no DDL at all.
-        if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
-            await conn.execute(
-                "CREATE TABLE schema_migrations ("
-                " version integer PRIMARY KEY, name text NOT NULL,"
-                " applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-        done = {row["version"] for row in await conn.fetch("SELECT version FROM schema_migrations")}
-        applied = []
-        for version, name, sql in migrations():
-            if version in done:
-                continue
-            async with conn.transaction():
-                await conn.execute(sql)
-                await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
-            log.info("applied migration %04d %s", version, name)
-            applied.append(version)
-        return applied
+        return await migrator.migrate_all(conn, services, service_logins())
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
         await conn.close()

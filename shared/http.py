@@ -167,7 +167,7 @@ def base_app(
 
     async def lifecycle(app: web.Application):
         if database:
-            app[POOL] = await db.create_pool(settings.database_url, settings.db_pool_size)
+            app[POOL] = await db.create_pool(settings.database_url, settings.db_pool_size, service)
         await broker.connect()
         await declare_topology(broker, settings)
         yield

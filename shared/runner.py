@@ -7,7 +7,7 @@ import signal
 
 from aiohttp import web
 
-from shared import db
+from shared import db, migrator
 from shared.config import Settings
 from shared.secrets_check import check_secrets
 
@@ -35,7 +35,8 @@ def build_app(name: str, settings: Settings) -> web.Application:
 async def serve(names: list[str], settings: Settings) -> None:
     """Migrate, start every named service's app on its port, and stop them all on a signal."""
     check_secrets(settings, names)
-    await db.migrate(settings.database_url)
+    # Each service's own schema, and those of the owners whose views it reads.
+    await db.migrate(settings.database_url, migrator.with_owners(names))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from shared import db
+from shared import db, migrator
 
 DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
 DEFAULT_DATABASE = "postgresql://postgres@localhost:5432/relaydesk"
@@ -121,6 +121,8 @@ async def create_database(found: Servers) -> str:
     conn = await _admin(found)
     try:
         await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        # A copy takes no per-database settings: tests query every service's tables by plain name.
+        await conn.execute(f'ALTER DATABASE "{name}" SET search_path = {migrator.OPERATOR_SEARCH_PATH}')
     finally:
         await conn.close()
     return name

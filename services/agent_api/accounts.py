@@ -210,9 +210,9 @@ async def _revoke(conn: asyncpg.Connection, token_id: uuid.UUID) -> None:
 
 
 async def on_database(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    """For the CLI: migrate if needed, then run `work` on one connection."""
-    await db.migrate(settings.database_url)
-    conn = await asyncpg.connect(settings.database_url)
+    """For the CLI: migrate if needed, then run `work` on one connection acting as the agent API."""
+    await db.migrate(settings.database_url, ["agent_api"])
+    conn = await db.connect(settings.database_url, "agent_api")
     try:
         return await work(conn)
     finally:

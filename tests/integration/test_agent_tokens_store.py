@@ -8,7 +8,7 @@ import pytest
 from services.agent_api import accounts
 from services.agent_api.auth import AUTHENTICATE
 from services.agent_api.tokens import token_hash
-from shared import db
+from shared import adopt
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +138,7 @@ async def test_the_auth_query_finds_live_tokens_only_and_stamps_last_use_once_a_
 async def test_the_migration_makes_each_existing_agents_token_its_initial_token(conn):
     # Replay the schema as it was before 0008 in a schema of its own, with agents in it.
     await conn.execute("CREATE SCHEMA before_tokens; SET search_path TO before_tokens")
-    for version, _, sql in db.migrations():
+    for version, _, sql in adopt.legacy_migrations():
         if version < 8:
             await conn.execute(sql)
     old = {uuid.uuid4(): f"rdk_old_{n}" for n in range(3)}
@@ -147,7 +147,7 @@ async def test_the_migration_makes_each_existing_agents_token_its_initial_token(
         " VALUES ($1, $2, 'agent', 1, $3, '2024-01-02T03:04:05Z')",
         [(agent_id, f"old-{n}", token_hash(token)) for n, (agent_id, token) in enumerate(old.items())],
     )
-    [(_, _, migration)] = [m for m in db.migrations() if m[0] == 8]
+    [(_, _, migration)] = [m for m in adopt.legacy_migrations() if m[0] == 8]
     await conn.execute(migration)
 
     rows = await conn.fetch("SELECT agent_id, name, token_hash, created_at, revoked_at, expires_at FROM agent_tokens")

@@ -6,10 +6,13 @@ import uuid
 import asyncpg
 import pytest
 
-from shared import db
+from contracts.read_views import SCHEMAS, role
+from shared import db, migrator
 from tests import infra
 
 pytestmark = pytest.mark.integration
+
+EVERY_MIGRATION = [(service, version) for service in SCHEMAS for version, _, _ in migrator.service_migrations(service)]
 
 
 @pytest.fixture
@@ -20,26 +23,42 @@ async def empty_database_url(servers):
 
 
 async def test_migrate_creates_the_database_and_is_idempotent(empty_database_url):
-    every_version = [version for version, _, _ in db.migrations()]
-    assert await db.migrate(empty_database_url) == every_version
+    assert await db.migrate(empty_database_url) == EVERY_MIGRATION
     assert await db.migrate(empty_database_url) == []
     conn = await asyncpg.connect(empty_database_url)
     try:
-        recorded = [r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY 1")]
+        recorded = [
+            (service, row["version"])
+            for service in SCHEMAS
+            for row in await conn.fetch(f"SELECT version FROM {service}.schema_migrations ORDER BY 1")
+        ]
         tables = {
-            r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            (r["schemaname"], r["tablename"]) for r in await conn.fetch("SELECT schemaname, tablename FROM pg_tables")
+        }
+        owners = {
+            r["schema_name"]: r["schema_owner"]
+            for r in await conn.fetch("SELECT schema_name, schema_owner FROM information_schema.schemata")
         }
     finally:
         await conn.close()
-    assert recorded == every_version
-    assert {"agents", "agent_state", "contacts", "conversations", "messages", "outbox"} <= tables
+    assert recorded == EVERY_MIGRATION
+    assert {("router", "conversations"), ("agent_api", "agents"), ("notifier", "callback_tasks")} <= tables
+    assert not {table for schema, table in tables if schema == "public"}
+    assert {schema: owners[schema] for schema in SCHEMAS} == {schema: role(schema) for schema in SCHEMAS}
+
+
+async def test_a_service_migrates_itself_and_the_owners_it_reads(empty_database_url):
+    assert migrator.with_owners(["webchat_adapter"]) == ["router"]
+    assert migrator.with_owners(["notifier"]) == ["router", "agent_api", "notifier"]
+    applied = await db.migrate(empty_database_url, migrator.with_owners(["email_adapter"]))
+    assert {service for service, _ in applied} == {"agent_api", "email_adapter"}
 
 
 async def test_concurrent_migrations_apply_each_version_once(empty_database_url):
     await db.ensure_database(empty_database_url)
     results = await asyncio.gather(*(db.migrate(empty_database_url) for _ in range(4)))
     applied = sorted(v for result in results for v in result)
-    assert applied == [version for version, _, _ in db.migrations()]
+    assert applied == sorted(EVERY_MIGRATION)
 
 
 async def test_one_open_conversation_per_customer_is_enforced_by_the_schema(env):
@@ -59,25 +78,34 @@ async def test_one_open_conversation_per_customer_is_enforced_by_the_schema(env)
         await conn.close()
 
 
-async def test_a_service_role_without_ddl_rights_starts_on_an_up_to_date_schema(env):
-    """Compose's relaydesk_app may read and write rows, never change the schema: every service
-    runs `migrate` on start, which must then need no DDL."""
-    role = f"app_{uuid.uuid4().hex[:8]}"
+async def test_a_login_without_ddl_rights_starts_on_an_up_to_date_schema(env, monkeypatch):
+    """Compose's relaydesk_app is neither superuser nor CREATEROLE: the migrator lets it act as
+    every service's role, every service migrates on start, which must then need no DDL, and the
+    login by itself may read nothing (NOINHERIT): only a pool acting as a service reads."""
+    login = f"app_{uuid.uuid4().hex[:8]}"
     dsn = env.settings.database_url
     owner = await asyncpg.connect(dsn)
     try:
-        await owner.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
-        await owner.execute(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role}")
-        await owner.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-        as_role = dsn.replace("://postgres@", f"://{role}@", 1)
-        assert as_role != dsn
-        assert await db.migrate(as_role) == []
-        conn = await asyncpg.connect(as_role)
+        await owner.execute(f"CREATE ROLE {login} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        monkeypatch.setenv("RELAYDESK_DATABASE_SERVICE_LOGINS", login)
+        assert await db.migrate(dsn) == []
+        as_login = dsn.replace("://postgres@", f"://{login}@", 1)
+        assert as_login != dsn
+        assert await db.migrate(as_login) == []
+        conn = await asyncpg.connect(as_login)
         try:
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await conn.execute("CREATE TABLE intruder (id int)")
+                await conn.execute("CREATE TABLE public.intruder (id int)")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.fetch("SELECT 1 FROM router.conversations")
         finally:
             await conn.close()
+        pool = await db.create_pool(as_login, 1, "router")
+        try:
+            assert await pool.fetchval("SELECT current_user") == role("router")
+            await pool.fetch("SELECT 1 FROM conversations JOIN agents ON agents.id = conversations.agent_id")
+        finally:
+            await pool.close()
     finally:
-        await owner.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        await owner.execute(f"DROP OWNED BY {login}; DROP ROLE {login}")
         await owner.close()

@@ -17,7 +17,7 @@ INSERT = "INSERT INTO outbox (routing_key, payload, created_at, published_at) VA
 
 
 async def test_sweeper_publishes_what_was_left_unpublished_and_prune_keeps_recent_events(settings):
-    pool = await db.create_pool(settings.database_url, 2)
+    pool = await db.create_pool(settings.database_url, 2, "router")
     broker = make_broker(settings)
     await broker.connect()
     await declare_topology(broker, settings)

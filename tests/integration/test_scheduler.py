@@ -30,7 +30,7 @@ async def again_in_an_hour(conn, job, outbox):
 
 @pytest.fixture
 async def pool(settings):
-    pool = await db.create_pool(settings.database_url, 2)
+    pool = await db.create_pool(settings.database_url, 2, "notifier")
     await pool.execute("CREATE TABLE job_effects (key text NOT NULL)")
     yield pool
     await pool.close()
