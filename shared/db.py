@@ -1,23 +1,22 @@
-"""PostgreSQL: the pool, transactions that retry on conflicts, versioned SQL migrations."""
+"""PostgreSQL: the pool, what counts as a conflict or an outage, versioned SQL migrations.
+
+Transactions are units of work: shared/uow.py.
+"""
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
-from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-T = TypeVar("T")
 log = logging.getLogger("relaydesk.db")
 
 MIGRATION_LOCK = 0x52454C41  # any constant: serializes migrations across replicas
 RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+"""What PostgreSQL raises on the victim of a conflict: the unit of work runs it again, whole."""
 UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncio.TimeoutError)
 """What a query raises when the database is unreachable or refuses: callers degrade, not crash."""
-TRANSACTION_ATTEMPTS = 5
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:
@@ -27,29 +26,6 @@ async def _keep_session(_: asyncpg.Connection) -> None:
 
 async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     return await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=30, reset=_keep_session)
-
-
-async def in_transaction(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    """Run `work` in one transaction, retrying it whole when PostgreSQL picks it as a victim."""
-    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
-        try:
-            async with pool.acquire() as conn, conn.transaction():
-                return await work(conn)
-        except RETRYABLE:
-            if attempt == TRANSACTION_ATTEMPTS:
-                raise
-            log.info("transaction conflict, retrying (attempt %d)", attempt)
-            await asyncio.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
-
-
-@contextlib.asynccontextmanager
-async def exclusive(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection in a transaction holding an advisory lock on `key`: whoever works on the same
-    key meanwhile (another replica, a duplicate delivery) waits, then sees what this one stored."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
-        yield conn
 
 
 def migrations() -> list[tuple[int, str, str]]:

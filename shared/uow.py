@@ -21,8 +21,9 @@ repositories (`_enter`), and tests put a fake with the same attributes in its pl
 
 import asyncio
 import contextlib
+import copy
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self, TypeVar
@@ -30,7 +31,7 @@ from typing import Self, TypeVar
 import asyncpg
 
 from shared.db import RETRYABLE
-from shared.outbox import Outbox, Publisher
+from shared.outbox import Outbox, Publisher, StoredEvent
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.pool, self.publisher, self.clock, self.lock = pool, publisher, clock, lock
         self._outbox: Outbox | None = None
         self._stack: contextlib.AsyncExitStack | None = None
+        self._written: list[StoredEvent] = []
 
     @property
     def outbox(self) -> Outbox:
@@ -76,6 +78,7 @@ class UnitOfWork:
         self._stack = stack
         self.now = self.clock()
         self._outbox = Outbox(self.publisher.table) if self.publisher else None
+        self._written = []
         self._enter()
         return self
 
@@ -87,16 +90,27 @@ class UnitOfWork:
     ) -> None:
         stack, self._stack = self._stack, None
         assert stack is not None, "not entered"
-        events = []
+        events = self._written
         if exc_type is None and self._outbox is not None:
             try:
-                events = await self._outbox.write(self.conn)
+                events += await self._outbox.write(self.conn)
             except BaseException as failed:
                 await stack.__aexit__(type(failed), failed, failed.__traceback__)
                 raise
         await stack.__aexit__(exc_type, exc, tb)  # commits, or rolls back; releases the connection
         if exc_type is None and events and self.publisher is not None:
             await self.publisher.publish(events)
+
+    @contextlib.asynccontextmanager
+    async def part(self) -> AsyncIterator[Self]:
+        """A savepoint with its own outbox: when the block raises, its writes and events are undone
+        alone and the unit of work goes on (the notifier's scheduler runs each job in one)."""
+        part = copy.copy(self)
+        part._outbox = Outbox(self.publisher.table) if self.publisher else None
+        async with self.conn.transaction():
+            yield part
+            if part._outbox is not None:
+                self._written += await part._outbox.write(self.conn)
 
     async def run(self, work: Callable[[Self], Awaitable[T]]) -> T:
         """Run `work` in this unit of work, re-running it whole when PostgreSQL picks it as a victim."""
