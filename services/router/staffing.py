@@ -201,6 +201,8 @@ class Staffing:
         return [Held(str(r["id"]), str(r["offered_to"]), r["offered_at"]) for r in rows]
 
     async def lock_offers(self, chosen: list[Held]) -> list[Held]:
+        if not chosen:
+            return []
         rows = await self.conn.fetch(
             "SELECT c.id FROM conversations c JOIN unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(id, a, at)"
             " ON c.id = u.id AND c.offered_to = u.a AND c.offered_at = u.at ORDER BY c.id FOR UPDATE OF c SKIP LOCKED",
@@ -218,6 +220,8 @@ class Staffing:
         return [Held(str(r["id"]), str(r["agent_id"]), r["changed_at"]) for r in rows]
 
     async def lock_held_by_offline(self, chosen: list[Held]) -> list[Held]:
+        if not chosen:
+            return []
         rows = await self.conn.fetch(
             "SELECT c.id FROM conversations c JOIN unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(id, a, at)"
             " ON c.id = u.id AND c.agent_id = u.a AND c.status = 'assigned'"
@@ -239,6 +243,8 @@ class Staffing:
         return [Held(str(r["id"]), str(r["agent_id"]), r["assigned_at"], r["priority"]) for r in rows]
 
     async def lock_unanswered(self, chosen: list[Held]) -> list[Held]:
+        if not chosen:
+            return []
         rows = await self.conn.fetch(
             "SELECT c.id FROM conversations c JOIN unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(id, a, at)"
             " ON c.id = u.id AND c.agent_id = u.a AND c.assigned_at = u.at"
