@@ -9,13 +9,13 @@ assignments across replicas, so two replicas never both fill an agent's last fre
 from datetime import datetime
 
 import asyncpg
-from msgspec.structs import replace
 
 from services.notifier.store import TaskRow
 from services.router.assign import AgentSlot, Ticket, choose_agent
-from services.router.policy import Policy
+from services.router.policy import Policy, staffed_policy
 
 ASSIGN_LOCK = "notifier.callback_assignment"
+STAFFED = "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))"
 
 ONLINE_AGENTS = """
 SELECT a.id, a.capacity, a.skills, a.languages, a.teams, COALESCE(s.last_assigned_at, s.changed_at) AS idle_since,
@@ -44,10 +44,11 @@ async def choose_for(conn: asyncpg.Connection, task: TaskRow, policy: Policy, no
     agents = [_slot(row) for row in await conn.fetch(ONLINE_AGENTS)]
     if not agents:
         return None
-    if policy.complaint_team and not await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", policy.complaint_team
-    ):
-        policy = replace(policy, complaint_team=None)  # no such team configured: by skill, as the router does
+    if policy.complaint_team:
+        staffed = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", policy.complaint_team
+        )
+        policy = staffed_policy(policy, staffed)
     ticket = Ticket(
         conversation_id=task.task.id,
         priority="normal",

@@ -9,7 +9,7 @@ from contracts import Attachment, ConversationAssigned, ConversationOffered, Con
 from contracts.topology import agent_event_key, outbound_key
 from services.router import store
 from services.router.assign import free_capacity, next_offer, plan_assignments, queue_order, target_team
-from services.router.policy import Policy, uses_offers
+from services.router.policy import Policy, staffed_policy, uses_offers
 from services.router.uow import RouterUnitOfWork
 
 PREVIEW_CHARS = 200
@@ -33,8 +33,8 @@ async def drain_queue(uow: RouterUnitOfWork, policy: Policy, exclude: dict[str, 
     tickets, declined = await uow.staffing.lock_queue(free_capacity(agents))
     if exclude:
         tickets = [replace(t, exclude_agent=exclude.get(t.conversation_id)) for t in tickets]
-    if policy.complaint_team and not await uow.staffing.team_has_members(policy.complaint_team):
-        policy = replace(policy, complaint_team=None)  # no such team configured: route by skill
+    if policy.complaint_team:
+        policy = staffed_policy(policy, await uow.staffing.team_has_members(policy.complaint_team))
     offered = [t for t in tickets if uses_offers(target_team(t, policy), policy)]
     direct = [t for t in tickets if not uses_offers(target_team(t, policy), policy)]
     slots = {agent.agent_id: agent for agent in agents}

@@ -51,6 +51,14 @@ def _elapsed(since: datetime, now: datetime) -> float:
     return (now - since).total_seconds()
 
 
+def staffed_policy(policy: Policy, complaint_team_staffed: bool) -> Policy:
+    """The policy as it applies now: a complaint team nobody belongs to is no team, so complaints
+    go by skill like any category (the router's queue and the notifier's callbacks alike)."""
+    if policy.complaint_team is None or complaint_team_staffed:
+        return policy
+    return msgspec.structs.replace(policy, complaint_team=None)
+
+
 def skill_fallback_open(
     priority: str, queued_at: datetime, now: datetime | None, policy: Policy = DEFAULT_POLICY
 ) -> bool:

@@ -329,3 +329,17 @@ async def test_an_assignment_left_unanswered_past_the_first_response_target_is_r
     uow = await sweep(db, NOW)
     assert (db.conversations[stale].agent_id, db.conversations[fresh].agent_id) == (colleague, agent)
     assert [(e.conversation_id, e.reason) for e in uow.events(ConversationUnassigned)] == [(stale, "no_first_response")]
+
+
+async def test_complaints_go_by_skill_while_nobody_is_in_the_complaint_team():
+    db = Database()
+    agent = db.add_agent(skills=frozenset({"complaint"}))
+    complaint = db.add_conversation(category="complaint", queued_at=NOW - timedelta(minutes=1))
+    uow = FakeUnitOfWork(db, NOW)
+    await uow.run(partial(drain_queue, policy=replace(POLICY, complaint_team="complaints")))
+    assert db.conversations[complaint].agent_id == agent
+    member = db.add_agent(teams=frozenset({"complaints"}))
+    staffed = db.add_conversation(category="complaint", queued_at=NOW)
+    uow = FakeUnitOfWork(db, NOW)
+    await uow.run(partial(drain_queue, policy=replace(POLICY, complaint_team="complaints")))
+    assert db.conversations[staffed].agent_id == member  # the team's now, not the skilled agent's
