@@ -383,7 +383,17 @@ class FakeStaffing:
         return sorted(held, key=lambda h: (h.since, h.conversation_id))[:limit]
 
     async def lock_held_by_offline(self, chosen: list[Held]) -> list[Held]:
-        return [h for h in chosen if self.db.conversations[h.conversation_id].agent_id == h.agent_id]
+        def still(h: Held) -> bool:
+            agent = self.db.agents[h.agent_id]
+            row = self.db.conversations[h.conversation_id]
+            return (row.agent_id, row.status, agent.status, agent.changed_at) == (
+                h.agent_id,
+                "assigned",
+                "offline",
+                h.since,
+            )
+
+        return [h for h in chosen if still(h)]
 
     async def unanswered(self, limit: int) -> list[Held]:
         waiting = [
@@ -391,7 +401,10 @@ class FakeStaffing:
             for c in self.db.conversations.values()
             if c.status == "assigned" and c.first_response_at is None and c.agent_id and c.assigned_at
         ]
-        return sorted(waiting, key=lambda h: h.since)
+        by_priority: dict[str, list[Held]] = {}
+        for held in sorted(waiting, key=lambda h: h.since):
+            by_priority.setdefault(held.priority, []).append(held)
+        return sorted((h for found in by_priority.values() for h in found[:limit]), key=lambda h: h.since)
 
     async def lock_unanswered(self, chosen: list[Held]) -> list[Held]:
         return [h for h in chosen if self.db.conversations[h.conversation_id].assigned_at == h.since]

@@ -269,6 +269,15 @@ async def test_going_offline_without_grace_hands_conversations_back_at_once():
     assert db.conversations[conversation].agent_id == colleague
 
 
+async def test_going_offline_within_the_grace_keeps_the_conversations_for_now():
+    db = Database()
+    agent = db.add_agent()
+    conversation = assigned_to(db, agent)
+    uow = await apply(db, command(SetAgentStatus, agent, status=AgentStatus.OFFLINE))
+    assert (db.agents[agent].status, db.agents[agent].changed_at) == ("offline", NOW)
+    assert (db.conversations[conversation].agent_id, uow.events(ConversationUnassigned)) == (agent, [])
+
+
 # drain_queue and the staffing rules
 
 
