@@ -49,7 +49,7 @@ from bench.webchat_e2e import (  # noqa: E402
 from contracts import Channel, CustomerMessageReceived  # noqa: E402
 from contracts.topology import agent_event_key  # noqa: E402
 from services.agent_api.accounts import add_agent  # noqa: E402
-from services.router.inbound import OUTBOX  # noqa: E402
+from services.router.uow import OUTBOX  # noqa: E402
 from shared.broker import make_broker  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.outbox import Outbox, PublishedMarks, publish_events  # noqa: E402

@@ -1,12 +1,11 @@
-"""PostgreSQL: each service's pool (its role, its search_path), transactions that retry on conflicts,
-and the entry to the per-service migrations (shared/migrator.py)."""
+"""PostgreSQL: each service's pool (its role, its search_path), what counts as a conflict or an outage,
+and the entry to the per-service migrations (shared/migrator.py). Transactions are units of work:
+shared/uow.py."""
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -14,14 +13,13 @@ import asyncpg
 from contracts import read_views
 from shared import migrator
 
-T = TypeVar("T")
 log = logging.getLogger("relaydesk.db")
 
 MIGRATION_LOCK = 0x52454C41  # any constant: serializes migrations across replicas
 RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+"""What PostgreSQL raises on the victim of a conflict: the unit of work runs it again, whole."""
 UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncio.TimeoutError)
 """What a query raises when the database is unreachable or refuses: callers degrade, not crash."""
-TRANSACTION_ATTEMPTS = 5
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:
@@ -63,29 +61,6 @@ async def create_pool(dsn: str, size: int, service: str) -> asyncpg.Pool:
 async def connect(dsn: str, service: str) -> asyncpg.Connection:
     """One connection acting as `service` (the CLI's, a script's)."""
     return await asyncpg.connect(service_dsn(dsn, service), server_settings=as_service(service))
-
-
-async def in_transaction(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    """Run `work` in one transaction, retrying it whole when PostgreSQL picks it as a victim."""
-    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
-        try:
-            async with pool.acquire() as conn, conn.transaction():
-                return await work(conn)
-        except RETRYABLE:
-            if attempt == TRANSACTION_ATTEMPTS:
-                raise
-            log.info("transaction conflict, retrying (attempt %d)", attempt)
-            await asyncio.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
-
-
-@contextlib.asynccontextmanager
-async def exclusive(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection in a transaction holding an advisory lock on `key`: whoever works on the same
-    key meanwhile (another replica, a duplicate delivery) waits, then sees what this one stored."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
-        yield conn
 
 
 async def ensure_database(dsn: str) -> None:

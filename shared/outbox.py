@@ -132,6 +132,20 @@ class PublishedMarks:
                 await asyncio.sleep(self.RETRY_AFTER)  # not 50 failing UPDATEs a second in an outage
 
 
+class Publisher:
+    """Where a service's committed outbox rows go: the broker, then the marks that note them published."""
+
+    def __init__(self, broker: RabbitBroker, marks: PublishedMarks) -> None:
+        self.broker, self.marks = broker, marks
+
+    @property
+    def table(self) -> OutboxTable:
+        return self.marks.table
+
+    async def publish(self, events: list[StoredEvent]) -> None:
+        await publish_events(self.broker, self.marks, events)
+
+
 async def publish_events(broker: RabbitBroker, marks: PublishedMarks, events: list[StoredEvent]) -> None:
     """Publish committed events and have them marked; on failure leave them to the sweeper."""
     if not events:

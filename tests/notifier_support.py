@@ -3,6 +3,9 @@
 import contextlib
 import uuid
 from datetime import UTC, datetime
+from typing import NamedTuple
+
+import asyncpg
 
 from contracts import ApplicationPreapproved, Channel
 from services.notifier.handlers import OUTBOX
@@ -13,6 +16,19 @@ from tests.support import System, TestEnv, publish_keyed
 
 FAST = {"scheduler_interval": 0.1, "prefetch": 1}  # one message at a time: a later one proves an earlier one done
 PHONE = "+8613800138000"
+
+
+class Seeding(NamedTuple):
+    """A test's own transaction in the shape of the notifier's unit of work, for seeding through the
+    notifier's code; its events are not written (no stream is open yet to see them)."""
+
+    conn: asyncpg.Connection
+    outbox: Outbox
+    now: datetime
+
+    @classmethod
+    def on(cls, conn: asyncpg.Connection) -> "Seeding":
+        return cls(conn, Outbox(OUTBOX), datetime.now(UTC))
 
 
 def preapproval(application_id: str, **fields) -> ApplicationPreapproved:
@@ -64,7 +80,7 @@ async def seed_callbacks(env: TestEnv, agent_id: str, count: int, due_at: dateti
         async with conn.transaction():
             for n, task_id in enumerate(ids):
                 await create(
-                    conn,
+                    Seeding.on(conn),
                     NewTask(
                         id=task_id,
                         dedupe_key=f"agent:{task_id}",
@@ -76,7 +92,6 @@ async def seed_callbacks(env: TestEnv, agent_id: str, count: int, due_at: dateti
                         assigned_agent_id=agent_id,
                         created_by=agent_id,
                     ),
-                    Outbox(OUTBOX),
                 )
     finally:
         await conn.close()

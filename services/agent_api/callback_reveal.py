@@ -4,7 +4,6 @@ Like an unmask, the one way past the masking for a callback's customer, read and
 transaction; the audit entry names the callback, never the number.
 """
 
-import asyncpg
 import msgspec
 from aiohttp import web
 
@@ -12,8 +11,8 @@ from domain.callbacks import visible
 from services.agent_api import audit, callback_queries
 from services.agent_api.auth import AGENT
 from services.agent_api.callback_routes import REFUSALS
-from shared.db import in_transaction
 from shared.http import POOL, ApiError, json_response
+from shared.uow import UnitOfWork
 
 REVEAL_PHONE = "reveal_phone"
 REVEAL_REFUSALS = REFUSALS | {
@@ -57,7 +56,8 @@ async def reveal_phone(request: web.Request) -> web.Response:
     """`POST /v1/callbacks/{id}/reveal`: the customer's number, once the audit entry is written."""
     agent, key = request[AGENT], callback_queries.callback_id(request.match_info["id"])
 
-    async def read_and_record(conn: asyncpg.Connection) -> RevealedNumber:
+    async def read_and_record(uow: UnitOfWork) -> RevealedNumber:
+        conn = uow.conn
         task = await callback_queries.number_to_call(conn, key) if key else None
         if refusal := reveal_refusal(task, agent.id, agent.is_supervisor):
             raise ApiError(*REVEAL_REFUSALS[refusal])
@@ -65,7 +65,7 @@ async def reveal_phone(request: web.Request) -> web.Response:
         audit_id = await audit.record(conn, agent, REVEAL_PHONE, conversation_id=task["conversation_id"], detail=detail)
         return RevealedNumber(task["phone"], tel_link(task["phone"]), audit_id)
 
-    response = json_response(await in_transaction(request.app[POOL], read_and_record))
+    response = json_response(await UnitOfWork(request.app[POOL]).run(read_and_record))
     response.headers["Cache-Control"] = "no-store"  # a number shown once is not kept by a cache
     return response
 

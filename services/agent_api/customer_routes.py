@@ -16,8 +16,8 @@ from services.agent_api import audit, customers, listing, queries
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.customers import Channel, Conflict, Identity, Tag
 from services.agent_api.requests import read_body, read_query
-from shared.db import in_transaction
 from shared.http import POOL, SETTINGS, ApiError, json_response
+from shared.uow import UnitOfWork
 
 VIEW_CUSTOMER = "view_customer"
 Short = Annotated[str, msgspec.Meta(max_length=200)]
@@ -111,7 +111,8 @@ async def conversation_customer(request: web.Request) -> web.Response:
     pool, agent = request.app[POOL], request[AGENT]
     identity = await identity_of_conversation(pool, agent, queries.parse_id(request.match_info["id"]))
 
-    async def read(conn: asyncpg.Connection) -> dict:
+    async def read(uow: UnitOfWork) -> dict:
+        conn = uow.conn
         customer_id = await conn.fetchval(
             "SELECT customer_id FROM customer_identities WHERE channel = $1 AND address = $2",
             identity.channel,
@@ -123,16 +124,17 @@ async def conversation_customer(request: web.Request) -> web.Response:
         base = await customers.profile(conn, customer_id)
         return await _view(request, conn, customer_id, await customers.linked_pairs(conn, customer_id), base)
 
-    return json_response(await in_transaction(pool, read))
+    return json_response(await UnitOfWork(pool).run(read))
 
 
 async def get_customer(request: web.Request) -> web.Response:
-    async def read(conn: asyncpg.Connection) -> dict:
+    async def read(uow: UnitOfWork) -> dict:
+        conn = uow.conn
         customer_id = await visible_customer(conn, request[AGENT], request.match_info["id"])
         base = await customers.profile(conn, customer_id)
         return await _view(request, conn, customer_id, await customers.linked_pairs(conn, customer_id), base)
 
-    return json_response(await in_transaction(request.app[POOL], read))
+    return json_response(await UnitOfWork(request.app[POOL]).run(read))
 
 
 def _profile(fields: ProfileFields, current: dict, region: str) -> customers.Profile:
@@ -159,7 +161,7 @@ def _check_role(agent: Agent, fields: ProfileFields) -> None:
 
 async def _saved(request: web.Request, work) -> web.Response:
     try:
-        return json_response(*await in_transaction(request.app[POOL], work))
+        return json_response(*await UnitOfWork(request.app[POOL]).run(work))
     except Conflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
 
@@ -174,7 +176,8 @@ async def create_customer(request: web.Request) -> web.Response:
         links.append(await identity_of_conversation(request.app[POOL], agent, fields.conversation_id))
     profile, customer_id = _profile(fields, {}, request.app[SETTINGS].sms_default_region), uuid.uuid4()
 
-    async def work(conn: asyncpg.Connection):
+    async def work(uow: UnitOfWork):
+        conn = uow.conn
         await customers.save(conn, customer_id, profile, agent.id)
         for identity in links:
             await customers.link(conn, customer_id, identity, agent.id)
@@ -189,7 +192,8 @@ async def change_customer(request: web.Request) -> web.Response:
     if fields.conversation_id is not None or fields.contacts:
         raise ApiError(422, "invalid_request", "Link contacts with POST /v1/customers/{id}/links.")
 
-    async def work(conn: asyncpg.Connection):
+    async def work(uow: UnitOfWork):
+        conn = uow.conn
         customer_id = await visible_customer(conn, agent, request.match_info["id"])
         current = await customers.profile(conn, customer_id)
         await customers.save(
@@ -210,7 +214,8 @@ async def add_link(request: web.Request) -> web.Response:
     else:
         raise ApiError(403, "forbidden", "Agents link a customer's contact through a conversation.")
 
-    async def work(conn: asyncpg.Connection):
+    async def work(uow: UnitOfWork):
+        conn = uow.conn
         customer_id = await visible_customer(conn, agent, request.match_info["id"])
         await customers.link(conn, customer_id, identity, agent.id)
         return {"id": str(customer_id), "linked": {"channel": identity.channel}}, 200

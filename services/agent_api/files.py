@@ -24,6 +24,7 @@ from shared import filelinks
 from shared.config import Settings
 from shared.filetypes import agreeing_name, checked_type, safe_headers, safe_name
 from shared.http import POOL, SETTINGS, ApiError, json_response
+from shared.uow import UnitOfWork
 
 CHUNK = 64 * 1024
 LINK_REFUSALS = {
@@ -89,7 +90,8 @@ async def upload(request: web.Request) -> web.Response:
     name = agreeing_name(safe_name(name), kind)
     file_id, key = uuid.uuid4(), secrets.token_urlsafe(16)
     row = (file_id, key, name, kind, len(body), hashlib.sha256(body).digest(), body)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
+    async with UnitOfWork(request.app[POOL]) as uow:
+        conn = uow.conn
         await _store(conn, settings, uuid.UUID(request[AGENT].id), row)
     url = filelinks.file_link(settings, key, name, datetime.now(UTC))
     return json_response({"id": str(file_id), "name": name, "content_type": kind, "size": len(body), "url": url}, 201)

@@ -7,15 +7,14 @@ masking, and each use of them leaves an audit entry naming who, when, what and w
 import uuid
 from typing import Annotated
 
-import asyncpg
 import msgspec
 from aiohttp import web
 
 from services.agent_api import audit
 from services.agent_api.auth import AGENT
 from services.agent_api.requests import read_body, read_query
-from shared.db import in_transaction
 from shared.http import POOL, ApiError, json_response
+from shared.uow import UnitOfWork
 
 MESSAGE = "SELECT id::text AS id, conversation_id::text AS conversation_id, text FROM messages WHERE id = $1"
 
@@ -44,7 +43,8 @@ async def unmask(request: web.Request) -> web.Response:
     body = await read_body(request, UnmaskRequest)
     message_id = _message_id(request.match_info["id"])
 
-    async def read_and_record(conn: asyncpg.Connection) -> dict:
+    async def read_and_record(uow: UnitOfWork) -> dict:
+        conn = uow.conn
         row = await conn.fetchrow(MESSAGE, message_id)
         if row is None:
             raise ApiError(404, "not_found", "No such message.")
@@ -59,7 +59,7 @@ async def unmask(request: web.Request) -> web.Response:
         )
         return {**dict(row), "audit_id": audit_id}
 
-    return json_response(await in_transaction(request.app[POOL], read_and_record))
+    return json_response(await UnitOfWork(request.app[POOL]).run(read_and_record))
 
 
 def _audit_query(params) -> audit.AuditQuery:

@@ -19,6 +19,7 @@ from services.agent_api.requests import read_body
 from services.agent_api.routes import me_body
 from shared.config import Settings
 from shared.http import POOL, SETTINGS, ApiError, error_response, json_response
+from shared.uow import UnitOfWork
 
 TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
 ANONYMOUS = "anonymous"
@@ -97,7 +98,8 @@ async def login(request: web.Request) -> web.Response:
         "name": lockout.key("name", body.name),
         "address": lockout.key("address", address),
     }
-    async with pool.acquire() as conn, conn.transaction():
+    async with UnitOfWork(pool) as uow:
+        conn = uow.conn
         agent = await _attempt(conn, body, keys, client)
         if isinstance(agent, asyncpg.Record):
             if old := sessions.cookie_token(request.cookies.get(sessions.COOKIE)):
@@ -127,7 +129,8 @@ async def current(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """End the caller's session (nothing to end for a bearer token) and clear the cookie."""
     if (session_id := request.get(SESSION_ID)) is not None:
-        async with request.app[POOL].acquire() as conn, conn.transaction():
+        async with UnitOfWork(request.app[POOL]) as uow:
+            conn = uow.conn
             await sessions.end(conn, session_id)
             await audit.record(conn, request[AGENT], audit.LOGOUT, detail={"session_id": session_id})
     response = web.Response(status=204)

@@ -20,7 +20,7 @@ from services.email_adapter.compose import File, Thread, compose, compose_broadc
 from services.email_adapter.normalize import ATTACHMENT_PREFIX
 from shared.broker import DeadLetter, publish
 from shared.config import Settings
-from shared.db import exclusive
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.email")
 SMTP_TIMEOUT = 30.0
@@ -32,7 +32,8 @@ class Sender:
 
     async def on_message(self, message: OutboundMessage, _: RabbitMessage) -> None:
         # Serialized per reply: a duplicate delivery waits here, then finds it sent.
-        async with exclusive(self.pool, f"email:{message.message_id}") as conn:
+        async with UnitOfWork(self.pool, lock=f"email:{message.message_id}") as uow:
+            conn = uow.conn
             if await conn.fetchval("SELECT true FROM email_sends WHERE message_id = $1", message.message_id):
                 await self._report(message, DeliveryStatus.SENT)
                 return

@@ -14,7 +14,7 @@ from typing import IO
 import asyncpg
 
 from services.email_adapter.parse import ParsedMail
-from shared.db import exclusive
+from shared.uow import UnitOfWork
 
 COPY_PIECE = 256 * 1024
 _COPY_START = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -72,7 +72,8 @@ async def _stream(
 ) -> bool:
     """The mail and its files sent with COPY a piece at a time; False if it was stored before."""
     message_id = _text(mail.message_id)
-    async with exclusive(pool, f"email_messages:{mail.message_id}") as conn:
+    async with UnitOfWork(pool, lock=f"email_messages:{mail.message_id}") as uow:
+        conn = uow.conn
         if await conn.fetchval("SELECT true FROM email_messages WHERE message_id = $1", mail.message_id):
             return False
         await _copy(

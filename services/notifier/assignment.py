@@ -15,6 +15,7 @@ from domain.policy import Policy, staffed_policy
 from services.notifier.store import TaskRow
 
 ASSIGN_LOCK = "notifier.callback_assignment"
+STAFFED = "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))"
 
 ONLINE_AGENTS = """
 SELECT a.id, a.capacity, a.skills, a.languages, a.teams, COALESCE(s.last_assigned_at, s.changed_at) AS idle_since,

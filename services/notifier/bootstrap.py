@@ -25,7 +25,7 @@ from services.notifier.sender import Sender
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
 from shared.http import BROKER, POOL, base_app, running
-from shared.outbox import PublishedMarks, publish_events, run_sweeper
+from shared.outbox import PublishedMarks, Publisher, run_sweeper
 
 SERVICE = "notifier"
 
@@ -69,13 +69,12 @@ def build(settings: Settings) -> web.Application:
 
     async def background(app: web.Application):
         app[MARKS] = PublishedMarks(app[POOL], OUTBOX)
-        scheduler = Scheduler(app[POOL], OUTBOX, jobs)
+        scheduler = Scheduler(app[POOL], Publisher(app[BROKER], app[MARKS]), jobs)
         sender = Sender(app[POOL], app[BROKER], reaching.quiet, reaching.rates, settings.notifier_public_url)
-        published = partial(publish_events, app[BROKER], app[MARKS])
         async with running(
             run_sweeper(app[BROKER], app[POOL], OUTBOX, settings.outbox_sweep_interval, settings.outbox_retention_days),
             app[MARKS].run(),
-            scheduler.run(published, settings.scheduler_interval, settings.outbox_retention_days),
+            scheduler.run(settings.scheduler_interval, settings.outbox_retention_days),
             fanout.run(app[POOL], reaching.quiet, settings.scheduler_interval),
             *(sender.run_channel(channel) for channel in PUSH_CHANNELS),
         ):

@@ -10,7 +10,7 @@ import msgspec
 from contracts import DeliveryReported
 from contracts.broadcasts import ControlBroadcast, CreateBroadcast
 from services.notifier.scheduler import Job, schedule
-from shared.outbox import Outbox
+from shared.uow import UnitOfWork
 
 START = "broadcast.start"
 ACTIVE = ("planning", "sending")
@@ -74,9 +74,9 @@ async def _set(conn: asyncpg.Connection, broadcast_id: uuid.UUID, state: str, pa
     )
 
 
-async def on_start(conn: asyncpg.Connection, job: Job, _: Outbox) -> datetime | None:
+async def on_start(uow: UnitOfWork, job: Job) -> datetime | None:
     """At the send time: planning begins (a paused broadcast starts planning when resumed)."""
-    await conn.execute(
+    await uow.conn.execute(
         "UPDATE broadcasts SET state = CASE WHEN state = 'scheduled' THEN 'planning' ELSE state END,"
         " paused_from = CASE WHEN state = 'paused' AND paused_from = 'scheduled' THEN 'planning' ELSE paused_from END,"
         " started_at = now(), updated_at = now() WHERE id = $1",
@@ -85,9 +85,9 @@ async def on_start(conn: asyncpg.Connection, job: Job, _: Outbox) -> datetime | 
     return None
 
 
-async def record_delivery(pool: asyncpg.Pool, report: DeliveryReported) -> None:
+async def record_delivery(report: DeliveryReported, uow: UnitOfWork) -> None:
     """A channel's word on a broadcast message; states only move forward (sent, then delivered or failed)."""
-    await pool.execute(
+    await uow.conn.execute(
         "UPDATE broadcast_recipients SET state = $2, reason = $3, updated_at = now()"
         " WHERE message_id = $1 AND (state IN ('queued', 'sent') OR (state = 'delivered' AND $2 = 'failed'))"
         " AND state <> $2",

@@ -7,8 +7,6 @@ are checked again here against the locked task, and a refusal reaches the agent'
 import logging
 import uuid
 
-import asyncpg
-
 from contracts import (
     CallbackCommand,
     CallbackUpdated,
@@ -22,33 +20,34 @@ from domain.callbacks import after_outcome, claim_refusal, outcome_refusal
 from services.notifier import store
 from services.notifier.config import CallbackConfig
 from services.notifier.store import NewTask, TaskRow
-from services.notifier.tasks import about, create, now, schedule_reminder, tell_assigned
-from shared.outbox import Outbox
+from services.notifier.tasks import about, create, schedule_reminder, tell_assigned
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.notifier")
 
 
 def reject(
-    command: CallbackCommand, callback_id: str, conversation_id: str | None, reason: str, outbox: Outbox
+    uow: UnitOfWork, command: CallbackCommand, callback_id: str, conversation_id: str | None, reason: str
 ) -> None:
     log.info("command %s refused: %s", type(command).__name__, reason)
     event = CommandRejected(
         conversation_id or "",
         command.agent_id,
-        now(),
+        uow.now,
         command_id=command.command_id,
         reason=reason,
         callback_id=callback_id,
     )
-    outbox.add(agent_event_key(command.agent_id), event, command.agent_id)
+    uow.outbox.add(agent_event_key(command.agent_id), event, command.agent_id)
 
 
-async def apply(conn: asyncpg.Connection, command: CallbackCommand, outbox: Outbox, config: CallbackConfig) -> None:
+async def apply(uow: UnitOfWork, command: CallbackCommand, config: CallbackConfig) -> None:
+    conn = uow.conn
     if not await store.claim_command(conn, command.command_id):
         return  # a redelivery: applied already
     match command:
         case CreateCallback():
-            await _create(conn, command, outbox)
+            await _create(uow, command)
         case ClaimCallback() | RecordCallbackOutcome():
             row = await store.lock_task(conn, command.callback_id)
             is_supervisor = await conn.fetchval(
@@ -56,25 +55,26 @@ async def apply(conn: asyncpg.Connection, command: CallbackCommand, outbox: Outb
             )
             rule = claim_refusal if isinstance(command, ClaimCallback) else outcome_refusal
             if refusal := rule(row.task if row else None, command.agent_id, bool(is_supervisor)):
-                reject(command, command.callback_id, row.conversation_id if row else None, refusal, outbox)
+                reject(uow, command, command.callback_id, row.conversation_id if row else None, refusal)
             elif isinstance(command, ClaimCallback):
-                await _claim(conn, command, row, outbox)
+                await _claim(uow, command, row)
             else:
-                await _record_outcome(conn, command, row, outbox, config)
+                await _record_outcome(uow, command, row, config)
 
 
-async def _create(conn: asyncpg.Connection, command: CreateCallback, outbox: Outbox) -> None:
+async def _create(uow: UnitOfWork, command: CreateCallback) -> None:
+    conn = uow.conn
     conversation = None
     if command.conversation_id is not None:
         conversation = await conn.fetchrow(
             "SELECT category, language FROM conversations WHERE id = $1", uuid.UUID(command.conversation_id)
         )
         if conversation is None:
-            reject(command, command.callback_id, None, "conversation_not_found", outbox)
+            reject(uow, command, command.callback_id, None, "conversation_not_found")
             return
     found = await store.customer_at(conn, command.channel, command.customer_address)
     await create(
-        conn,
+        uow,
         NewTask(
             id=command.callback_id,
             dedupe_key=f"agent:{command.callback_id}",
@@ -93,26 +93,25 @@ async def _create(conn: asyncpg.Connection, command: CreateCallback, outbox: Out
             assigned_agent_id=command.agent_id,
             created_by=command.agent_id,
         ),
-        outbox,
     )
 
 
-async def _claim(conn: asyncpg.Connection, command: ClaimCallback, row: TaskRow, outbox: Outbox) -> None:
-    await store.assign(conn, row.task.id, command.agent_id, claimed=True)
-    await store.record(conn, row.task.id, "claimed", command.agent_id)
-    tell_assigned(row, command.agent_id, "claimed", outbox)
+async def _claim(uow: UnitOfWork, command: ClaimCallback, row: TaskRow) -> None:
+    await store.assign(uow.conn, row.task.id, command.agent_id, claimed=True)
+    await store.record(uow.conn, row.task.id, "claimed", command.agent_id)
+    tell_assigned(uow, row, command.agent_id, "claimed")
 
 
 async def _record_outcome(
-    conn: asyncpg.Connection, command: RecordCallbackOutcome, row: TaskRow, outbox: Outbox, config: CallbackConfig
+    uow: UnitOfWork, command: RecordCallbackOutcome, row: TaskRow, config: CallbackConfig
 ) -> None:
-    task = row.task
+    conn, task = uow.conn, row.task
     try:
         step = after_outcome(
-            task, command.outcome, now(), config.retry_schedule, config.no_answer_limit, command.reschedule_at
+            task, command.outcome, uow.now, config.retry_schedule, config.no_answer_limit, command.reschedule_at
         )
     except ValueError:
-        reject(command, task.id, row.conversation_id, "invalid_reschedule_at", outbox)
+        reject(uow, command, task.id, row.conversation_id, "invalid_reschedule_at")
         return
     if step.closes:
         await store.close(conn, task.id, step.result, step.attempts)
@@ -126,9 +125,9 @@ async def _record_outcome(
     event = CallbackUpdated(
         **(about(row) | {"due_at": due_at}),
         agent_id=command.agent_id,
-        occurred_at=now(),
+        occurred_at=uow.now,
         state="closed" if step.closes else "scheduled",
         outcome=step.result or command.outcome.value,
         attempts=step.attempts,
     )
-    outbox.add(agent_event_key(command.agent_id), event, command.agent_id)
+    uow.outbox.add(agent_event_key(command.agent_id), event, command.agent_id)

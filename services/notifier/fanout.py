@@ -18,6 +18,7 @@ from contracts.broadcasts import Audience, Content
 from services.notifier import audience, reach
 from services.notifier.reach import QuietHours, Recipient
 from shared.db import UNAVAILABLE
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.notifier.fanout")
 BATCH = 1000
@@ -84,7 +85,8 @@ async def _plan_locked(pool: asyncpg.Pool, broadcast_id: str, quiet: QuietHours,
 
 async def _store(pool: asyncpg.Pool, broadcast_id: str, rows: list[tuple], done: bool) -> bool:
     """Insert a batch and move the resume point past it, if the broadcast is still planning."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with UnitOfWork(pool) as uow:
+        conn = uow.conn
         state = await conn.fetchval("SELECT state FROM broadcasts WHERE id = $1 FOR UPDATE", uuid.UUID(broadcast_id))
         if state != "planning":
             return False

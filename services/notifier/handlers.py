@@ -3,9 +3,8 @@ applications, agents' callback commands. Each runs one transaction that stores t
 its events (the outbox), then publishes the events; a redelivery finds its effect stored."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from functools import partial
 
-import asyncpg
 from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
@@ -18,9 +17,9 @@ from services.notifier.store import NewTask
 from services.notifier.tasks import create
 from services.notifier.timing import add_business_time, follow_up_due
 from shared.broker import DeadLetter
-from shared.db import in_transaction
 from shared.http import BROKER, POOL
-from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
+from shared.outbox import OutboxTable, PublishedMarks, Publisher
+from shared.uow import UnitOfWork
 
 OUTBOX = OutboxTable("notifier_outbox", "notifier", pruned_with=(("notifier_commands", "applied_at"),))
 MARKS = web.AppKey("notifier_marks", PublishedMarks)
@@ -29,16 +28,9 @@ SURVEY_DELAY = web.AppKey("survey_delay", object)
 """How long after a resolution the survey goes out; None when surveys are off."""
 
 
-async def with_outbox(app: web.Application, work: Callable[[asyncpg.Connection, Outbox], Awaitable[None]]) -> None:
-    """Run `work` in one transaction with an outbox, then publish what it wrote."""
-
-    async def transaction(conn: asyncpg.Connection):
-        outbox = Outbox(OUTBOX)
-        await work(conn, outbox)
-        return await outbox.write(conn)
-
-    events = await in_transaction(app[POOL], transaction)
-    await publish_events(app[BROKER], app[MARKS], events)
+def unit_of_work(app: web.Application) -> UnitOfWork:
+    """A unit of work on the notifier's pool, publishing to its outbox."""
+    return UnitOfWork(app[POOL], Publisher(app[BROKER], app[MARKS]))
 
 
 async def on_resolved(app: web.Application, event: ConversationClosed, _: RabbitMessage) -> None:
@@ -47,14 +39,14 @@ async def on_resolved(app: web.Application, event: ConversationClosed, _: Rabbit
     due_at = follow_up_due(app[CONFIG].rules, event.category, event.resolved_at)
     delay = app[SURVEY_DELAY]
 
-    async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+    async def work(uow: UnitOfWork) -> None:
         if delay is not None:
-            await surveys.plan(conn, event, delay)
+            await surveys.plan(uow.conn, event, delay)
         if due_at is None:
             return
-        found = await store.customer_at(conn, event.channel.value, event.customer_address)
+        found = await store.customer_at(uow.conn, event.channel.value, event.customer_address)
         await create(
-            conn,
+            uow,
             NewTask(
                 id=str(uuid.uuid4()),
                 dedupe_key=f"resolved:{event.conversation_id}:{event.resolved_at.isoformat()}",
@@ -70,23 +62,23 @@ async def on_resolved(app: web.Application, event: ConversationClosed, _: Rabbit
                 preferred_agent_id=event.agent_id,
                 due_at=due_at,
             ),
-            outbox,
         )
 
-    await with_outbox(app, work)
+    await unit_of_work(app).run(work)
 
 
 async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _: RabbitMessage) -> None:
     """A pre-approved application gets a call due within the configured business time, once."""
     config = app[CONFIG]
 
-    async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+    async def work(uow: UnitOfWork) -> None:
+        conn = uow.conn
         if event.channel and event.customer_address:
             found = await store.customer_at(conn, event.channel.value, event.customer_address, event.customer_name)
         elif (found := await store.customer_by_external_id(conn, event.customer_id, event.customer_name)) is None:
             raise DeadLetter(f"no customer {event.customer_id!r} with an address to call")
         await create(
-            conn,
+            uow,
             NewTask(
                 id=str(uuid.uuid4()),
                 dedupe_key=f"preapproval:{event.application_id}",
@@ -102,26 +94,25 @@ async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _:
                 details=event.details,
                 due_at=add_business_time(config.hours, event.approved_at, config.preapproval_due),
             ),
-            outbox,
         )
 
-    await with_outbox(app, work)
+    await unit_of_work(app).run(work)
 
 
 async def on_command(app: web.Application, command: CallbackCommand | BroadcastCommand, _: RabbitMessage) -> None:
-    async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
+    async def work(uow: UnitOfWork) -> None:
         if not isinstance(command, CreateBroadcast | ControlBroadcast):
-            await commands.apply(conn, command, outbox, app[CONFIG])
-        elif not await store.claim_command(conn, command.command_id):
+            await commands.apply(uow, command, app[CONFIG])
+        elif not await store.claim_command(uow.conn, command.command_id):
             return  # a redelivery: applied already
         elif isinstance(command, CreateBroadcast):
-            await broadcasts.create(conn, command)
-        elif refusal := await broadcasts.control(conn, command):
-            commands.reject(command, "", None, refusal, outbox)
+            await broadcasts.create(uow.conn, command)
+        elif refusal := await broadcasts.control(uow.conn, command):
+            commands.reject(uow, command, "", None, refusal)
 
-    await with_outbox(app, work)
+    await unit_of_work(app).run(work)
 
 
 async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
     """Delivery reports of broadcast messages (replies' reports are the router's)."""
-    await broadcasts.record_delivery(app[POOL], report)
+    await UnitOfWork(app[POOL]).run(partial(broadcasts.record_delivery, report))

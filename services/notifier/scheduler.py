@@ -16,15 +16,16 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 import msgspec
 
 from services.notifier.timing import job_retry_at
-from shared.db import RETRYABLE, UNAVAILABLE, in_transaction
+from shared.db import RETRYABLE, UNAVAILABLE
 from shared.metrics import JOBS_RUN
-from shared.outbox import Outbox, OutboxTable, StoredEvent
+from shared.outbox import Publisher
+from shared.uow import Clock, UnitOfWork, utc_now
 
 log = logging.getLogger("relaydesk.notifier.scheduler")
 BATCH = 50
@@ -42,8 +43,9 @@ class Job(msgspec.Struct, frozen=True):
     failures: int
 
 
-JobHandler = Callable[[asyncpg.Connection, Job, Outbox], Awaitable[datetime | None]]
-"""Does the job's work on the claiming transaction; returns None when done, or when to run again."""
+JobHandler = Callable[[UnitOfWork, Job], Awaitable[datetime | None]]
+"""Does the job's work in a part (savepoint) of the claiming unit of work; returns None when done,
+or when to run again."""
 
 CLAIM = (
     "SELECT id, kind, dedupe_key, payload::text AS payload, due_at, attempts FROM scheduled_jobs"
@@ -67,18 +69,19 @@ async def schedule(conn: asyncpg.Connection, kind: str, key: str, due_at: dateti
 
 
 class Scheduler:
-    """Fires due jobs of the kinds in `handlers`, writing their events to `outbox`."""
+    """Fires due jobs of the kinds in `handlers`, publishing their events with `publisher`."""
 
-    def __init__(self, pool: asyncpg.Pool, outbox: OutboxTable, handlers: dict[str, JobHandler]) -> None:
-        self.pool, self.outbox, self.handlers = pool, outbox, handlers
+    def __init__(
+        self, pool: asyncpg.Pool, publisher: Publisher | None, handlers: dict[str, JobHandler], clock: Clock = utc_now
+    ) -> None:
+        self.pool, self.publisher, self.handlers, self.clock = pool, publisher, handlers, clock
         self.replica = f"{socket.gethostname()}/{os.getpid()}"
 
-    async def fire_due(self, batch: int = BATCH) -> tuple[int, list[StoredEvent]]:
-        """Fire one batch of due jobs in one transaction; return how many, and the events to publish."""
+    async def fire_due(self, batch: int = BATCH) -> int:
+        """Fire one batch of due jobs in one unit of work, its events published after; return how many."""
 
-        async def work(conn: asyncpg.Connection) -> tuple[int, list[StoredEvent]]:
-            events: list[StoredEvent] = []
-            rows = await conn.fetch(CLAIM, list(self.handlers), batch)
+        async def work(uow: UnitOfWork) -> int:
+            rows = await uow.conn.fetch(CLAIM, list(self.handlers), batch)
             for row in rows:
                 job = Job(
                     row["id"],
@@ -88,18 +91,16 @@ class Scheduler:
                     row["due_at"],
                     row["attempts"],
                 )
-                events += await self._fire(conn, job)
-            return len(rows), events
+                await self._fire(uow, job)
+            return len(rows)
 
-        return await in_transaction(self.pool, work)
+        return await UnitOfWork(self.pool, self.publisher, self.clock).run(work)
 
-    async def _fire(self, conn: asyncpg.Connection, job: Job) -> list[StoredEvent]:
-        outbox = Outbox(self.outbox)
+    async def _fire(self, uow: UnitOfWork, job: Job) -> None:
         try:
-            async with conn.transaction():  # a savepoint: a failing job rolls back alone
-                again = await self.handlers[job.kind](conn, job, outbox)
-                events = await outbox.write(conn)
-                await conn.execute(
+            async with uow.part() as part:  # a savepoint: a failing job rolls back alone, events too
+                again = await self.handlers[job.kind](part, job)
+                await part.conn.execute(
                     "UPDATE scheduled_jobs SET state = CASE WHEN $2::timestamptz IS NULL THEN 'done' ELSE state END,"
                     " due_at = COALESCE($2, due_at), fired_at = CASE WHEN $2::timestamptz IS NULL THEN now() END,"
                     " claimed_by = $3 WHERE id = $1",
@@ -113,19 +114,18 @@ class Scheduler:
             failures = job.failures + 1
             log.exception("job %s (%s) failed, attempt %d", job.key, job.kind, failures)
             JOBS_RUN.labels(job.kind, "failed").inc()
-            await conn.execute(
+            await uow.conn.execute(
                 "UPDATE scheduled_jobs SET attempts = $2, last_error = $3, due_at = $4, claimed_by = $5,"
                 " state = CASE WHEN $2::integer >= $6::integer THEN 'failed' ELSE 'pending' END WHERE id = $1",
                 job.id,
                 failures,
                 f"{type(exc).__name__}: {exc}"[:1000],
-                job_retry_at(failures, datetime.now(UTC)),
+                job_retry_at(failures, uow.now),
                 self.replica,
                 MAX_FAILURES,
             )
-            return []
+            return
         JOBS_RUN.labels(job.kind, "again" if again else "done").inc()
-        return events
 
     async def prune(self, retention_days: int) -> None:
         """Forget a batch of jobs done longer ago than the retention (failed ones stay for a look)."""
@@ -135,15 +135,12 @@ class Scheduler:
             retention_days,
         )
 
-    async def run(
-        self, publish: Callable[[list[StoredEvent]], Awaitable[None]], interval: float, retention_days: int
-    ) -> None:
+    async def run(self, interval: float, retention_days: int) -> None:
         """Fire due jobs forever; a full batch looks again at once, an outage waits for the next tick."""
         pruned_at = 0.0
         while True:
             try:
-                fired, events = await self.fire_due()
-                await publish(events)
+                fired = await self.fire_due()
                 if time.monotonic() - pruned_at > PRUNE_INTERVAL:
                     await self.prune(retention_days)
                     pruned_at = time.monotonic()

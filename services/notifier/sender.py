@@ -21,6 +21,7 @@ from services.notifier import reach
 from services.notifier.reach import QuietHours, Recipient
 from shared.broker import publish
 from shared.db import UNAVAILABLE
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.notifier.sender")
 TICK = 0.2
@@ -88,7 +89,8 @@ class Sender:
                 outgoing.append(reach.message(row["broadcast_id"], recipient, content, now, url))
                 sent.append(row["message_id"])
         await asyncio.gather(*(self._publish(message) for message in outgoing))
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with UnitOfWork(self.pool) as uow:
+            conn = uow.conn
             await conn.execute(MARK_SENT, sent)
             await conn.executemany(MARK_SKIPPED, skipped)
             await conn.executemany(MARK_HELD, held)

@@ -15,7 +15,7 @@ from contracts.topology import AGENT_COMMAND_KEY
 from services.notifier.scheduler import Job, schedule
 from shared.broker import publish
 from shared.http import BROKER, POOL
-from shared.outbox import Outbox
+from shared.uow import UnitOfWork
 
 SEND = "survey.send"
 LINKED = ("webchat", "email")
@@ -53,9 +53,9 @@ async def plan(conn: asyncpg.Connection, closed: ConversationClosed, delay: time
     )
 
 
-async def on_send(conn: asyncpg.Connection, job: Job, outbox: Outbox, public_url: str) -> datetime | None:
+async def on_send(uow: UnitOfWork, job: Job, public_url: str) -> datetime | None:
     """Ask the router to send the question (it skips a reopened, rated or unreachable conversation)."""
-    row = await conn.fetchrow(
+    row = await uow.conn.fetchrow(
         "SELECT token, channel, language FROM surveys WHERE conversation_id = $1",
         uuid.UUID(job.payload["conversation_id"]),
     )
@@ -64,11 +64,11 @@ async def on_send(conn: asyncpg.Connection, job: Job, outbox: Outbox, public_url
     link = f"{public_url}/survey/{row['token']}"
     command = SendSurvey(
         command_id=str(uuid.uuid5(uuid.UUID(job.payload["conversation_id"]), SEND)),
-        issued_at=datetime.now(UTC),
+        issued_at=uow.now,
         conversation_id=job.payload["conversation_id"],
         text=question(row["channel"], row["language"], link),
     )
-    outbox.add(AGENT_COMMAND_KEY, command)
+    uow.outbox.add(AGENT_COMMAND_KEY, command)
     return None
 
 

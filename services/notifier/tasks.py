@@ -5,7 +5,7 @@ Reminder jobs carry the task's `cycle`: a reschedule starts a new cycle, so jobs
 for an earlier due time find themselves stale and do nothing.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 from msgspec.structs import replace
@@ -17,15 +17,11 @@ from services.notifier.assignment import choose_for
 from services.notifier.config import CallbackConfig
 from services.notifier.scheduler import Job, schedule
 from services.notifier.store import NewTask, TaskRow
-from shared.outbox import Outbox
+from shared.uow import UnitOfWork
 
 DUE, ASSIGN, OVERDUE = "callback_due", "callback_assign", "callback_overdue"
 ASSIGN_RETRY = timedelta(seconds=30)
 """How often a due callback nobody could take looks again for an agent with room."""
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def about(row: TaskRow) -> dict:
@@ -55,20 +51,21 @@ async def schedule_reminder(conn: asyncpg.Connection, callback_id: str, cycle: i
     await _schedule(conn, DUE, callback_id, cycle, due_at)
 
 
-def tell_assigned(row: TaskRow, agent_id: str, how: str, outbox: Outbox) -> None:
-    event = CallbackAssigned(**about(row), **customer(row), agent_id=agent_id, occurred_at=now(), how=how)
-    outbox.add(agent_event_key(agent_id), event, agent_id)
+def tell_assigned(uow: UnitOfWork, row: TaskRow, agent_id: str, how: str) -> None:
+    event = CallbackAssigned(**about(row), **customer(row), agent_id=agent_id, occurred_at=uow.now, how=how)
+    uow.outbox.add(agent_event_key(agent_id), event, agent_id)
 
 
-async def create(conn: asyncpg.Connection, new: NewTask, outbox: Outbox) -> bool:
+async def create(uow: UnitOfWork, new: NewTask) -> bool:
     """Store the task and its first reminder; False when it exists already (a redelivery)."""
+    conn = uow.conn
     if not await store.insert_task(conn, new):
         return False
     await store.record(conn, new.id, "created", new.created_by, due_at=new.due_at, note=new.note)
     await schedule_reminder(conn, new.id, 0, new.due_at)
     if new.assigned_agent_id:
         await store.record(conn, new.id, "assigned", new.assigned_agent_id)
-        tell_assigned(await store.lock_task(conn, new.id), new.assigned_agent_id, "created", outbox)
+        tell_assigned(uow, await store.lock_task(conn, new.id), new.assigned_agent_id, "created")
     return True
 
 
@@ -80,26 +77,30 @@ async def _current(conn: asyncpg.Connection, job: Job) -> TaskRow | None:
     return row
 
 
-def _remind(row: TaskRow, outbox: Outbox) -> None:
+def _remind(uow: UnitOfWork, row: TaskRow) -> None:
     agent_id = row.task.assigned_agent_id
-    event = CallbackDue(**about(row), **customer(row), agent_id=agent_id, occurred_at=now(), attempts=row.task.attempts)
-    outbox.add(agent_event_key(agent_id), event, agent_id)
+    event = CallbackDue(
+        **about(row), **customer(row), agent_id=agent_id, occurred_at=uow.now, attempts=row.task.attempts
+    )
+    uow.outbox.add(agent_event_key(agent_id), event, agent_id)
 
 
-async def _give(conn: asyncpg.Connection, row: TaskRow, outbox: Outbox, config: CallbackConfig) -> bool:
+async def _give(uow: UnitOfWork, row: TaskRow, config: CallbackConfig) -> bool:
     """Assign the due task to an eligible online agent with room, and remind them; False if nobody can."""
-    agent_id = await choose_for(conn, row, config.policy, now())
+    conn = uow.conn
+    agent_id = await choose_for(conn, row, config.policy, uow.now)
     if agent_id is None:
         return False
     await store.assign(conn, row.task.id, agent_id, claimed=False)
     await store.record(conn, row.task.id, "assigned", agent_id)
-    tell_assigned(row, agent_id, "due", outbox)
-    _remind(replace(row, task=replace(row.task, assigned_agent_id=agent_id)), outbox)
+    tell_assigned(uow, row, agent_id, "due")
+    _remind(uow, replace(row, task=replace(row.task, assigned_agent_id=agent_id)))
     return True
 
 
-async def on_due(conn: asyncpg.Connection, job: Job, outbox: Outbox, config: CallbackConfig) -> None:
+async def on_due(uow: UnitOfWork, job: Job, config: CallbackConfig) -> None:
     """Due: remind its agent (or find one), and set the overdue alarm."""
+    conn = uow.conn
     if (row := await _current(conn, job)) is None:
         return None
     task = row.task
@@ -107,28 +108,29 @@ async def on_due(conn: asyncpg.Connection, job: Job, outbox: Outbox, config: Cal
     await store.record(conn, task.id, "due", task.assigned_agent_id, due_at=task.due_at)
     await _schedule(conn, OVERDUE, task.id, task.cycle, task.due_at + config.overdue_grace)
     if task.assigned_agent_id:
-        _remind(row, outbox)
-    elif not await _give(conn, row, outbox, config):
-        await _schedule(conn, ASSIGN, task.id, task.cycle, now() + ASSIGN_RETRY)
+        _remind(uow, row)
+    elif not await _give(uow, row, config):
+        await _schedule(conn, ASSIGN, task.id, task.cycle, uow.now + ASSIGN_RETRY)
     return None
 
 
-async def on_assign(conn: asyncpg.Connection, job: Job, outbox: Outbox, config: CallbackConfig) -> datetime | None:
+async def on_assign(uow: UnitOfWork, job: Job, config: CallbackConfig) -> datetime | None:
     """Look again for an agent for a due task nobody could take; again later while nobody can."""
-    row = await _current(conn, job)
-    if row is None or row.task.assigned_agent_id or await _give(conn, row, outbox, config):
+    row = await _current(uow.conn, job)
+    if row is None or row.task.assigned_agent_id or await _give(uow, row, config):
         return None
-    return now() + ASSIGN_RETRY
+    return uow.now + ASSIGN_RETRY
 
 
-async def on_overdue(conn: asyncpg.Connection, job: Job, outbox: Outbox, config: CallbackConfig) -> None:
+async def on_overdue(uow: UnitOfWork, job: Job, config: CallbackConfig) -> None:
     """Still open past due and grace: tell supervisors (and the agent), once per due time."""
+    conn, outbox = uow.conn, uow.outbox
     if (row := await _current(conn, job)) is None:
         return None
     agent_id = row.task.assigned_agent_id
     since = await store.mark_overdue(conn, row.task.id)
     await store.record(conn, row.task.id, "overdue", agent_id)
-    event = CallbackOverdue(**about(row), agent_id=agent_id or "", occurred_at=now(), overdue_since=since)
+    event = CallbackOverdue(**about(row), agent_id=agent_id or "", occurred_at=uow.now, overdue_since=since)
     outbox.add(SUPERVISORS_KEY, event)
     if agent_id:
         outbox.add(agent_event_key(agent_id), event, agent_id)

@@ -8,8 +8,9 @@ from contracts import AgentCommand, DeliveryReported, InboundMessage
 from contracts.topology import ROUTER_COMMANDS, ROUTER_DELIVERY, ROUTER_INBOUND
 from services.router.escalation import run_escalations
 from services.router.handlers import on_command, on_delivery
-from services.router.inbound import MARKS, OUTBOX, ROUTING, on_inbound
+from services.router.inbound import MARKS, ROUTING, on_inbound
 from services.router.routing import load_routing
+from services.router.uow import OUTBOX
 from shared.broker import make_broker, subscribe, work_queue
 from shared.config import Settings
 from shared.http import BROKER, POOL, base_app, running

@@ -11,22 +11,22 @@ Agents whose streams are gone past the presence grace go offline here too (prese
 
 import asyncio
 import logging
-from datetime import timedelta
+from functools import partial
 
 import asyncpg
 from aiohttp import web
 
 from contracts import SlaBreached, SlaWarning
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
-from domain.policy import warning_lead
+from domain.policy import needs_reassignment, offer_expired, requeue_after_offline, warning_lead
 from domain.priority import PRIORITIES as ALL_PRIORITIES
-from services.router import presence, staffing
-from services.router.dispatch import drain_queue, hand_back, now, pass_on
-from services.router.inbound import MARKS, OUTBOX, ROUTING
+from services.router import presence
+from services.router.dispatch import drain_queue, hand_back, pass_on
+from services.router.inbound import ROUTING, unit_of_work
 from services.router.routing import Routing
-from shared.db import UNAVAILABLE, in_transaction
-from shared.http import BROKER, POOL
-from shared.outbox import Outbox, publish_events
+from services.router.uow import RouterUnitOfWork
+from shared.db import UNAVAILABLE
+from shared.http import BROKER
 
 log = logging.getLogger("relaydesk.router.sla")
 BATCH = 100
@@ -63,16 +63,10 @@ def _warning_query(kind: str) -> str:
 
 
 WARNINGS = {kind: _warning_query(kind) for kind in ("first_response", "resolution")}
-UNANSWERED = (
-    "SELECT c.id, c.agent_id FROM conversations c"
-    " JOIN unnest($2::text[], $3::interval[]) AS t(priority, target) ON t.priority = c.priority"
-    " WHERE c.status = 'assigned' AND c.first_response_at IS NULL AND c.assigned_at + t.target < now()"
-    " ORDER BY c.assigned_at LIMIT $1 FOR UPDATE OF c SKIP LOCKED"
-)
 
 
-async def _breaches(conn: asyncpg.Connection, outbox: Outbox) -> int:
-    count = 0
+async def _breaches(uow: RouterUnitOfWork) -> int:
+    conn, count = uow.conn, 0
     for kind, query in OVERDUE.items():
         for row in await conn.fetch(query, BATCH):
             await conn.execute(
@@ -86,78 +80,80 @@ async def _breaches(conn: asyncpg.Connection, outbox: Outbox) -> int:
                 row["due"],
             )
             await conn.execute(f"UPDATE conversations SET {kind}_breached = true WHERE id = $1", row["id"])
-            _tell(outbox, SlaBreached, kind, row)
+            _tell(uow, SlaBreached, kind, row)
             log.warning("SLA %s breached on conversation %s (%s)", kind, row["id"], row["priority"])
             count += 1
     return count
 
 
-async def _warnings(conn: asyncpg.Connection, routing: Routing, outbox: Outbox) -> int:
+async def _warnings(uow: RouterUnitOfWork, routing: Routing) -> int:
     """Warn of deadlines about to pass; the warned-for due time makes it once per deadline."""
-    count = 0
+    conn, count = uow.conn, 0
     for kind, query in WARNINGS.items():
         leads = [warning_lead(routing.targets.target(kind, p), routing.policy) for p in PRIORITIES]
         for row in await conn.fetch(query, BATCH, PRIORITIES, leads, max(leads)):
             await conn.execute(f"UPDATE conversations SET {kind}_warned_for = {kind}_due WHERE id = $1", row["id"])
-            _tell(outbox, SlaWarning, kind, row)
+            _tell(uow, SlaWarning, kind, row)
             count += 1
     return count
 
 
-def _tell(outbox: Outbox, event_type: type[SlaBreached | SlaWarning], kind: str, row: asyncpg.Record) -> None:
+def _tell(uow: RouterUnitOfWork, event_type: type[SlaBreached | SlaWarning], kind: str, row: asyncpg.Record) -> None:
     """Every supervisor hears of it, and the conversation's agent if it has one."""
     agent_id = str(row["agent_id"]) if row["agent_id"] else ""
     event = event_type(
         str(row["id"]),
         agent_id,
-        now(),
+        uow.now,
         kind=kind,
         priority=row["priority"],
         category=row["category"],
         due_at=row["due"],
     )
-    outbox.add(SUPERVISORS_KEY, event)
+    uow.outbox.add(SUPERVISORS_KEY, event)
     if agent_id:
-        outbox.add(agent_event_key(agent_id), event, agent_id)
+        uow.outbox.add(agent_event_key(agent_id), event, agent_id)
 
 
-async def _reassign(conn: asyncpg.Connection, routing: Routing, outbox: Outbox, grace: timedelta) -> int:
+async def reassign(uow: RouterUnitOfWork, routing: Routing) -> int:
     """Hand back conversations whose agent left them unanswered or left for longer than the grace,
-    and pass on offers nobody accepted in time."""
-    targets = [routing.targets.target("first_response", p) for p in PRIORITIES]
+    and pass on offers nobody accepted in time. The policy's rules decide; the SQL only finds
+    the candidates and locks the chosen ones that are still as they were read."""
+    policy, staffing = routing.policy, uow.staffing
+    unanswered = [
+        held
+        for held in await staffing.unanswered(BATCH)
+        if needs_reassignment(held.since, None, uow.now, routing.targets.target("first_response", held.priority))
+    ]
+    departed = [h for h in await staffing.held_by_offline(BATCH) if requeue_after_offline(h.since, uow.now, policy)]
+    expired = [h for h in await staffing.offers(BATCH) if offer_expired(h.since, uow.now, policy)]
     moved: dict[str, str] = {}
-    for row in await conn.fetch(UNANSWERED, BATCH, PRIORITIES, targets):
-        moved[str(row["id"])] = str(row["agent_id"])
-        await hand_back(conn, str(row["id"]), str(row["agent_id"]), "no_first_response", outbox)
-    for agent_id, conversation_id in await staffing.lock_departed(conn, grace, BATCH):
-        moved[conversation_id] = agent_id
-        await hand_back(conn, conversation_id, agent_id, "agent_offline", outbox)
-    offer_timeout = timedelta(seconds=routing.policy.offer_timeout_s)
-    for agent_id, conversation_id in await staffing.lock_expired_offers(conn, offer_timeout, BATCH):
-        moved[conversation_id] = agent_id
-        await pass_on(conn, conversation_id, agent_id, "offer_expired", outbox)
+    for held in await staffing.lock_unanswered(unanswered):
+        moved[held.conversation_id] = held.agent_id
+        await hand_back(uow, held.conversation_id, held.agent_id, "no_first_response")
+    for held in await staffing.lock_held_by_offline([h for h in departed if h.conversation_id not in moved]):
+        moved[held.conversation_id] = held.agent_id
+        await hand_back(uow, held.conversation_id, held.agent_id, "agent_offline")
+    for held in await staffing.lock_offers(expired):
+        moved[held.conversation_id] = held.agent_id
+        await pass_on(uow, held.conversation_id, held.agent_id, "offer_expired")
     if moved:
-        await drain_queue(conn, outbox, routing.policy, exclude=moved)
+        await drain_queue(uow, policy, exclude=moved)
     return len(moved)
 
 
 async def sweep_once(app: web.Application) -> int:
     """One pass over the schedule; returns how many conversations it acted on."""
     routing = app[ROUTING]
-    grace = timedelta(seconds=routing.policy.offline_grace_s)
     # Replicas' stream reports travel on the bus: while it is down their silence means nothing.
     replicas_can_report = await app[BROKER].ping(BROKER_CHECK_TIMEOUT)
+    return await unit_of_work(app).run(partial(sweep, routing, replicas_can_report))
 
-    async def work(conn: asyncpg.Connection):
-        outbox = Outbox(OUTBOX)
-        acted = await presence.expire(conn, routing.policy, replicas_can_report)  # first: hand back at once
-        acted += await _breaches(conn, outbox) + await _warnings(conn, routing, outbox)
-        acted += await _reassign(conn, routing, outbox, grace)
-        return acted, await outbox.write(conn)
 
-    acted, events = await in_transaction(app[POOL], work)
-    await publish_events(app[BROKER], app[MARKS], events)
-    return acted
+async def sweep(routing: Routing, replicas_can_report: bool, uow: RouterUnitOfWork) -> int:
+    acted = await presence.expire(uow, routing.policy, replicas_can_report)  # first: hand back at once
+    acted += await _breaches(uow) + await _warnings(uow, routing)
+    return acted + await reassign(uow, routing)
 
 
 async def run_escalations(app: web.Application, interval: float) -> None:

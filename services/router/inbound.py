@@ -10,7 +10,6 @@ import logging
 import uuid
 from functools import partial
 
-import asyncpg
 import msgspec
 from aiohttp import web
 from faststream.rabbit import RabbitMessage
@@ -19,19 +18,19 @@ from contracts import CustomerMessageReceived, InboundMessage
 from contracts.topology import agent_event_key
 from domain.policy import sticky_agent
 from domain.priority import more_urgent
-from services.router import store, surveys
+from services.router import surveys
 from services.router.dispatch import drain_queue, send_to_customer
 from services.router.intake import Intake, decide, menu_intent, words_of
 from services.router.routing import Routing
 from services.router.rules import opens_conversation, reachability
+from services.router.store import Conversation, Opening
 from services.router.triage import Triage
-from shared.db import in_transaction
+from services.router.uow import RouterUnitOfWork
 from shared.http import BROKER, POOL
-from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
+from shared.outbox import PublishedMarks, Publisher
 
 log = logging.getLogger("relaydesk.router")
 MARKS = web.AppKey("published_marks", PublishedMarks)
-OUTBOX = OutboxTable("outbox", "router", pruned_with=(("applied_commands", "applied_at"),))
 ROUTING = web.AppKey("routing", Routing)
 
 
@@ -50,55 +49,60 @@ def triage_message(routing: Routing, message: InboundMessage) -> Triage:
     return verdict
 
 
+def unit_of_work(app: web.Application) -> RouterUnitOfWork:
+    """A unit of work on the router's pool, publishing to its outbox."""
+    return RouterUnitOfWork(app[POOL], Publisher(app[BROKER], app[MARKS]))
+
+
 async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMessage) -> None:
     if not opens_conversation(message.kind, message.details):
-        await in_transaction(app[POOL], partial(_record_event, message))
+        await unit_of_work(app).run(partial(_record_event, message))
         return
     routing = app[ROUTING]
     verdict = triage_message(routing, message)
     open_now = routing.triager.hours.is_open(message.received_at)
     try:
-        events = await in_transaction(app[POOL], partial(_take_in, routing, message, verdict, open_now))
+        await unit_of_work(app).run(partial(_take_in, routing, message, verdict, open_now))
     except _Duplicate:
         log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
-        return
-    await publish_events(app[BROKER], app[MARKS], events)
 
 
 async def _take_in(
-    routing: Routing, message: InboundMessage, verdict: Triage, open_now: bool, conn: asyncpg.Connection
-):
-    outbox = Outbox(OUTBOX)
+    routing: Routing, message: InboundMessage, verdict: Triage, open_now: bool, uow: RouterUnitOfWork
+) -> None:
+    """Store the message in the customer's open conversation (opened if none) and act on its triage;
+    raises _Duplicate (rolling back) when it is stored already."""
+    conversations = uow.conversations
     # An unverified sender (sender_warning) may be anyone: it names nobody's contact, joins no
     # verified conversation, answers no survey and gets no bot reply; its own conversation waits for a person.
     unverified = bool(message.sender_warning)
-    name = await store.upsert_contact(
-        conn, msgspec.structs.replace(message, customer_name="") if unverified else message
+    name = await conversations.upsert_contact(
+        msgspec.structs.replace(message, customer_name="") if unverified else message
     )
     channel, address = message.channel.value, message.customer_address
     wants_person = verdict.asks_human or verdict.money_lost or verdict.angry
-    conversation, created = await store.find_open_conversation(conn, channel, address, unverified), False
+    conversation, created = await conversations.find_open_conversation(channel, address, unverified), False
     if conversation is None and not unverified and (token := message.details.get("conversation_token")):
         # A reply from another address that names its conversation (an email subject token).
-        conversation = await store.find_by_token(conn, channel, token)
-    if conversation is None and not unverified and await surveys.answer(conn, message, verdict.language, outbox):
-        return await outbox.write(conn)  # a rating for a survey, not a new request
+        conversation = await conversations.find_by_token(channel, token)
+    if conversation is None and not unverified and await surveys.answer(uow, message, verdict.language):
+        return  # a rating for a survey, not a new request
     if conversation is None:
         intake = decide(None, verdict.self_service, wants_person, open_now, False, unverified)
-        opening = await _opening(conn, routing, message, verdict, intake)
-        conversation = await store.create_conversation(conn, channel, address, opening, unverified)
+        opening = await _opening(uow, routing, message, verdict, intake)
+        conversation = await conversations.create_conversation(channel, address, opening, unverified)
         created = conversation is not None
         if not created:  # another router opened one first: take theirs
-            conversation = await store.find_open_conversation(conn, channel, address, unverified)
+            conversation = await conversations.find_open_conversation(channel, address, unverified)
     if not created:
         intake = decide(
             conversation.status, verdict.self_service, wants_person, open_now, conversation.notice_sent, unverified
         )
-    if not await store.insert_inbound(conn, message, conversation.id, verdict.suggestions):
+    if not await conversations.insert_inbound(message, conversation.id, verdict.suggestions):
         raise _Duplicate
     if not created:
-        await _follow_up(conn, routing, conversation, verdict, intake)
-    await _bot_replies(conn, routing, conversation, verdict, intake, message, outbox)
+        await _follow_up(uow, routing, conversation, verdict, intake)
+    await _bot_replies(uow, routing, conversation, verdict, intake, message)
     if conversation.agent_id:
         event = CustomerMessageReceived(
             conversation_id=conversation.id,
@@ -112,17 +116,16 @@ async def _take_in(
             sender_warning=message.sender_warning,
             faq_suggestions=verdict.suggestions,
         )
-        outbox.add(agent_event_key(conversation.agent_id), event, conversation.agent_id)
+        uow.outbox.add(agent_event_key(conversation.agent_id), event, conversation.agent_id)
     elif intake.needs_person:
-        await drain_queue(conn, outbox, routing.policy)
-    return await outbox.write(conn)
+        await drain_queue(uow, routing.policy)
 
 
 async def _opening(
-    conn: asyncpg.Connection, routing: Routing, message: InboundMessage, verdict: Triage, intake: Intake
-) -> store.Opening:
-    previous, resolved_at = await store.previous_agent(conn, message.channel.value, message.customer_address)
-    return store.Opening(
+    uow: RouterUnitOfWork, routing: Routing, message: InboundMessage, verdict: Triage, intake: Intake
+) -> Opening:
+    previous, resolved_at = await uow.conversations.previous_agent(message.channel.value, message.customer_address)
+    return Opening(
         status="queued" if intake.needs_person else "bot",
         category=verdict.category,
         priority=verdict.priority,
@@ -134,43 +137,42 @@ async def _opening(
 
 
 async def _follow_up(
-    conn: asyncpg.Connection, routing: Routing, conversation: store.Conversation, verdict: Triage, intake: Intake
+    uow: RouterUnitOfWork, routing: Routing, conversation: Conversation, verdict: Triage, intake: Intake
 ) -> None:
     """A message in an open conversation: maybe more urgent, maybe now for a person."""
     priority = more_urgent(conversation.priority, verdict.priority)
     if priority != conversation.priority or conversation.category == "other" != verdict.category:
-        await store.retriage(
-            conn, conversation, priority, verdict.category, routing.targets.target("first_response", priority)
+        await uow.conversations.retriage(
+            conversation, priority, verdict.category, routing.targets.target("first_response", priority)
         )
     if conversation.status == "bot" and intake.needs_person:
-        await store.queue_for_person(conn, conversation.id, routing.targets.target("first_response", priority))
+        await uow.conversations.queue_for_person(conversation.id, routing.targets.target("first_response", priority))
 
 
 async def _bot_replies(
-    conn: asyncpg.Connection,
+    uow: RouterUnitOfWork,
     routing: Routing,
-    conversation: store.Conversation,
+    conversation: Conversation,
     verdict: Triage,
     intake: Intake,
     message: InboundMessage,
-    outbox: Outbox,
 ) -> None:
     """The FAQ answer and the closed-hours notice, sent on the customer's channel as the bot."""
     replies = []
     if intake.answer_from_faq and (answer := routing.answer(verdict.faq_id, verdict.language)):
-        await store.mark_bot_answered(conn, conversation.id, verdict.faq_id)
+        await uow.conversations.mark_bot_answered(conversation.id, verdict.faq_id)
         replies.append((answer, {"bot": "faq", "faq_id": verdict.faq_id}))
     if intake.closed_notice and (notice := routing.triager.closed_reply(message.received_at, verdict.language)):
-        await store.mark_closed_notice(conn, conversation.id)
+        await uow.conversations.mark_closed_notice(conversation.id)
         replies.append((notice, {"bot": "closed_hours"}))
     for text, details in replies:
         # Derived from the customer's message id: a redelivery that got this far reuses it.
         reply_id = str(uuid.uuid5(uuid.UUID(message.message_id), details["bot"]))
-        await send_to_customer(conn, conversation, reply_id, text, outbox, details=details)
+        await send_to_customer(uow, conversation, reply_id, text, details=details)
 
 
-async def _record_event(message: InboundMessage, conn: asyncpg.Connection) -> None:
+async def _record_event(message: InboundMessage, uow: RouterUnitOfWork) -> None:
     """A channel event that asks for nobody: keep it, and what it says about reaching the customer."""
-    await store.upsert_contact(conn, message)
-    if not await store.record_event(conn, message, reachability(message.details.get("event", ""))):
+    await uow.conversations.upsert_contact(message)
+    if not await uow.conversations.record_event(message, reachability(message.details.get("event", ""))):
         log.info("duplicate %s event %s skipped", message.channel, message.channel_message_id)

@@ -15,9 +15,8 @@ import asyncpg
 
 from contracts import ReportStreams
 from domain.policy import Policy, arrival_sets_online, presence_change
-from services.router import staffing
 from services.router.dispatch import drain_queue
-from shared.outbox import Outbox
+from services.router.uow import RouterUnitOfWork
 
 BATCH = 100
 
@@ -34,8 +33,9 @@ LOCK_AGENTS = (
 CONNECTED = "SELECT DISTINCT agent_id::text FROM agent_streams WHERE agent_id = ANY($1::uuid[])"
 
 
-async def apply_report(conn: asyncpg.Connection, report: ReportStreams, outbox: Outbox, policy: Policy) -> None:
+async def apply_report(uow: RouterUnitOfWork, report: ReportStreams, policy: Policy) -> None:
     """Store one replica's streams and turn the agents whose first stream opened or last one closed."""
+    conn = uow.conn
     expires_in = timedelta(seconds=report.expires_in_s)
     if not await conn.fetchval(RECORD_REPLICA, report.replica_id, report.seq, expires_in):
         return  # older than a report already applied
@@ -58,27 +58,21 @@ async def apply_report(conn: asyncpg.Connection, report: ReportStreams, outbox: 
         match presence_change(presence, agent_id in after):
             case "arrived":
                 if arrival_sets_online(state["chosen_at"], report.streams[agent_id]):
-                    await staffing.set_agent_status(conn, agent_id, "online")
+                    await uow.staffing.set_agent_status(agent_id, "online")
                     arrived = True
             case "returned":
                 await _set_disconnected(conn, [agent_id], None)
             case "left":
-                await _set_disconnected(conn, [agent_id], await staffing.now(conn))
+                await _set_disconnected(conn, [agent_id], uow.now)
     if arrived:
-        await drain_queue(conn, outbox, policy)
+        await drain_queue(uow, policy)
 
 
-async def record_choice(conn: asyncpg.Connection, agent_id: str, chosen_at: datetime) -> None:
-    """The agent set their status: it outranks streams opened before, and ends any grace period."""
-    await conn.execute(
-        "UPDATE agent_state SET chosen_at = $2, disconnected_at = NULL WHERE agent_id = $1::uuid", agent_id, chosen_at
-    )
-
-
-async def expire(conn: asyncpg.Connection, policy: Policy, replicas_can_report: bool) -> int:
+async def expire(uow: RouterUnitOfWork, policy: Policy, replicas_can_report: bool) -> int:
     """Drop the streams of replicas past their expiry (only while the bus works, or their silence
     means nothing), and set offline the agents gone for longer than the grace; return how many."""
-    dropped = await _expire_replicas(conn) if replicas_can_report else 0
+    conn = uow.conn
+    dropped = await _expire_replicas(conn, uow.now) if replicas_can_report else 0
     gone = await conn.fetch(
         "UPDATE agent_state s SET status = 'offline', disconnected_at = NULL,"
         # Offline since they left: the offline grace for their conversations counts from then.
@@ -92,7 +86,7 @@ async def expire(conn: asyncpg.Connection, policy: Policy, replicas_can_report: 
     return dropped + len(gone)
 
 
-async def _expire_replicas(conn: asyncpg.Connection) -> int:
+async def _expire_replicas(conn: asyncpg.Connection, now: datetime) -> int:
     dead = await conn.fetchval(
         "SELECT array_agg(replica_id) FROM (SELECT replica_id FROM stream_replicas WHERE expires_at < now()"
         " ORDER BY replica_id LIMIT $1 FOR UPDATE SKIP LOCKED) AS d",
@@ -107,7 +101,7 @@ async def _expire_replicas(conn: asyncpg.Connection) -> int:
     await _lock(conn, agents)
     await conn.execute("DELETE FROM stream_replicas WHERE replica_id = ANY($1)", dead)  # their streams go too
     still = await _connected(conn, agents)
-    await _set_disconnected(conn, [a for a in agents if a not in still], await staffing.now(conn))
+    await _set_disconnected(conn, [a for a in agents if a not in still], now)
     return len(dead)
 
 

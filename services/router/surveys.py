@@ -10,9 +10,8 @@ import asyncpg
 
 from contracts import InboundMessage, RecordSurveyAnswer, SendSurvey
 from contracts.messages import SURVEY_PURPOSE
-from services.router import store
 from services.router.dispatch import send_to_customer
-from shared.outbox import Outbox
+from services.router.uow import RouterUnitOfWork
 
 ANSWER_WINDOW = timedelta(days=3)
 """How long after the question a bare 1-5 counts as its answer."""
@@ -34,22 +33,21 @@ def rating(text: str) -> int | None:
     return int(match.group(1)) if match.group(1) else len(match.group(2))
 
 
-async def send(conn: asyncpg.Connection, command: SendSurvey, outbox: Outbox) -> None:
+async def send(uow: RouterUnitOfWork, command: SendSurvey) -> None:
     """Ask once, only in a resolved conversation not yet rated, to a customer we may still reach."""
-    conversation = await store.lock_conversation(conn, command.conversation_id)
+    conversation = await uow.conversations.lock_conversation(command.conversation_id)
     if conversation is None or conversation.status != "resolved":
         return
-    rated = await conn.fetchval(
+    rated = await uow.conn.fetchval(
         "SELECT true FROM csat_responses WHERE conversation_id = $1", uuid.UUID(conversation.id)
     )
-    if rated or not await store.contact_reachable(conn, conversation.channel, conversation.customer_address):
+    if rated or not await uow.conversations.contact_reachable(conversation.channel, conversation.customer_address):
         return
     await send_to_customer(
-        conn,
+        uow,
         conversation,
         command.command_id,
         command.text,
-        outbox,
         details={"purpose": SURVEY_PURPOSE},
         purpose=SURVEY_PURPOSE,
     )
@@ -73,31 +71,24 @@ async def record_answer(conn: asyncpg.Connection, command: RecordSurveyAnswer) -
     await record(conn, command.conversation_id, command.score, command.comment)
 
 
-async def answer(conn: asyncpg.Connection, message: InboundMessage, language: str, outbox: Outbox) -> bool:
+async def answer(uow: RouterUnitOfWork, message: InboundMessage, language: str) -> bool:
     """When the customer, with nothing open, replies a bare rating to a recent survey: store the
     message in the surveyed conversation, record the rating, thank them. True when handled."""
     score = rating(message.text)
     if score is None:
         return False
-    row = await conn.fetchrow(
-        "SELECT c.id::text AS id FROM conversations c JOIN messages m ON m.conversation_id = c.id"
-        " WHERE c.channel = $1 AND c.customer_address = $2 AND c.status = 'resolved'"
-        " AND m.direction = 'out' AND m.details->>'purpose' = $3 AND m.created_at > $4"
-        " AND NOT EXISTS (SELECT 1 FROM csat_responses r WHERE r.conversation_id = c.id)"
-        " ORDER BY m.created_at DESC LIMIT 1",
-        message.channel.value,
-        message.customer_address,
-        SURVEY_PURPOSE,
-        message.received_at - ANSWER_WINDOW,
+    surveyed = await uow.conversations.surveyed_unrated(
+        message.channel.value, message.customer_address, message.received_at - ANSWER_WINDOW
     )
-    if row is None:
+    if surveyed is None:
         return False
-    if not await store.insert_inbound(conn, message, row["id"]):
+    if not await uow.conversations.insert_inbound(message, surveyed):
         return True  # a redelivered answer: stored the first time
-    await record(conn, row["id"], score)
-    conversation = await store.lock_conversation(conn, row["id"])
+    await record(uow.conn, surveyed, score)
+    conversation = await uow.conversations.lock_conversation(surveyed)
+    assert conversation is not None, "found above, in this transaction"
     reply_id = str(uuid.uuid5(uuid.UUID(message.message_id), "survey_thanks"))
     await send_to_customer(
-        conn, conversation, reply_id, THANKS.get(language, THANKS["zh"]), outbox, details={"bot": "survey_thanks"}
+        uow, conversation, reply_id, THANKS.get(language, THANKS["zh"]), details={"bot": "survey_thanks"}
     )
     return True

@@ -22,7 +22,7 @@ from services.sms_adapter.normalize import CONSENT_PURPOSE
 from services.sms_adapter.providers import Provider, SendFailed
 from shared.broker import DeadLetter, publish
 from shared.config import Settings
-from shared.db import exclusive
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.sms")
 RETRY_DELAYS = (0.5, 1.0, 2.0)
@@ -54,7 +54,8 @@ class Sender:
             await self._report(message, DeliveryStatus.FAILED, "invalid_number", str(exc))
             raise DeadLetter(str(exc)) from None
         # Serialized per message: a duplicate delivery waits here, then finds it sent.
-        async with exclusive(self.pool, f"sms:{message.message_id}") as conn:
+        async with UnitOfWork(self.pool, lock=f"sms:{message.message_id}") as uow:
+            conn = uow.conn
             if await conn.fetchval("SELECT true FROM sms_sends WHERE message_id = $1", message.message_id):
                 await self._report(message, DeliveryStatus.SENT)  # sent before; only the ack was lost
                 return

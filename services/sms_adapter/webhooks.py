@@ -19,6 +19,7 @@ from services.sms_adapter.normalize import confirmation, normalize
 from services.sms_adapter.providers import InboundSms, Provider, Twilio, WebhookRefused
 from shared.broker import publish
 from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.sms")
 PROVIDER = web.AppKey("sms_provider", Provider)
@@ -84,7 +85,8 @@ async def _assemble(pool: asyncpg.Pool, sms: InboundSms, sender: str) -> tuple[s
     if sms.part is None:
         return sms.text, sms.provider_id
     part = sms.part
-    async with pool.acquire() as conn, conn.transaction():
+    async with UnitOfWork(pool) as uow:
+        conn = uow.conn
         await conn.execute(
             "INSERT INTO sms_parts (sender, ref, part_index, total, provider_id, text) VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT DO NOTHING",

@@ -24,9 +24,9 @@ from services.wechat_adapter.api import TOO_LARGE, WeChatApi, WeChatError
 from services.wechat_adapter.delivery import TOKEN_ERRCODES, wechat_media_id
 from services.wechat_adapter.tokens import AccessTokens
 from shared.config import WeChatAccount
-from shared.db import exclusive
 from shared.filetypes import sniffed_media_type, usual_extension
 from shared.http import ApiError
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.wechat")
 LIFETIME = timedelta(days=3)
@@ -119,7 +119,8 @@ class MediaStore:
             return row
         if (outcome := await self._checked(account, media_id)) is None:
             return row
-        async with exclusive(self.pool, f"wechat-media:{media_id}") as conn:
+        async with UnitOfWork(self.pool, lock=f"wechat-media:{media_id}") as uow:
+            conn = uow.conn
             row = await conn.fetchrow(_STATUS, media_id)
             if row["status"] != "pending":
                 return row

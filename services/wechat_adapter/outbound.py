@@ -21,7 +21,7 @@ from services.wechat_adapter.delivery import Outcome
 from services.wechat_adapter.tokens import AccessTokens
 from shared.broker import DeadLetter, publish
 from shared.config import WeChatAccount
-from shared.db import exclusive
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.wechat")
 RATE_LIMIT_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -71,7 +71,8 @@ class Sender:
         for index, (method, payload) in enumerate(parts):
             key = message.message_id if index == 0 else f"{message.message_id}#{index}"
             # Serialized per part: a duplicate delivery waits here, then finds it sent.
-            async with exclusive(self.pool, f"wechat:{key}") as conn:
+            async with UnitOfWork(self.pool, lock=f"wechat:{key}") as uow:
+                conn = uow.conn
                 if await conn.fetchval("SELECT true FROM wechat_sends WHERE message_id = $1", key):
                     continue
                 await self._call(account, method, payload)

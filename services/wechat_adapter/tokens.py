@@ -13,6 +13,7 @@ import asyncpg
 
 from services.wechat_adapter.api import WeChatApi
 from shared.config import WeChatAccount
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.wechat")
 REFRESH_MARGIN = 300.0
@@ -50,7 +51,8 @@ class AccessTokens:
         )
 
     async def _shared(self, account: WeChatAccount) -> tuple[str, float]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with UnitOfWork(self.pool) as uow:
+            conn = uow.conn
             await conn.execute("INSERT INTO wechat_tokens (app_id) VALUES ($1) ON CONFLICT DO NOTHING", account.app_id)
             row = await conn.fetchrow(
                 "SELECT access_token, extract(epoch FROM expires_at)::float8 AS expires,"

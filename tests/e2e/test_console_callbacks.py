@@ -9,12 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.async_api import expect
 
-from services.notifier.handlers import OUTBOX
 from services.notifier.store import NewTask
 from services.notifier.tasks import create
-from shared.outbox import Outbox
 from tests.browser import axe_findings, log_in, screenshots, signed_in_as, with_password
-from tests.notifier_support import desk
+from tests.notifier_support import Seeding, desk
 from tests.support import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -41,7 +39,7 @@ async def seed(
                 created_by=agent_id,
                 **fields,
             )
-            await create(conn, new, Outbox(OUTBOX))
+            await create(Seeding.on(conn), new)
     finally:
         await conn.close()
     return task_id

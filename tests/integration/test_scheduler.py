@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifier.handlers import OUTBOX
 from services.notifier.scheduler import MAX_FAILURES, Scheduler, schedule
 from shared import db
 
@@ -14,18 +13,18 @@ pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
 
 
-async def record_effect(conn, job, outbox):
-    await conn.execute("INSERT INTO job_effects (key) VALUES ($1)", job.key)
+async def record_effect(uow, job):
+    await uow.conn.execute("INSERT INTO job_effects (key) VALUES ($1)", job.key)
 
 
-async def fail_after_effect(conn, job, outbox):
-    await conn.execute("INSERT INTO job_effects (key) VALUES ($1)", job.key)
+async def fail_after_effect(uow, job):
+    await uow.conn.execute("INSERT INTO job_effects (key) VALUES ($1)", job.key)
     raise RuntimeError("the provider said no")
 
 
-async def again_in_an_hour(conn, job, outbox):
-    await conn.execute("INSERT INTO job_effects (key) VALUES ($1)", job.key)
-    return datetime.now(UTC) + timedelta(hours=1)
+async def again_in_an_hour(uow, job):
+    await uow.conn.execute("INSERT INTO job_effects (key) VALUES ($1)", job.key)
+    return uow.now + timedelta(hours=1)
 
 
 @pytest.fixture
@@ -50,9 +49,9 @@ async def test_a_key_is_scheduled_once_and_a_due_job_fires_once_with_its_effect(
         assert await schedule(conn, "effect", "effect:1", NOW - timedelta(hours=3), {"n": 1})
         assert not await schedule(conn, "effect", "effect:1", NOW, {"n": 2})
         assert await schedule(conn, "effect", "effect:later", NOW + timedelta(hours=1), {})
-    scheduler = Scheduler(pool, OUTBOX, {"effect": record_effect})
-    assert (await scheduler.fire_due())[0] == 1
-    assert (await scheduler.fire_due())[0] == 0
+    scheduler = Scheduler(pool, None, {"effect": record_effect})
+    assert (await scheduler.fire_due()) == 1
+    assert (await scheduler.fire_due()) == 0
     assert await effects(pool) == ["effect:1"]
     found = await jobs(pool)
     assert (found["effect:1"]["state"], found["effect:later"]["state"]) == ("done", "pending")
@@ -63,14 +62,14 @@ async def test_a_failing_job_rolls_back_alone_and_backs_off_until_it_is_parked(p
     async with pool.acquire() as conn:
         await schedule(conn, "broken", "broken:1", NOW - timedelta(minutes=1), {})
         await schedule(conn, "effect", "effect:1", NOW - timedelta(minutes=1), {})
-    scheduler = Scheduler(pool, OUTBOX, {"broken": fail_after_effect, "effect": record_effect})
-    assert (await scheduler.fire_due())[0] == 2
+    scheduler = Scheduler(pool, None, {"broken": fail_after_effect, "effect": record_effect})
+    assert (await scheduler.fire_due()) == 2
     assert await effects(pool) == ["effect:1"]  # the failed job's insert was rolled back with it
     broken = (await jobs(pool))["broken:1"]
     assert (broken["state"], broken["attempts"]) == ("pending", 1)
     assert "the provider said no" in broken["last_error"]
     assert broken["due_at"] > datetime.now(UTC)  # not again at once
-    assert (await scheduler.fire_due())[0] == 0
+    assert (await scheduler.fire_due()) == 0
 
     await pool.execute(
         "UPDATE scheduled_jobs SET due_at = now(), attempts = $1 WHERE dedupe_key = 'broken:1'", MAX_FAILURES - 1
@@ -82,7 +81,7 @@ async def test_a_failing_job_rolls_back_alone_and_backs_off_until_it_is_parked(p
 async def test_a_job_may_ask_to_run_again_later(pool):
     async with pool.acquire() as conn:
         await schedule(conn, "again", "again:1", NOW - timedelta(minutes=1), {})
-    await Scheduler(pool, OUTBOX, {"again": again_in_an_hour}).fire_due()
+    await Scheduler(pool, None, {"again": again_in_an_hour}).fire_due()
     job = (await jobs(pool))["again:1"]
     assert (job["state"], job["fired_at"]) == ("pending", None)
     assert job["due_at"] > datetime.now(UTC) + timedelta(minutes=59)
@@ -92,5 +91,5 @@ async def test_a_job_may_ask_to_run_again_later(pool):
 async def test_a_replica_leaves_kinds_it_does_not_know_to_those_that_do(pool):
     async with pool.acquire() as conn:
         await schedule(conn, "broadcast_chunk", "chunk:1", NOW - timedelta(minutes=1), {})
-    assert (await Scheduler(pool, OUTBOX, {"effect": record_effect}).fire_due())[0] == 0
+    assert (await Scheduler(pool, None, {"effect": record_effect}).fire_due()) == 0
     assert (await jobs(pool))["chunk:1"]["state"] == "pending"
