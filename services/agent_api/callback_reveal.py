@@ -11,9 +11,10 @@ from aiohttp import web
 from services.agent_api import audit, callback_queries
 from services.agent_api.auth import AGENT
 from services.agent_api.callback_routes import REFUSALS
+from services.agent_api.deps import AgentDeps
 from services.notifier.callbacks import visible
 from shared.db import in_transaction
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 
 REVEAL_PHONE = "reveal_phone"
 REVEAL_REFUSALS = REFUSALS | {
@@ -65,7 +66,7 @@ async def reveal_phone(request: web.Request) -> web.Response:
         audit_id = await audit.record(conn, agent, REVEAL_PHONE, conversation_id=task["conversation_id"], detail=detail)
         return RevealedNumber(task["phone"], tel_link(task["phone"]), audit_id)
 
-    response = json_response(await in_transaction(request.app[POOL], read_and_record))
+    response = json_response(await in_transaction(AgentDeps.of(request).pool, read_and_record))
     response.headers["Cache-Control"] = "no-store"  # a number shown once is not kept by a cache
     return response
 

@@ -6,30 +6,24 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
-from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import ApplicationPreapproved, CallbackCommand, ConversationClosed, DeliveryReported
 from contracts.broadcasts import BroadcastCommand, ControlBroadcast, CreateBroadcast
 from services.notifier import broadcasts, commands, store, surveys
 from services.notifier.callbacks import application_category, follow_up_reason, preapproval_reason
-from services.notifier.config import CallbackConfig
+from services.notifier.deps import NotifierDeps
 from services.notifier.store import NewTask
 from services.notifier.tasks import create
 from services.notifier.timing import add_business_time, follow_up_due
 from shared.broker import DeadLetter
 from shared.db import in_transaction
-from shared.http import BROKER, POOL
-from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
+from shared.outbox import Outbox, OutboxTable, publish_events
 
 OUTBOX = OutboxTable("notifier_outbox", "notifier", pruned_with=(("notifier_commands", "applied_at"),))
-MARKS = web.AppKey("notifier_marks", PublishedMarks)
-CONFIG = web.AppKey("callback_config", CallbackConfig)
-SURVEY_DELAY = web.AppKey("survey_delay", object)
-"""How long after a resolution the survey goes out; None when surveys are off."""
 
 
-async def with_outbox(app: web.Application, work: Callable[[asyncpg.Connection, Outbox], Awaitable[None]]) -> None:
+async def with_outbox(deps: NotifierDeps, work: Callable[[asyncpg.Connection, Outbox], Awaitable[None]]) -> None:
     """Run `work` in one transaction with an outbox, then publish what it wrote."""
 
     async def transaction(conn: asyncpg.Connection):
@@ -37,15 +31,15 @@ async def with_outbox(app: web.Application, work: Callable[[asyncpg.Connection, 
         await work(conn, outbox)
         return await outbox.write(conn)
 
-    events = await in_transaction(app[POOL], transaction)
-    await publish_events(app[BROKER], app[MARKS], events)
+    events = await in_transaction(deps.pool, transaction)
+    await publish_events(deps.broker, deps.marks, events)
 
 
-async def on_resolved(app: web.Application, event: ConversationClosed, _: RabbitMessage) -> None:
+async def on_resolved(deps: NotifierDeps, event: ConversationClosed, _: RabbitMessage) -> None:
     """A resolved conversation gets its satisfaction survey and, in a category with a rule, its
     follow-up call; each once."""
-    due_at = follow_up_due(app[CONFIG].rules, event.category, event.resolved_at)
-    delay = app[SURVEY_DELAY]
+    due_at = follow_up_due(deps.settings.callbacks.rules, event.category, event.resolved_at)
+    delay = deps.settings.reaching.survey_delay
 
     async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
         if delay is not None:
@@ -73,12 +67,12 @@ async def on_resolved(app: web.Application, event: ConversationClosed, _: Rabbit
             outbox,
         )
 
-    await with_outbox(app, work)
+    await with_outbox(deps, work)
 
 
-async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _: RabbitMessage) -> None:
+async def on_preapproved(deps: NotifierDeps, event: ApplicationPreapproved, _: RabbitMessage) -> None:
     """A pre-approved application gets a call due within the configured business time, once."""
-    config = app[CONFIG]
+    config = deps.settings.callbacks
 
     async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
         if event.channel and event.customer_address:
@@ -105,13 +99,13 @@ async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _:
             outbox,
         )
 
-    await with_outbox(app, work)
+    await with_outbox(deps, work)
 
 
-async def on_command(app: web.Application, command: CallbackCommand | BroadcastCommand, _: RabbitMessage) -> None:
+async def on_command(deps: NotifierDeps, command: CallbackCommand | BroadcastCommand, _: RabbitMessage) -> None:
     async def work(conn: asyncpg.Connection, outbox: Outbox) -> None:
         if not isinstance(command, CreateBroadcast | ControlBroadcast):
-            await commands.apply(conn, command, outbox, app[CONFIG])
+            await commands.apply(conn, command, outbox, deps.settings.callbacks)
         elif not await store.claim_command(conn, command.command_id):
             return  # a redelivery: applied already
         elif isinstance(command, CreateBroadcast):
@@ -119,9 +113,9 @@ async def on_command(app: web.Application, command: CallbackCommand | BroadcastC
         elif refusal := await broadcasts.control(conn, command):
             commands.reject(command, "", None, refusal, outbox)
 
-    await with_outbox(app, work)
+    await with_outbox(deps, work)
 
 
-async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
+async def on_delivery(deps: NotifierDeps, report: DeliveryReported, _: RabbitMessage) -> None:
     """Delivery reports of broadcast messages (replies' reports are the router's)."""
-    await broadcasts.record_delivery(app[POOL], report)
+    await broadcasts.record_delivery(deps.pool, report)

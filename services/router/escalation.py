@@ -14,17 +14,16 @@ import logging
 from datetime import timedelta
 
 import asyncpg
-from aiohttp import web
 
 from contracts import SlaBreached, SlaWarning
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
 from services.router import presence, staffing
+from services.router.deps import RouterDeps
 from services.router.dispatch import drain_queue, hand_back, now, pass_on
-from services.router.inbound import MARKS, OUTBOX, ROUTING
+from services.router.inbound import OUTBOX
 from services.router.policy import warning_lead
 from services.router.routing import Routing
 from shared.db import UNAVAILABLE, in_transaction
-from shared.http import BROKER, POOL
 from shared.outbox import Outbox, publish_events
 
 log = logging.getLogger("relaydesk.router.sla")
@@ -140,12 +139,12 @@ async def _reassign(conn: asyncpg.Connection, routing: Routing, outbox: Outbox, 
     return len(moved)
 
 
-async def sweep_once(app: web.Application) -> int:
+async def sweep_once(deps: RouterDeps) -> int:
     """One pass over the schedule; returns how many conversations it acted on."""
-    routing = app[ROUTING]
+    routing = deps.settings.routing
     grace = timedelta(seconds=routing.policy.offline_grace_s)
     # Replicas' stream reports travel on the bus: while it is down their silence means nothing.
-    replicas_can_report = await app[BROKER].ping(BROKER_CHECK_TIMEOUT)
+    replicas_can_report = await deps.broker.ping(BROKER_CHECK_TIMEOUT)
 
     async def work(conn: asyncpg.Connection):
         outbox = Outbox(OUTBOX)
@@ -154,16 +153,16 @@ async def sweep_once(app: web.Application) -> int:
         acted += await _reassign(conn, routing, outbox, grace)
         return acted, await outbox.write(conn)
 
-    acted, events = await in_transaction(app[POOL], work)
-    await publish_events(app[BROKER], app[MARKS], events)
+    acted, events = await in_transaction(deps.pool, work)
+    await publish_events(deps.broker, deps.marks, events)
     return acted
 
 
-async def run_escalations(app: web.Application, interval: float) -> None:
+async def run_escalations(deps: RouterDeps, interval: float) -> None:
     """Sweep forever; a full batch sweeps again at once, an outage waits for the next tick."""
     while True:
         try:
-            if await sweep_once(app) >= BATCH:
+            if await sweep_once(deps) >= BATCH:
                 continue
         except UNAVAILABLE as exc:
             log.warning("SLA sweep skipped: %s", type(exc).__name__)

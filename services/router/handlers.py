@@ -8,7 +8,6 @@ and change nothing.
 import logging
 
 import asyncpg
-from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import (
@@ -32,19 +31,19 @@ from contracts import (
 )
 from contracts.topology import CONVERSATION_RESOLVED_KEY, agent_event_key
 from services.router import aftercare, presence, staffing, store, surveys
+from services.router.deps import RouterDeps
 from services.router.dispatch import assign, drain_queue, hand_back, now, pass_on, send_to_customer
-from services.router.inbound import MARKS, OUTBOX, ROUTING
+from services.router.inbound import OUTBOX
 from services.router.policy import Policy
 from services.router.routing import Routing
 from services.router.rules import command_refusal
 from shared.db import in_transaction
-from shared.http import BROKER, POOL
 from shared.outbox import Outbox, publish_events
 
 log = logging.getLogger("relaydesk.router")
 
 
-async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
+async def on_delivery(deps: RouterDeps, report: DeliveryReported, _: RabbitMessage) -> None:
     """Record what the channel said about a reply and show it to the conversation's agent."""
 
     async def work(conn: asyncpg.Connection):
@@ -65,22 +64,22 @@ async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitM
             outbox.add(agent_event_key(agent_id), event, agent_id)
         return await outbox.write(conn)
 
-    events = await in_transaction(app[POOL], work)
-    await publish_events(app[BROKER], app[MARKS], events)
+    events = await in_transaction(deps.pool, work)
+    await publish_events(deps.broker, deps.marks, events)
 
 
-async def on_command(app: web.Application, command: AgentCommand, _: RabbitMessage) -> None:
+async def on_command(deps: RouterDeps, command: AgentCommand, _: RabbitMessage) -> None:
     """Apply an agent command once; a refused one tells the agent why on their stream."""
 
     async def work(conn: asyncpg.Connection):
         outbox = Outbox(OUTBOX)
         # A stream report is absolute and ordered by its seq: applying it twice changes nothing.
         if isinstance(command, ReportStreams) or await store.claim_command(conn, command.command_id):
-            await apply_command(conn, command, outbox, app[ROUTING])
+            await apply_command(conn, command, outbox, deps.settings.routing)
         return await outbox.write(conn)
 
-    events = await in_transaction(app[POOL], work)
-    await publish_events(app[BROKER], app[MARKS], events)
+    events = await in_transaction(deps.pool, work)
+    await publish_events(deps.broker, deps.marks, events)
 
 
 async def apply_command(conn: asyncpg.Connection, command: AgentCommand, outbox: Outbox, routing: Routing) -> None:

@@ -12,12 +12,12 @@ from functools import partial
 
 import asyncpg
 import msgspec
-from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import CustomerMessageReceived, InboundMessage
 from contracts.topology import agent_event_key
 from services.router import store, surveys
+from services.router.deps import RouterDeps
 from services.router.dispatch import drain_queue, send_to_customer
 from services.router.intake import Intake, decide, menu_intent, more_urgent, words_of
 from services.router.policy import sticky_agent
@@ -25,13 +25,10 @@ from services.router.routing import Routing
 from services.router.rules import opens_conversation, reachability
 from services.router.triage import Triage
 from shared.db import in_transaction
-from shared.http import BROKER, POOL
-from shared.outbox import Outbox, OutboxTable, PublishedMarks, publish_events
+from shared.outbox import Outbox, OutboxTable, publish_events
 
 log = logging.getLogger("relaydesk.router")
-MARKS = web.AppKey("published_marks", PublishedMarks)
 OUTBOX = OutboxTable("outbox", "router", pruned_with=(("applied_commands", "applied_at"),))
-ROUTING = web.AppKey("routing", Routing)
 
 
 class _Duplicate(Exception):
@@ -49,19 +46,19 @@ def triage_message(routing: Routing, message: InboundMessage) -> Triage:
     return verdict
 
 
-async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMessage) -> None:
+async def on_inbound(deps: RouterDeps, message: InboundMessage, _: RabbitMessage) -> None:
     if not opens_conversation(message.kind, message.details):
-        await in_transaction(app[POOL], partial(_record_event, message))
+        await in_transaction(deps.pool, partial(_record_event, message))
         return
-    routing = app[ROUTING]
+    routing = deps.settings.routing
     verdict = triage_message(routing, message)
     open_now = routing.triager.hours.is_open(message.received_at)
     try:
-        events = await in_transaction(app[POOL], partial(_take_in, routing, message, verdict, open_now))
+        events = await in_transaction(deps.pool, partial(_take_in, routing, message, verdict, open_now))
     except _Duplicate:
         log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
         return
-    await publish_events(app[BROKER], app[MARKS], events)
+    await publish_events(deps.broker, deps.marks, events)
 
 
 async def _take_in(

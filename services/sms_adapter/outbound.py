@@ -18,9 +18,9 @@ from contracts import Channel, DeliveryReported, DeliveryStatus, OutboundMessage
 from contracts.topology import delivery_key
 from services.sms_adapter.normalize import CONSENT_PURPOSE
 from services.sms_adapter.providers import Provider, SendFailed
+from services.sms_adapter.settings import SmsSettings
 from services.sms_adapter.text import InvalidNumber, e164, segments
 from shared.broker import DeadLetter, publish
-from shared.config import Settings
 from shared.db import exclusive
 
 log = logging.getLogger("relaydesk.sms")
@@ -34,7 +34,7 @@ class Sender:
         broker: RabbitBroker,
         pool: asyncpg.Pool,
         provider: Provider,
-        settings: Settings,
+        settings: SmsSettings,
         delays: tuple[float, ...] = RETRY_DELAYS,
     ):
         self.broker, self.pool, self.provider, self.delays = broker, pool, provider, delays
