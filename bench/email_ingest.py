@@ -119,6 +119,7 @@ async def run(args, resources: Resources) -> int:
         email_smtp_port=smtp_port,
         email_addresses=SUPPORT,
         email_max_size=40 * 1024 * 1024,
+        file_link_secret="bench-file-links-" + uuid.uuid4().hex,  # the adapter refuses to start without one
         **ports,
     )
     adapter = ServiceProcess(settings, ["email_adapter"]).spawn()
