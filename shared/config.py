@@ -58,19 +58,20 @@ class WeChatAccount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 class Common(msgspec.Struct, frozen=True, kw_only=True):
     """What every service is told: where the broker and the database are, where it listens, how
     it logs. Each service's settings slice (`services/<svc>/settings.py`) extends it with what
-    that service alone uses, decoded; its fields are validated where they come from, `Settings`."""
+    that service alone uses, decoded. Fields are validated, and defaults given, in one place:
+    `Settings`, which the slices are cut from by field name."""
 
-    env: Literal["development", "production"] = "production"
-    metrics_token: str = ""
-    amqp_url: str = "amqp://guest:guest@localhost:5672/"
-    database_url: str = "postgresql://postgres@localhost:5432/relaydesk"
-    host: str = "0.0.0.0"
-    port: int = 8000
+    env: Literal["development", "production"]
+    metrics_token: str
+    amqp_url: str
+    database_url: str
+    host: str
+    port: int
     """This service's own port (its `RELAYDESK_<SERVICE>_PORT`)."""
-    log_level: str = "INFO"
-    prefetch: int = 64
-    delivery_limit: int = 5
-    db_pool_size: int = 10
+    log_level: str
+    prefetch: int
+    delivery_limit: int
+    db_pool_size: int
 
 
 C = TypeVar("C", bound=Common)

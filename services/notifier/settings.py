@@ -8,10 +8,10 @@ from shared.config import Common, Settings, slice_of
 class NotifierSettings(Common, frozen=True, kw_only=True):
     callbacks: CallbackConfig
     reaching: BroadcastConfig
-    outbox_sweep_interval: float = 1.0
-    outbox_retention_days: int = 7
-    scheduler_interval: float = 1.0
-    notifier_public_url: str = "http://localhost:8004"
+    outbox_sweep_interval: float
+    outbox_retention_days: int
+    scheduler_interval: float
+    notifier_public_url: str
 
 
 def settings_slice(settings: Settings) -> NotifierSettings:

@@ -7,9 +7,9 @@ from shared.config import Common, Settings, slice_of
 
 class RouterSettings(Common, frozen=True, kw_only=True):
     routing: Routing
-    outbox_sweep_interval: float = 1.0
-    outbox_retention_days: int = 7
-    sla_sweep_interval: float = 1.0
+    outbox_sweep_interval: float
+    outbox_retention_days: int
+    sla_sweep_interval: float
 
 
 def settings_slice(settings: Settings) -> RouterSettings:

@@ -6,14 +6,14 @@ from shared.config import Common, ConfigError, Settings, slice_of
 
 
 class SmsSettings(Common, frozen=True, kw_only=True):
-    sms_provider: Literal["twilio", "generic"] = "twilio"
-    sms_api_base: str = "https://api.twilio.com"
-    sms_account_sid: str = ""
-    sms_auth_token: str = ""
-    sms_webhook_secret: str = ""
-    sms_sender: str = ""
-    sms_public_url: str = ""
-    sms_default_region: str = "CN"
+    sms_provider: Literal["twilio", "generic"]
+    sms_api_base: str
+    sms_account_sid: str
+    sms_auth_token: str
+    sms_webhook_secret: str
+    sms_sender: str
+    sms_public_url: str
+    sms_default_region: str
 
 
 def settings_slice(settings: Settings) -> SmsSettings:

@@ -7,11 +7,11 @@ class WeChatSettings(Common, frozen=True, kw_only=True):
     accounts: dict[str, WeChatAccount]
     """Each configured official account by the name in its callback URL `/wechat/{name}`."""
     file_link_secret: str
-    wechat_api_base: str = "https://api.weixin.qq.com"
-    wechat_media_wait: float = 2.0
-    wechat_media_sweep_interval: float = 60.0
-    wechat_max_body: int = 256 * 1024
-    agent_api_max_upload: int = 10 * 1024 * 1024
+    wechat_api_base: str
+    wechat_media_wait: float
+    wechat_media_sweep_interval: float
+    wechat_max_body: int
+    agent_api_max_upload: int
 
 
 def settings_slice(settings: Settings) -> WeChatSettings:
