@@ -44,7 +44,8 @@ import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 import msgspec  # noqa: E402
 
-from bench.webchat_e2e import (  # noqa: E402
+from bench.harness import (  # noqa: E402
+    READY_TIMEOUT,
     CpuMeter,
     Resources,
     ServiceProcess,
@@ -483,7 +484,7 @@ async def measure(args, settings: Settings, process: ServiceProcess, seeded: See
     database = urlsplit(settings.database_url).path.lstrip("/")
     results = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as http:
-        await process.wait_ready(http)
+        await process.wait_ready(READY_TIMEOUT)
         await check_pages(http, base, seeded)
         cursors = await deep_cursors(http, base, seeded.supervisor)
         log(
@@ -553,7 +554,7 @@ async def run(args, resources: Resources) -> int:
         agent_api_rate=1_000_000.0,
         agent_api_burst=1_000_000,
     )
-    process = ServiceProcess(settings, ["agent_api"])
+    process = ServiceProcess(settings, ["agent_api"]).spawn()
     resources.processes.append(process)
     results = await measure(args, settings, process, seeded)
     summarize(results)

@@ -36,7 +36,8 @@ import asyncpg  # noqa: E402
 import msgspec  # noqa: E402
 
 from bench.broker_ceiling import STAMP  # noqa: E402
-from bench.webchat_e2e import (  # noqa: E402
+from bench.harness import (  # noqa: E402
+    READY_TIMEOUT,
     Resources,
     ServiceProcess,
     add_server_arguments,
@@ -228,11 +229,11 @@ async def run(args, resources: Resources) -> int:
         ]
     finally:
         await conn.close()
-    process = ServiceProcess(settings, ["agent_api"])
+    process = ServiceProcess(settings, ["agent_api"]).spawn()
     resources.processes.append(process)
     arrivals = Arrivals()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        await process.wait_ready(http)
+        await process.wait_ready(READY_TIMEOUT)
         log(f"agent_api pid {process.pid}; {args.agents} agents, {args.rounds} rounds of one event each")
         raw, raw_lost = await raw_round_trip(amqp_url, args.agents, args.rounds, args)
         streams = await open_streams(

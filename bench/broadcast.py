@@ -38,18 +38,18 @@ if str(ROOT) not in sys.path:  # run as a script: make `bench`, `services`, `sha
     sys.path.insert(0, str(ROOT))
 
 import aio_pika  # noqa: E402
-import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
 from bench.broker_ceiling import measure_ceiling  # noqa: E402
-from bench.webchat_e2e import (  # noqa: E402
+from bench.harness import (  # noqa: E402
+    READY_TIMEOUT,
     Resources,
     ServiceProcess,
-    _proc_cpu,
     add_server_arguments,
     free_port,
     git_revision,
     log,
+    proc_cpu,
     require_local,
 )
 from contracts.broadcasts import (  # noqa: E402
@@ -212,12 +212,11 @@ async def fan_out(size: int, args, resources: Resources) -> dict:
         default_timezone=midday_zone(),
         scheduler_interval=args.scheduler_interval,
     )
-    process = ServiceProcess(settings, ["notifier"])
+    process = ServiceProcess(settings, ["notifier"]).spawn()
     resources.processes.append(process)
-    async with aiohttp.ClientSession() as http:
-        await process.wait_ready(http)
+    await process.wait_ready(READY_TIMEOUT)
     await asyncio.sleep(args.settle)  # let start-up allocations finish before the baseline
-    before, cpu_before = memory_kb(process.pid), _proc_cpu(process.pid)
+    before, cpu_before = memory_kb(process.pid), proc_cpu(process.pid)
     broadcast_id = await create_broadcast(settings, agent_id)
     result = await follow(database_url, broadcast_id, args.run_timeout, args.poll)
     after = memory_kb(process.pid)
@@ -227,7 +226,7 @@ async def fan_out(size: int, args, resources: Resources) -> dict:
         rss_before_kb=before["VmRSS"],
         hwm_before_kb=before["VmHWM"],
         hwm_kb=after["VmHWM"],
-        cpu_s=_proc_cpu(process.pid) - cpu_before,
+        cpu_s=proc_cpu(process.pid) - cpu_before,
         ceiling=one_hop,
         on_queues=await queued_on_outbound(amqp_url),
     )

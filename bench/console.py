@@ -49,11 +49,10 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from bench.agent_api import seed  # noqa: E402
-from bench.webchat_e2e import (  # noqa: E402
-    TOPOLOGIES,
+from bench.harness import (  # noqa: E402
+    READY_TIMEOUT,
     UNTHROTTLED,
     CpuMeter,
-    Load,
     Resources,
     ServiceProcess,
     add_server_arguments,
@@ -67,6 +66,7 @@ from bench.webchat_e2e import (  # noqa: E402
     service_url,
     wait_quiet,
 )
+from bench.webchat_e2e import TOPOLOGIES, Load  # noqa: E402
 from shared.config import Settings, to_environ  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
@@ -371,11 +371,10 @@ async def run(args, resources: Resources) -> int:
         resources,
     )
     settings, name, token = await prepare(args, resources)
-    processes = [ServiceProcess(settings, services) for services in TOPOLOGIES["split"]]
+    processes = [ServiceProcess(settings, services).spawn() for services in TOPOLOGIES["split"]]
     resources.processes += processes
-    async with aiohttp.ClientSession() as http:
-        for process in processes:
-            await process.wait_ready(http)
+    for process in processes:
+        await process.wait_ready(READY_TIMEOUT)
     meter = CpuMeter(processes, urlsplit(settings.database_url).path.lstrip("/"))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

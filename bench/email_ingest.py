@@ -22,20 +22,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp
 import aiosmtplib
 
 from bench.broker_ceiling import measure_ceiling
-from bench.ingest import log
-from bench.webchat_e2e import (
+from bench.harness import (
+    READY_TIMEOUT,
     Resources,
     ServiceProcess,
     add_server_arguments,
     free_port,
     require_local,
 )
+from bench.ingest import log
 from shared.config import Settings
-from shared.runner import SERVICES
+from shared.launch import SERVICES
 
 SUPPORT = "support@wallet.example"
 BODY = (
@@ -119,12 +119,12 @@ async def run(args, resources: Resources) -> int:
         email_smtp_port=smtp_port,
         email_addresses=SUPPORT,
         email_max_size=40 * 1024 * 1024,
+        file_link_secret="bench-file-links-" + uuid.uuid4().hex,  # the adapter refuses to start without one
         **ports,
     )
-    adapter = ServiceProcess(settings, ["email_adapter"])
+    adapter = ServiceProcess(settings, ["email_adapter"]).spawn()
     resources.processes.append(adapter)
-    async with aiohttp.ClientSession() as http:
-        await adapter.wait_ready(http)
+    await adapter.wait_ready(READY_TIMEOUT)
     log(
         f"{os.cpu_count()} cores; {args.clients} SMTP clients for {args.seconds:.0f}s; ~20 KB mails with one attachment"
     )

@@ -30,7 +30,8 @@ import aio_pika  # noqa: E402
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from bench.webchat_e2e import (  # noqa: E402
+from bench.harness import (  # noqa: E402
+    READY_TIMEOUT,
     Resources,
     ServiceProcess,
     add_server_arguments,
@@ -40,7 +41,7 @@ from bench.webchat_e2e import (  # noqa: E402
 )
 from contracts.topology import EXCHANGE, ROUTER_INBOUND  # noqa: E402
 from shared.config import Settings  # noqa: E402
-from shared.runner import SERVICES  # noqa: E402
+from shared.launch import SERVICES  # noqa: E402
 
 Request = tuple[str, bytes, dict[str, str]]
 """(path and query, body, headers) of one webhook call."""
@@ -193,10 +194,9 @@ async def run(ingest: Ingest, args, resources: Resources) -> int:
         **ports,
         **ingest.settings(),
     )
-    adapter = ServiceProcess(settings, [ingest.service])
+    adapter = ServiceProcess(settings, [ingest.service]).spawn()
     resources.processes.append(adapter)
-    async with aiohttp.ClientSession() as http:
-        await adapter.wait_ready(http)  # it declares the exchange and queues the bare endpoint uses too
+    await adapter.wait_ready(READY_TIMEOUT)  # it declares the exchange and queues the bare endpoint uses too
     bare_port = free_port()
     # Started once and stopped by PID in `finally`; Popen only forks and execs, and until_up polls it.
     bare = subprocess.Popen(  # noqa: ASYNC220  a long-lived child with a synchronous lifecycle

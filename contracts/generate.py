@@ -66,10 +66,10 @@ def asyncapi() -> dict:
     from faststream.specification import AsyncAPI
 
     from shared.config import Settings
-    from shared.http import BROKER
-    from shared.runner import SERVICES, build_app
+    from shared.deps import DEPS
+    from shared.launch import SERVICES, build_app
 
-    brokers = [build_app(name, Settings())[BROKER] for name in SERVICES]
+    brokers = [build_app(name, Settings())[DEPS].broker for name in SERVICES]
     document = AsyncAPI(*brokers, title="Relaydesk", version="1").to_specification().to_jsonable()
     refs, schemas = msgspec.json.schema_components(BUS_TYPES, ref_template="#/components/schemas/{name}")
     payloads = dict(zip(BUS_TYPES, refs, strict=True))

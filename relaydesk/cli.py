@@ -7,8 +7,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from shared.config import ConfigError, load_settings
+from shared.launch import SERVICES
 from shared.logs import setup_logging
-from shared.runner import SERVICES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         case "run":
             import uvloop
 
-            from shared.runner import serve
+            from shared.launch import serve
 
             try:
                 with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:

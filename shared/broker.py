@@ -25,7 +25,7 @@ from faststream.rabbit import (
 from pamqp.commands import Basic
 
 from contracts import topology
-from shared.config import Settings
+from shared.config import Common
 from shared.logs import message_id_var
 from shared.metrics import CONSUMED, HANDLE_SECONDS
 
@@ -88,7 +88,7 @@ def on_connection_events(broker: RabbitBroker, *, lost: Callable[[], None], rest
     _EVENTS[broker].restored.append(restored)
 
 
-def make_broker(settings: Settings) -> RabbitBroker:
+def make_broker(settings: Common) -> RabbitBroker:
     """A broker with msgspec bodies, publisher confirms and a bounded prefetch."""
     events = ConnectionEvents()
     broker = RabbitBroker(
@@ -111,7 +111,7 @@ def make_broker(settings: Settings) -> RabbitBroker:
     return broker
 
 
-def work_queue(spec: topology.QueueSpec, settings: Settings) -> RabbitQueue:
+def work_queue(spec: topology.QueueSpec, settings: Common) -> RabbitQueue:
     """A durable quorum queue that dead-letters (with reason) after the delivery limit."""
     return RabbitQueue(
         spec.name,
@@ -138,7 +138,7 @@ def live_queue(prefix: str, binding: str) -> RabbitQueue:
     )
 
 
-async def declare_topology(broker: RabbitBroker, settings: Settings) -> None:
+async def declare_topology(broker: RabbitBroker, settings: Common) -> None:
     """Declare exchanges, the dead-letter queue and every durable work queue, idempotently."""
     exchange = await broker.declare_exchange(EXCHANGE)
     dead_letters = await broker.declare_exchange(DEAD_LETTER_EXCHANGE)

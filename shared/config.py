@@ -2,11 +2,9 @@
 
 import os
 from collections.abc import Mapping
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
-
-S = TypeVar("S", bound=msgspec.Struct)
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[int, msgspec.Meta(gt=0)]
@@ -55,6 +53,35 @@ class WeChatAccount(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     def __post_init__(self) -> None:
         if self.mode != "plain" and len(self.aes_key) != 43:
             raise ValueError(f"account {self.name}: mode {self.mode} needs the 43-character EncodingAESKey")
+
+
+class Common(msgspec.Struct, frozen=True, kw_only=True):
+    """What every service is told: where the broker and the database are, where it listens, how
+    it logs. Each service's settings slice (`services/<svc>/settings.py`) extends it with what
+    that service alone uses, decoded. Fields are validated, and defaults given, in one place:
+    `Settings`, which the slices are cut from by field name."""
+
+    env: Literal["development", "production"]
+    metrics_token: str
+    amqp_url: str
+    database_url: str
+    host: str
+    port: int
+    """This service's own port (its `RELAYDESK_<SERVICE>_PORT`)."""
+    log_level: str
+    prefetch: int
+    delivery_limit: int
+    db_pool_size: int
+
+
+C = TypeVar("C", bound=Common)
+
+
+def slice_of(settings: "Settings", kind: type[C], *, port: int, **decoded: Any) -> C:
+    """A service's settings slice: `kind`'s fields taken from `settings` by name, its port, and
+    the values the service decodes once from the raw ones (files, policies, durations)."""
+    taken = {name: getattr(settings, name) for name in kind.__struct_fields__ if name not in decoded and name != "port"}
+    return kind(port=port, **taken, **decoded)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,14 +14,24 @@ import base64
 import hashlib
 import hmac
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import quote
-
-from shared.config import Settings
 
 INTERNAL_TTL = 60
 """Seconds an agent API's link to an adapter's file stays valid: it is made for one request."""
 MAX_EXPIRES_DIGITS = 12
 """Unix seconds up to year 33658: anything longer is not a link we made."""
+
+
+class LinkSettings(Protocol):
+    """The settings a file link is made from (the agent API's slice has them)."""
+
+    @property
+    def file_link_secret(self) -> str: ...
+    @property
+    def file_link_ttl(self) -> int: ...
+    @property
+    def agent_api_public_url(self) -> str: ...
 
 
 def signature(secret: str, key: str, name: str, expires: int) -> str:
@@ -30,7 +40,7 @@ def signature(secret: str, key: str, name: str, expires: int) -> str:
     return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
 
 
-def file_link(settings: Settings, key: str, name: str, now: datetime) -> str:
+def file_link(settings: LinkSettings, key: str, name: str, now: datetime) -> str:
     """The link a customer's channel gets for an uploaded file, valid for `file_link_ttl` seconds."""
     expires = int(now.timestamp()) + settings.file_link_ttl
     sig = signature(settings.file_link_secret, key, name, expires)

@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator, Coroutine, Iterable
 import asyncpg
 import msgspec
 from aiohttp import WSCloseCode, web, web_response
-from faststream.rabbit import RabbitBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import db
 from shared.broker import declare_topology
-from shared.config import Settings
+from shared.deps import DEPS, Deps
 from shared.metrics import HTTP_REQUESTS
 
 log = logging.getLogger("relaydesk.http")
@@ -24,14 +23,6 @@ SERVER = "relaydesk"
 # before any app sees the request (a malformed request line) use this default too.
 web_response.SERVER_SOFTWARE = SERVER
 
-SETTINGS = web.AppKey("settings", Settings)
-BROKER = web.AppKey("broker", RabbitBroker)
-POOL = web.AppKey("pool", asyncpg.Pool)
-SERVICE = web.AppKey("service", str)
-PAGE_POLICY = web.AppKey("page_policy", str)
-"""The Content-Security-Policy of this app's HTML pages, when a handler sets none."""
-FRAME_ANCESTORS = web.AppKey("frame_ancestors", str)
-"""Space-separated origins that may frame this app's pages; unset or empty: none may."""
 DEFAULT_PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
 )
@@ -64,7 +55,7 @@ def error_response(status: int, code: str, message: str) -> web.Response:
 @web.middleware
 async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     """Every failure leaves as `{"error": {"code", "message"}}`; unexpected ones as 500."""
-    service = request.app[SERVICE]
+    service = request.app[DEPS].service
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "-"
     try:
         response = await handler(request)
@@ -103,19 +94,24 @@ async def clean_urls(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
-async def page_headers(request: web.Request, response: web.StreamResponse) -> None:
+def page_headers(page_policy: str, frame_ancestors: str):
     """Just before any response leaves: `nosniff` always; on an HTML page a CSP (the handler's, else
-    the app's), framing allowed only to the app's listed origins, and X-Frame-Options for old browsers."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.content_type != "text/html":
-        return
-    ancestors = " ".join(request.app.get(FRAME_ANCESTORS, "").split()) or "'none'"
-    policy = response.headers.get("Content-Security-Policy") or request.app.get(PAGE_POLICY, DEFAULT_PAGE_POLICY)
-    if "frame-ancestors" not in policy:
-        policy = f"{policy}; frame-ancestors {ancestors}"
-    response.headers["Content-Security-Policy"] = policy
-    if ancestors == "'none'":
-        response.headers.setdefault("X-Frame-Options", "DENY")
+    `page_policy`), framing allowed only to `frame_ancestors` (space-separated origins; empty: none),
+    and X-Frame-Options for old browsers."""
+    ancestors = " ".join(frame_ancestors.split()) or "'none'"
+
+    async def on_prepare(_: web.Request, response: web.StreamResponse) -> None:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.content_type != "text/html":
+            return
+        policy = response.headers.get("Content-Security-Policy") or page_policy
+        if "frame-ancestors" not in policy:
+            policy = f"{policy}; frame-ancestors {ancestors}"
+        response.headers["Content-Security-Policy"] = policy
+        if ancestors == "'none'":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+
+    return on_prepare
 
 
 async def close_websockets(sockets: Iterable[web.WebSocketResponse]) -> None:
@@ -127,16 +123,17 @@ async def close_websockets(sockets: Iterable[web.WebSocketResponse]) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok", "service": request.app[SERVICE]})
+    return json_response({"status": "ok", "service": request.app[DEPS].service})
 
 
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the broker connection is up and the database answers."""
-    checks = {"broker": await request.app[BROKER].ping(READINESS_TIMEOUT)}
-    if POOL in request.app:
+    deps = request.app[DEPS]
+    checks = {"broker": await deps.broker.ping(READINESS_TIMEOUT)}
+    if hasattr(deps, "pool"):
         try:
             async with asyncio.timeout(READINESS_TIMEOUT):
-                checks["database"] = await request.app[POOL].fetchval("SELECT true")
+                checks["database"] = await deps.pool.fetchval("SELECT true")
         except db.UNAVAILABLE:
             checks["database"] = False
     ready = all(checks.values())
@@ -145,7 +142,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, for `Authorization: Bearer <RELAYDESK_METRICS_TOKEN>`; open in development."""
-    settings = request.app[SETTINGS]
+    settings = request.app[DEPS].settings
     if settings.metrics_token or settings.env != "development":
         given = request.headers.get("Authorization", "").encode()
         # No token configured in production: nothing matches, so metrics stay closed.
@@ -155,25 +152,32 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def base_app(
-    service: str, settings: Settings, broker: RabbitBroker, *, database: bool, max_body: int = 1024**2
+    deps: Deps,
+    *,
+    database: bool,
+    max_body: int = 1024**2,
+    page_policy: str = DEFAULT_PAGE_POLICY,
+    frame_ancestors: str = "",
 ) -> web.Application:
-    """An app that connects the broker (and the pool) on start and serves health endpoints."""
+    """An app serving `deps` to its routes, that connects the broker (and the pool) on start and
+    serves health endpoints. `page_policy` is the CSP of its HTML pages when a handler sets none."""
     app = web.Application(middlewares=[json_errors, clean_urls], client_max_size=max_body)
-    app[SERVICE], app[SETTINGS], app[BROKER] = service, settings, broker
-    app.on_response_prepare.append(page_headers)
+    app[DEPS] = deps
+    settings, broker = deps.settings, deps.broker
+    app.on_response_prepare.append(page_headers(page_policy, frame_ancestors))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
 
     async def lifecycle(app: web.Application):
         if database:
-            app[POOL] = await db.create_pool(settings.database_url, settings.db_pool_size, service)
+            deps.pool = await db.create_pool(settings.database_url, settings.db_pool_size, deps.service)
         await broker.connect()
         await declare_topology(broker, settings)
         yield
         await broker.stop()
         if database:
-            await app[POOL].close()
+            await deps.pool.close()
 
     async def start_consumers(_: web.Application) -> None:
         # on_startup runs after every cleanup_ctx has set up, so no message reaches a

@@ -3,11 +3,7 @@
 import asyncio
 import hashlib
 import os
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,10 +17,9 @@ import msgspec
 
 from services.agent_api.accounts import add_agent
 from shared.config import Settings, to_environ
-from shared.runner import SERVICES
+from shared.launch import ServiceProcess
 from tests.dns_server import DnsStandIn
 
-READY_TIMEOUT = 30.0
 EVENT_TIMEOUT = 10.0
 
 
@@ -95,61 +90,12 @@ class TestEnv:
         return AgentClient(self, agent_id, token)
 
 
-class System:
-    """`relaydesk run SERVICE…` as a child process; killed by its own PID only."""
+class System(ServiceProcess):
+    """`relaydesk run SERVICE…` pointed at this test's servers, with settings overridden by name."""
 
     def __init__(self, env: TestEnv, services: list[str], /, **overrides: Any) -> None:
-        self.env, self.services, self.overrides = env, services, overrides
-        self.process: subprocess.Popen | None = None
-        # A file, not a pipe: a full pipe would block the child's logging. It lives as long as this object.
-        self.log = tempfile.NamedTemporaryFile(prefix="relaydesk-", suffix=".log")  # noqa: SIM115
-
-    async def start(self) -> "System":
-        # Popen only forks and execs; the child is stopped by the synchronous stop()/kill() that
-        # fixtures' teardown calls, which an asyncio subprocess (bound to one loop) could not serve.
-        self.process = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "relaydesk.cli", "run", *self.services],
-            env=self.env.environ(**self.overrides),
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        async with aiohttp.ClientSession() as http:
-            for service in self.services:
-                url = self.url(service, "/readyz")
-                await wait_until(lambda url=url: self._ready(http, url), READY_TIMEOUT, f"{service} ready")
-        return self
-
-    def url(self, service: str, path: str = "") -> str:
-        """The address of one of this process's services (its port may be overridden)."""
-        setting = SERVICES[service]
-        return f"http://127.0.0.1:{self.overrides.get(setting, getattr(self.env.settings, setting))}{path}"
-
-    async def _ready(self, http: aiohttp.ClientSession, url: str) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"relaydesk exited {self.process.returncode}: {self.output()[-3000:]}")
-        try:
-            async with http.get(url) as response:
-                return response.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    def output(self) -> str:
-        with open(self.log.name, encoding="utf-8", errors="replace") as log:
-            return log.read()
-
-    def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, in-flight work is simply lost."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        super().__init__(env.settings, services, **overrides)
+        self.env = env
 
 
 class AgentClient:

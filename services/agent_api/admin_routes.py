@@ -12,8 +12,9 @@ from aiohttp import web
 
 from services.agent_api import accounts, audit, passwords, sessions
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import read_body
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AdminHandler = Callable[[web.Request, asyncpg.Connection], Awaitable[web.StreamResponse]]
@@ -56,7 +57,7 @@ def admins_only(handler: AdminHandler) -> Handler:
         if not request[AGENT].is_admin:
             raise ApiError(403, "forbidden", "Only admins manage agents and tokens.")
         try:
-            async with request.app[POOL].acquire() as conn:
+            async with AgentDeps.of(request).pool.acquire() as conn:
                 return await handler(request, conn)
         except accounts.AccountError as exc:
             status, code = next((status, code) for kind, status, code in ERRORS if isinstance(exc, kind))

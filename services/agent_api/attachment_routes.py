@@ -18,13 +18,13 @@ from aiohttp import web
 from contracts import EMAIL_ATTACHMENT_REF, WECHAT_MEDIA_REF
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.files import file_response
 from shared import filelinks
 from shared.config import Settings
 from shared.filetypes import ALLOWED, MEDIA_EXTENSIONS, safe_name, usual_extension
-from shared.http import POOL, SETTINGS, ApiError
+from shared.http import ApiError
 
-CLIENT = web.AppKey("attachment_client", aiohttp.ClientSession)
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
 SERVABLE = ALLOWED | MEDIA_EXTENSIONS.keys()
 PASSED_ON = frozenset({404, 410, 413, 415, 503})
@@ -70,7 +70,7 @@ def listed(settings: Settings, conversation_id: str, message: dict, attachments:
 
 
 async def serve(request: web.Request) -> web.Response:
-    pool, settings = request.app[POOL], request.app[SETTINGS]
+    pool, settings = AgentDeps.of(request).pool, AgentDeps.of(request).settings
     conversation = await queries.visible_conversation(pool, request[AGENT], request.match_info["id"])
     message_id = queries.parse_id(request.match_info["message_id"], "attachment")
     index = request.match_info["index"]
@@ -91,7 +91,7 @@ async def serve(request: web.Request) -> web.Response:
         return file_response(row["name"], row["content_type"], row["body"])
     if (url := owner_url(settings, ref)) is None:
         raise ApiError(404, "not_stored", "This attachment is a link; Relaydesk holds no copy of it.")
-    kind, body = await _fetch(request.app[CLIENT], settings, url, ref)
+    kind, body = await _fetch(AgentDeps.of(request).client, settings, url, ref)
     name = safe_name(attachment.get("name") or f"attachment{usual_extension(kind)}")
     return file_response(name, kind, body)
 
@@ -129,9 +129,10 @@ async def _refused(response: aiohttp.ClientResponse) -> None:
 
 
 async def _client(app: web.Application):
-    app[CLIENT] = client = aiohttp.ClientSession(timeout=FETCH_TIMEOUT)
+    deps = AgentDeps.of(app)
+    deps.client = aiohttp.ClientSession(timeout=FETCH_TIMEOUT)
     yield
-    await client.close()
+    await deps.client.close()
 
 
 def register(app: web.Application) -> None:

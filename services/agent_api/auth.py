@@ -10,8 +10,9 @@ import msgspec
 from aiohttp import web
 
 from services.agent_api import sessions
-from services.agent_api.tokens import TokenLimits, bearer_token, token_hash
-from shared.http import POOL, SETTINGS, ApiError, error_response
+from services.agent_api.deps import AgentDeps
+from services.agent_api.tokens import bearer_token, token_hash
+from shared.http import ApiError, error_response
 
 
 class Agent(msgspec.Struct, frozen=True):
@@ -45,7 +46,6 @@ SESSION_ID = web.RequestKey("session_id", str)
 """The console session the caller authenticated with (set instead of TOKEN_ID)."""
 SESSION_CSRF = web.RequestKey("session_csrf", str)
 """That session's CSRF token, for `GET /v1/session` to hand back to a reloaded console."""
-RATE_LIMITS = web.AppKey("rate_limits", TokenLimits)
 
 # One round trip: find the live token and its agent, and stamp last_used_at at most once a
 # minute per token (the CTE's UPDATE runs whether or not the SELECT reads it).
@@ -61,12 +61,6 @@ WITH found AS (
 )
 SELECT * FROM found
 """
-
-
-def install_rate_limits(app: web.Application) -> None:
-    """Give the app its per-token limits, from `agent_api_rate` and `agent_api_burst`."""
-    settings = app[SETTINGS]
-    app[RATE_LIMITS] = TokenLimits(settings.agent_api_rate, settings.agent_api_burst)
 
 
 def agent_from(row: asyncpg.Record) -> Agent:
@@ -95,7 +89,7 @@ def _is_websocket(request: web.Request) -> bool:
 
 
 async def _bearer(request: web.Request, token: str) -> asyncpg.Record:
-    row = await request.app[POOL].fetchrow(AUTHENTICATE, token_hash(token))
+    row = await AgentDeps.of(request).pool.fetchrow(AUTHENTICATE, token_hash(token))
     if row is None:
         raise ApiError(401, "invalid_token", "The token is unknown, expired or was revoked.")
     request[TOKEN_ID] = str(row["token_id"])
@@ -104,9 +98,9 @@ async def _bearer(request: web.Request, token: str) -> asyncpg.Record:
 
 async def _session(request: web.Request, token: str) -> asyncpg.Record:
     """The session's row, after its expiry, CSRF (writes) and Origin (streams) checks."""
-    settings = request.app[SETTINGS]
+    settings = AgentDeps.of(request).settings
     idle = settings.console_idle_timeout
-    row = await sessions.resolve(request.app[POOL], token, idle, min(TOUCH_EVERY_S, idle / 4))
+    row = await sessions.resolve(AgentDeps.of(request).pool, token, idle, min(TOUCH_EVERY_S, idle / 4))
     if row is None:
         raise ApiError(401, "invalid_session", "The session has ended or is unknown; sign in again.")
     if row["expired"]:
@@ -141,7 +135,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
         budget = f"session:{request[SESSION_ID]}"
     else:
         raise ApiError(401, "unauthenticated", "Sign in (POST /v1/session) or send 'Authorization: Bearer <token>'.")
-    if wait := request.app[RATE_LIMITS].retry_after(budget, time.monotonic()):
+    if wait := AgentDeps.of(request).rate_limits.retry_after(budget, time.monotonic()):
         response = error_response(429, "rate_limited", f"Too many requests with this token; retry in {wait} s.")
         response.headers["Retry-After"] = str(wait)
         return response

@@ -22,25 +22,29 @@ from services.agent_api import (
     stats_routes,
     workspace_routes,
 )
-from services.agent_api.auth import authenticate, install_rate_limits
+from services.agent_api.auth import authenticate
+from services.agent_api.deps import AgentDeps
 from services.agent_api.presence import PresenceReporter
 from services.agent_api.routes import add_routes
+from services.agent_api.settings import AgentApiSettings, settings_slice
 from services.agent_api.stream import StreamHub
 from services.agent_api.stream_auth import StreamAuth
+from services.agent_api.tokens import TokenLimits
 from shared.broker import live_queue, make_broker, on_connection_events, subscribe
-from shared.config import Settings
 from shared.http import base_app
 
 SERVICE = "agent_api"
+__all__ = ["build", "settings_slice"]
 
 
-def build(settings: Settings) -> web.Application:
+def build(settings: AgentApiSettings) -> web.Application:
     broker = make_broker(settings)
+    limits = TokenLimits(settings.agent_api_rate, settings.agent_api_burst)
+    deps = AgentDeps(service=SERVICE, settings=settings, broker=broker, rate_limits=limits)
     # 8 MiB: a broadcast may name up to 100,000 customer ids; other bodies are bounded by their Structs,
     # and file uploads are streamed with their own limit.
-    app = base_app(SERVICE, settings, broker, database=True, max_body=8 * 1024**2)
+    app = base_app(deps, database=True, max_body=8 * 1024**2)
     app.middlewares.append(authenticate)
-    install_rate_limits(app)
     add_routes(app)
     session_routes.register(app)
     admin_routes.register(app)

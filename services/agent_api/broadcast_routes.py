@@ -13,9 +13,10 @@ from contracts.topology import NOTIFY_COMMAND_KEY
 from domain.sms import segments
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import command_fields, read_body
 from shared.broker import publish
-from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
+from shared.http import ApiError, json_response
 
 FIELDS = (
     "id::text AS id, name, created_by::text AS created_by, audience, content, send_at, state, planned,"
@@ -73,8 +74,8 @@ async def create(request: web.Request) -> web.Response:
         content=body.content,
         send_at=body.send_at or datetime.now(UTC),
     )
-    await publish(request.app[BROKER], command, NOTIFY_COMMAND_KEY, message_id=command.command_id)
-    cost = request.app[SETTINGS].sms_segment_cost
+    await publish(AgentDeps.of(request).broker, command, NOTIFY_COMMAND_KEY, message_id=command.command_id)
+    cost = AgentDeps.of(request).settings.sms_segment_cost
     return json_response(
         {"id": command.broadcast_id, "status": "accepted", "estimate": estimate(body.content, cost)}, 202
     )
@@ -84,13 +85,13 @@ async def preview(request: web.Request) -> web.Response:
     """`POST /v1/broadcasts/estimate`: what creating this broadcast would say it costs; nothing is sent."""
     _supervisor(request)
     body = await read_body(request, NewBroadcast)
-    return json_response({"estimate": estimate(body.content, request.app[SETTINGS].sms_segment_cost)})
+    return json_response({"estimate": estimate(body.content, AgentDeps.of(request).settings.sms_segment_cost)})
 
 
 async def progress(request: web.Request) -> web.Response:
     """`GET /v1/broadcasts/{id}`: the broadcast and how far it got, per channel and outcome."""
     _supervisor(request)
-    pool = request.app[POOL]
+    pool = AgentDeps.of(request).pool
     broadcast_id = queries.parse_id(request.match_info["id"], "broadcast")
     row = await pool.fetchrow(f"SELECT {FIELDS} FROM broadcasts WHERE id = $1", broadcast_id)
     if row is None:
@@ -116,14 +117,14 @@ async def progress(request: web.Request) -> web.Response:
         "audience": msgspec.json.decode(row["audience"]),
         "content": msgspec.json.decode(row["content"]),
         "progress": {**totals, "reasons": skipped, "by_channel": by_channel},
-        "estimate": estimate(content, request.app[SETTINGS].sms_segment_cost, sms),
+        "estimate": estimate(content, AgentDeps.of(request).settings.sms_segment_cost, sms),
     }
     return json_response(view)
 
 
 async def listing(request: web.Request) -> web.Response:
     _supervisor(request)
-    rows = await request.app[POOL].fetch(
+    rows = await AgentDeps.of(request).pool.fetch(
         f"SELECT {FIELDS.replace('audience, content, ', '')} FROM broadcasts ORDER BY created_at DESC LIMIT 200"
     )
     return json_response({"broadcasts": [dict(row) for row in rows]})
@@ -133,7 +134,7 @@ def control(action: Literal["pause", "resume", "cancel"]):
     async def handler(request: web.Request) -> web.Response:
         _supervisor(request)
         broadcast_id = queries.parse_id(request.match_info["id"], "broadcast")
-        state = await request.app[POOL].fetchval("SELECT state FROM broadcasts WHERE id = $1", broadcast_id)
+        state = await AgentDeps.of(request).pool.fetchval("SELECT state FROM broadcasts WHERE id = $1", broadcast_id)
         if state is None:
             raise ApiError(404, "not_found", "No such broadcast.")
         allowed = {
@@ -144,7 +145,7 @@ def control(action: Literal["pause", "resume", "cancel"]):
         if state not in allowed:
             raise ApiError(409, "invalid_state", f"A {state} broadcast cannot be {action}d.")
         command = ControlBroadcast(**command_fields(request[AGENT]), broadcast_id=str(broadcast_id), action=action)
-        await publish(request.app[BROKER], command, NOTIFY_COMMAND_KEY, message_id=command.command_id)
+        await publish(AgentDeps.of(request).broker, command, NOTIFY_COMMAND_KEY, message_id=command.command_id)
         return json_response({"id": command.command_id, "status": "accepted"}, 202)
 
     return handler

@@ -11,7 +11,8 @@ from domain.callbacks import visible
 from services.agent_api import audit, callback_queries
 from services.agent_api.auth import AGENT
 from services.agent_api.callback_routes import REFUSALS
-from shared.http import POOL, ApiError, json_response
+from services.agent_api.deps import AgentDeps
+from shared.http import ApiError, json_response
 from shared.uow import UnitOfWork
 
 REVEAL_PHONE = "reveal_phone"
@@ -65,7 +66,7 @@ async def reveal_phone(request: web.Request) -> web.Response:
         audit_id = await audit.record(conn, agent, REVEAL_PHONE, conversation_id=task["conversation_id"], detail=detail)
         return RevealedNumber(task["phone"], tel_link(task["phone"]), audit_id)
 
-    response = json_response(await UnitOfWork(request.app[POOL]).run(read_and_record))
+    response = json_response(await AgentDeps.of(request).uow().run(read_and_record))
     response.headers["Cache-Control"] = "no-store"  # a number shown once is not kept by a cache
     return response
 

@@ -17,9 +17,10 @@ from contracts.topology import NOTIFY_COMMAND_KEY
 from domain.callbacks import claim_refusal, outcome_refusal, visible
 from services.agent_api import callback_queries, queries
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
 from shared.addresses import shown_address
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 from shared.pii import mask
 
 Aware = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -125,14 +126,14 @@ async def list_callbacks(request: web.Request) -> web.Response:
         assignee = str(uuid.UUID(assignee))
     if assignee not in (None, agent.id, "none") and not agent.is_supervisor:
         raise ApiError(403, "forbidden", "Agents can filter by their own id ('me') or the pool ('none') only.")
-    rows = await callback_queries.worklist(request.app[POOL], agent, query.state, assignee, query.limit)
+    rows = await callback_queries.worklist(AgentDeps.of(request).pool, agent, query.state, assignee, query.limit)
     return json_response(CallbackList([msgspec.convert(_masked(row), CallbackSummary) for row in rows]))
 
 
 async def get_callback(request: web.Request) -> web.Response:
     """`GET /v1/callbacks/{id}`: what to prepare the call with, masked, and the history so far."""
     agent, key = request[AGENT], callback_queries.callback_id(request.match_info["id"])
-    found = await callback_queries.detail(request.app[POOL], key) if key else None
+    found = await callback_queries.detail(AgentDeps.of(request).pool, key) if key else None
     if found is None or not visible(found["assigned_agent_id"], agent.id, agent.is_supervisor):
         raise ApiError(*REFUSALS["callback_not_found"])
     found = _masked(found) | {
@@ -153,7 +154,7 @@ async def get_callback(request: web.Request) -> web.Response:
 
 async def create_callback(request: web.Request) -> web.Response:
     """`POST /v1/callbacks`: schedule a call to a customer the caller may see; it is theirs."""
-    agent, pool = request[AGENT], request.app[POOL]
+    agent, pool = request[AGENT], AgentDeps.of(request).pool
     body = await read_body(request, NewCallback)
     if body.conversation_id is not None:
         conversation = await queries.visible_conversation(pool, agent, str(body.conversation_id))
@@ -179,7 +180,7 @@ async def create_callback(request: web.Request) -> web.Response:
 async def _checked(request: web.Request, rule) -> str:
     """The callback's id once `rule` lets the caller act on it; its refusal as an HTTP error if not."""
     agent, key = request[AGENT], callback_queries.callback_id(request.match_info["id"])
-    task = await callback_queries.rules_view(request.app[POOL], key) if key else None
+    task = await callback_queries.rules_view(AgentDeps.of(request).pool, key) if key else None
     if refusal := rule(task, agent.id, agent.is_supervisor):
         raise ApiError(*REFUSALS[refusal])
     return task.id

@@ -13,8 +13,9 @@ from aiohttp import web
 
 from services.agent_api import canned, queries
 from services.agent_api.auth import AGENT, Agent
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import read_body
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 
 Shortcut = Annotated[str, msgspec.Meta(pattern="^[a-z0-9][a-z0-9_-]{0,39}$")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -79,7 +80,7 @@ async def render_for(pool: asyncpg.Pool, agent: Agent, canned_id: str, conversat
 
 async def list_canned(request: web.Request) -> web.Response:
     agent, q = request[AGENT], request.query.get("q", "").strip()
-    rows = await request.app[POOL].fetch(
+    rows = await AgentDeps.of(request).pool.fetch(
         f"SELECT {FIELDS} FROM canned_responses WHERE (owner_id IS NULL OR owner_id = $1)"
         " AND ($2 = '' OR shortcut ILIKE '%' || $2 || '%' OR title ILIKE '%' || $2 || '%')"
         " AND ($3 = '' OR language = $3) AND ($4 = '' OR category = $4)"
@@ -98,7 +99,7 @@ async def create_canned(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden", "Only supervisors create shared canned responses.")
     _checked(body.text)
     try:
-        row = await request.app[POOL].fetchrow(
+        row = await AgentDeps.of(request).pool.fetchrow(
             "INSERT INTO canned_responses (id, owner_id, shortcut, title, text, language, category)"
             f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {FIELDS}",
             uuid.uuid4(),
@@ -116,12 +117,12 @@ async def create_canned(request: web.Request) -> web.Response:
 
 async def change_canned(request: web.Request) -> web.Response:
     agent, body = request[AGENT], await read_body(request, CannedChanges)
-    row = await _editable(request.app[POOL], agent, request.match_info["id"])
+    row = await _editable(AgentDeps.of(request).pool, agent, request.match_info["id"])
     _checked(body.text)
     changes = msgspec.structs.asdict(body)
     merged = {name: changes[name] if changes[name] is not None else row[name] for name in changes}
     try:
-        updated = await request.app[POOL].fetchrow(
+        updated = await AgentDeps.of(request).pool.fetchrow(
             "UPDATE canned_responses SET shortcut = $2, title = $3, text = $4, language = $5, category = $6,"
             f" updated_at = now() WHERE id = $1 RETURNING {FIELDS}",
             uuid.UUID(row["id"]),
@@ -137,14 +138,14 @@ async def change_canned(request: web.Request) -> web.Response:
 
 
 async def delete_canned(request: web.Request) -> web.Response:
-    row = await _editable(request.app[POOL], request[AGENT], request.match_info["id"])
-    await request.app[POOL].execute("DELETE FROM canned_responses WHERE id = $1", uuid.UUID(row["id"]))
+    row = await _editable(AgentDeps.of(request).pool, request[AGENT], request.match_info["id"])
+    await AgentDeps.of(request).pool.execute("DELETE FROM canned_responses WHERE id = $1", uuid.UUID(row["id"]))
     return web.Response(status=204)
 
 
 async def render_canned(request: web.Request) -> web.Response:
     """`GET /v1/canned-responses/{id}/render?conversation_id=`: the text as it would be sent."""
-    pool, agent = request.app[POOL], request[AGENT]
+    pool, agent = AgentDeps.of(request).pool, request[AGENT]
     conversation = await queries.visible_conversation(pool, agent, request.query.get("conversation_id", ""))
     text = await render_for(pool, agent, request.match_info["id"], conversation)
     return json_response({"text": text})

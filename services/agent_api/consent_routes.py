@@ -15,9 +15,10 @@ from services.agent_api import customers, queries
 from services.agent_api.auth import AGENT
 from services.agent_api.customer_routes import identity_of_conversation, visible_customer
 from services.agent_api.customers import Channel, Identity
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import command_fields, read_body
 from shared.broker import publish
-from shared.http import BROKER, POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 
 
 class ConsentRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,7 +38,7 @@ async def _record_consent(request: web.Request, identities: list[Identity], body
             allowed=body.allowed,
             reason=body.reason,
         )
-        await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
+        await publish(AgentDeps.of(request).broker, command, AGENT_COMMAND_KEY, message_id=command.command_id)
         sent.append(command.command_id)
     return json_response({"ids": sent, "status": "accepted"}, 202)
 
@@ -45,7 +46,7 @@ async def _record_consent(request: web.Request, identities: list[Identity], body
 async def set_consent(request: web.Request) -> web.Response:
     """`PUT /v1/customers/{id}/consent`: the customer's choice for every address on one channel."""
     agent, body = request[AGENT], await read_body(request, ConsentRequest)
-    async with request.app[POOL].acquire() as conn:
+    async with AgentDeps.of(request).pool.acquire() as conn:
         customer_id = await visible_customer(conn, agent, request.match_info["id"])
         pairs = await customers.linked_pairs(conn, customer_id)
     identities = [Identity(channel, address) for channel, address in pairs if channel == body.channel]
@@ -58,7 +59,7 @@ async def set_conversation_consent(request: web.Request) -> web.Response:
     """`PUT /v1/conversations/{id}/consent`: the choice for this conversation's own address."""
     body = await read_body(request, ConsentRequest)
     identity = await identity_of_conversation(
-        request.app[POOL], request[AGENT], queries.parse_id(request.match_info["id"])
+        AgentDeps.of(request).pool, request[AGENT], queries.parse_id(request.match_info["id"])
     )
     if identity.channel != body.channel:
         raise ApiError(

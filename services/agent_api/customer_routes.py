@@ -15,8 +15,9 @@ from aiohttp import web
 from services.agent_api import audit, customers, listing, queries
 from services.agent_api.auth import AGENT, Agent
 from services.agent_api.customers import Channel, Conflict, Identity, Tag
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import read_body, read_query
-from shared.http import POOL, SETTINGS, ApiError, json_response
+from shared.http import ApiError, json_response
 from shared.uow import UnitOfWork
 
 VIEW_CUSTOMER = "view_customer"
@@ -108,7 +109,7 @@ async def _view(
 
 async def conversation_customer(request: web.Request) -> web.Response:
     """`GET /v1/conversations/{id}/customer`: the profile behind a conversation, or its one contact."""
-    pool, agent = request.app[POOL], request[AGENT]
+    pool, agent = AgentDeps.of(request).pool, request[AGENT]
     identity = await identity_of_conversation(pool, agent, queries.parse_id(request.match_info["id"]))
 
     async def read(uow: UnitOfWork) -> dict:
@@ -134,7 +135,7 @@ async def get_customer(request: web.Request) -> web.Response:
         base = await customers.profile(conn, customer_id)
         return await _view(request, conn, customer_id, await customers.linked_pairs(conn, customer_id), base)
 
-    return json_response(await UnitOfWork(request.app[POOL]).run(read))
+    return json_response(await AgentDeps.of(request).uow().run(read))
 
 
 def _profile(fields: ProfileFields, current: dict, region: str) -> customers.Profile:
@@ -161,7 +162,7 @@ def _check_role(agent: Agent, fields: ProfileFields) -> None:
 
 async def _saved(request: web.Request, work) -> web.Response:
     try:
-        return json_response(*await UnitOfWork(request.app[POOL]).run(work))
+        return json_response(*await AgentDeps.of(request).uow().run(work))
     except Conflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
 
@@ -173,8 +174,8 @@ async def create_customer(request: web.Request) -> web.Response:
         raise ApiError(422, "invalid_request", "Name the 'conversation_id' whose customer this profile is.")
     links = list(fields.contacts)
     if fields.conversation_id is not None:
-        links.append(await identity_of_conversation(request.app[POOL], agent, fields.conversation_id))
-    profile, customer_id = _profile(fields, {}, request.app[SETTINGS].sms_default_region), uuid.uuid4()
+        links.append(await identity_of_conversation(AgentDeps.of(request).pool, agent, fields.conversation_id))
+    profile, customer_id = _profile(fields, {}, AgentDeps.of(request).settings.sms_default_region), uuid.uuid4()
 
     async def work(uow: UnitOfWork):
         conn = uow.conn
@@ -197,7 +198,7 @@ async def change_customer(request: web.Request) -> web.Response:
         customer_id = await visible_customer(conn, agent, request.match_info["id"])
         current = await customers.profile(conn, customer_id)
         await customers.save(
-            conn, customer_id, _profile(fields, current, request.app[SETTINGS].sms_default_region), agent.id
+            conn, customer_id, _profile(fields, current, AgentDeps.of(request).settings.sms_default_region), agent.id
         )
         return {"id": str(customer_id)}, 200
 
@@ -208,7 +209,7 @@ async def add_link(request: web.Request) -> web.Response:
     """Join a contact to the profile: by a conversation the caller can see, or (supervisors) by address."""
     agent, body = request[AGENT], await read_body(request, LinkRequest)
     if body.conversation_id is not None:
-        identity = await identity_of_conversation(request.app[POOL], agent, body.conversation_id)
+        identity = await identity_of_conversation(AgentDeps.of(request).pool, agent, body.conversation_id)
     elif agent.is_supervisor:
         identity = Identity(body.channel, body.address)
     else:
@@ -232,7 +233,7 @@ async def list_customers(request: web.Request) -> web.Response:
         after = listing.decode_cursor(query.cursor) if query.cursor else None
     except listing.BadCursor as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
-    rows = await request.app[POOL].fetch(
+    rows = await AgentDeps.of(request).pool.fetch(
         f"SELECT {customers.PROFILE_FIELDS} FROM customers WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%'"
         " OR external_id = $1) AND ($2::text IS NULL OR $2 = ANY(tags))"
         " AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))"

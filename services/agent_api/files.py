@@ -20,11 +20,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 from contracts import Attachment
 from services.agent_api import queries
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from shared import filelinks
 from shared.config import Settings
 from shared.filetypes import agreeing_name, checked_type, safe_headers, safe_name
-from shared.http import POOL, SETTINGS, ApiError, json_response
-from shared.uow import UnitOfWork
+from shared.http import ApiError, json_response
 
 CHUNK = 64 * 1024
 LINK_REFUSALS = {
@@ -82,7 +82,7 @@ async def _store(conn: asyncpg.Connection, settings: Settings, agent_id: uuid.UU
 
 
 async def upload(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
+    settings = AgentDeps.of(request).settings
     name, declared, body = await _incoming(request, settings.agent_api_max_upload)
     if not body:
         raise ApiError(422, "invalid_request", "The file is empty.")
@@ -90,7 +90,7 @@ async def upload(request: web.Request) -> web.Response:
     name = agreeing_name(safe_name(name), kind)
     file_id, key = uuid.uuid4(), secrets.token_urlsafe(16)
     row = (file_id, key, name, kind, len(body), hashlib.sha256(body).digest(), body)
-    async with UnitOfWork(request.app[POOL]) as uow:
+    async with AgentDeps.of(request).uow() as uow:
         conn = uow.conn
         await _store(conn, settings, uuid.UUID(request[AGENT].id), row)
     url = filelinks.file_link(settings, key, name, datetime.now(UTC))
@@ -136,10 +136,10 @@ async def serve(request: web.Request) -> web.Response:
     """`GET /files/{key}/{name}?expires=&sig=`: the file, to whoever holds a current signed link."""
     key, name = request.match_info["key"][:64], request.match_info["name"]
     query, now = request.query, datetime.now(UTC)
-    secret = request.app[SETTINGS].file_link_secret
+    secret = AgentDeps.of(request).settings.file_link_secret
     if refused := filelinks.refusal(secret, key, name, query.get("expires", ""), query.get("sig", ""), now):
         raise ApiError(LINK_REFUSALS[refused][0], refused, LINK_REFUSALS[refused][1])
-    row = await request.app[POOL].fetchrow("SELECT name, content_type, body FROM files WHERE key = $1", key)
+    row = await AgentDeps.of(request).pool.fetchrow("SELECT name, content_type, body FROM files WHERE key = $1", key)
     if row is None or row["name"] != name:
         raise ApiError(404, "not_found", "No such file.")
     return _file_response(row)
@@ -148,7 +148,7 @@ async def serve(request: web.Request) -> web.Response:
 async def serve_to_agent(request: web.Request) -> web.Response:
     """`GET /v1/files/{id}`: a file, to the agent who uploaded it or a supervisor."""
     agent = request[AGENT]
-    row = await request.app[POOL].fetchrow(
+    row = await AgentDeps.of(request).pool.fetchrow(
         "SELECT name, content_type, body FROM files WHERE id = $1 AND ($2 OR uploaded_by = $3)",
         queries.parse_id(request.match_info["id"], "file"),
         agent.is_supervisor,

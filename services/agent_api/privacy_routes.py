@@ -12,8 +12,9 @@ from aiohttp import web
 
 from services.agent_api import audit
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import read_body, read_query
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 from shared.uow import UnitOfWork
 
 MESSAGE = "SELECT id::text AS id, conversation_id::text AS conversation_id, text FROM messages WHERE id = $1"
@@ -59,7 +60,7 @@ async def unmask(request: web.Request) -> web.Response:
         )
         return {**dict(row), "audit_id": audit_id}
 
-    return json_response(await UnitOfWork(request.app[POOL]).run(read_and_record))
+    return json_response(await AgentDeps.of(request).uow().run(read_and_record))
 
 
 def _audit_query(params) -> audit.AuditQuery:
@@ -76,7 +77,7 @@ async def audit_log(request: web.Request) -> web.Response:
     if not request[AGENT].is_admin:
         raise ApiError(403, "forbidden", "Only admins can read the audit log.")
     query = _audit_query(request.query)
-    found = await audit.entries(request.app[POOL], query)
+    found = await audit.entries(AgentDeps.of(request).pool, query)
     next_after = found[-1]["id"] if len(found) == query.limit else None
     return json_response({"entries": found, "next_after": next_after})
 

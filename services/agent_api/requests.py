@@ -11,8 +11,9 @@ from aiohttp import web
 from contracts.topology import AGENT_COMMAND_KEY
 from services.agent_api import bounds
 from services.agent_api.auth import Agent
+from services.agent_api.deps import AgentDeps
 from shared.broker import publish
-from shared.http import BROKER, ApiError, json_response
+from shared.http import ApiError, json_response
 
 T = TypeVar("T")
 
@@ -48,5 +49,5 @@ def command_fields(agent: Agent) -> dict:
 
 async def send_command(request: web.Request, command, routing_key: str = AGENT_COMMAND_KEY) -> web.Response:
     """Publish a command (to the router, unless another key is named); 202 once the broker has confirmed it."""
-    await publish(request.app[BROKER], command, routing_key, message_id=command.command_id)
+    await publish(AgentDeps.of(request).broker, command, routing_key, message_id=command.command_id)
     return json_response({"id": command.command_id, "status": "accepted"}, 202)

@@ -22,9 +22,10 @@ from contracts import (
 )
 from services.agent_api import attachment_routes, audit, canned_routes, files, listing, notes, queries
 from services.agent_api.auth import AGENT, Agent
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import command_fields, read_body, read_query, send_command
 from shared.addresses import shown_address
-from shared.http import POOL, SETTINGS, ApiError, json_response
+from shared.http import ApiError, json_response
 from shared.pii import mask
 
 MAX_REPLY_CHARS = 4000
@@ -70,7 +71,7 @@ async def me_body(pool: asyncpg.Pool, agent: Agent) -> dict:
 
 
 async def me(request: web.Request) -> web.Response:
-    return json_response(await me_body(request.app[POOL], request[AGENT]))
+    return json_response(await me_body(AgentDeps.of(request).pool, request[AGENT]))
 
 
 async def set_status(request: web.Request) -> web.Response:
@@ -89,7 +90,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     ):
         raise ApiError(403, "forbidden", "Agents can only filter by their own id ('me').")
     try:
-        rows, next_cursor = await queries.list_conversations(request.app[POOL], query, agent)
+        rows, next_cursor = await queries.list_conversations(AgentDeps.of(request).pool, query, agent)
     except listing.BadCursor as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from None
     for row in rows:
@@ -116,7 +117,7 @@ def last_message(row: dict) -> dict | None:
 async def get_conversation(request: web.Request) -> web.Response:
     """The conversation, its messages (with delivery states) and internal notes, masked; the view
     is audited before anything is shown."""
-    pool, agent = request.app[POOL], request[AGENT]
+    pool, agent = AgentDeps.of(request).pool, request[AGENT]
     conversation = await queries.visible_conversation(pool, agent, request.match_info["id"])
     messages = await queries.messages(pool, conversation["id"])
     # The name is shown as the conversation's customer_name (CONSOLE.md: the list row names the
@@ -126,7 +127,9 @@ async def get_conversation(request: web.Request) -> web.Response:
     for message in messages:
         message["text"] = mask(message["text"], names)
         found = msgspec.json.decode(message["attachments"])
-        message["attachments"] = attachment_routes.listed(request.app[SETTINGS], conversation["id"], message, found)
+        message["attachments"] = attachment_routes.listed(
+            AgentDeps.of(request).settings, conversation["id"], message, found
+        )
         if message["direction"] == "in":  # the router's FAQ picks for the customer's last message
             suggestions = message["faq_suggestions"] or "[]"
         del message["faq_suggestions"]
@@ -151,7 +154,7 @@ async def get_conversation(request: web.Request) -> web.Response:
 async def _own_open_conversation(request: web.Request) -> dict:
     """The caller's conversation, still open: 404 when not theirs, 409 when resolved."""
     agent = request[AGENT]
-    conversation = await queries.visible_conversation(request.app[POOL], agent, request.match_info["id"])
+    conversation = await queries.visible_conversation(AgentDeps.of(request).pool, agent, request.match_info["id"])
     if conversation["status"] == "resolved":
         raise ApiError(409, "conversation_resolved", "The conversation is already resolved.")
     if conversation["agent_id"] != agent.id:
@@ -161,12 +164,12 @@ async def _own_open_conversation(request: web.Request) -> dict:
 
 async def reply(request: web.Request) -> web.Response:
     body = await read_body(request, ReplyRequest)
-    pool, agent = request.app[POOL], request[AGENT]
+    pool, agent = AgentDeps.of(request).pool, request[AGENT]
     conversation = await _own_open_conversation(request)
     text = body.text
     if body.canned_response_id is not None:
         text = await canned_routes.render_for(pool, agent, str(body.canned_response_id), conversation)
-    sent = await files.attachments(pool, request.app[SETTINGS], agent.id, body.attachments)
+    sent = await files.attachments(pool, AgentDeps.of(request).settings, agent.id, body.attachments)
     command = SendReply(**command_fields(agent), conversation_id=conversation["id"], text=text, attachments=sent)
     return await send_command(request, command)
 
@@ -190,13 +193,13 @@ async def transfer(request: web.Request) -> web.Response:
         to_team=body.to_team,
     )
     if body.note.strip():
-        await notes.add(request.app[POOL], request[AGENT], conversation["id"], body.note, "transfer")
+        await notes.add(AgentDeps.of(request).pool, request[AGENT], conversation["id"], body.note, "transfer")
     return await send_command(request, command)
 
 
 async def _offered_to_me(request: web.Request) -> str:
     """The conversation offered to the caller now: 404 when none is, so offers stay private."""
-    conversation_id = await queries.offered_to(request.app[POOL], request[AGENT].id, request.match_info["id"])
+    conversation_id = await queries.offered_to(AgentDeps.of(request).pool, request[AGENT].id, request.match_info["id"])
     if conversation_id is None:
         raise ApiError(404, "no_such_offer", "No conversation is offered to you under this id.")
     return conversation_id

@@ -15,10 +15,11 @@ from aiohttp import web
 
 from services.agent_api import audit, lockout, passwords, sessions
 from services.agent_api.auth import AGENT, SESSION_CSRF, SESSION_ID, agent_from
+from services.agent_api.deps import AgentDeps
 from services.agent_api.requests import read_body
 from services.agent_api.routes import me_body
 from shared.config import Settings
-from shared.http import POOL, SETTINGS, ApiError, error_response, json_response
+from shared.http import ApiError, error_response, json_response
 from shared.uow import UnitOfWork
 
 TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
@@ -49,7 +50,7 @@ def _refused(wait: int) -> web.Response:
 
 
 async def _body(request: web.Request, pool: asyncpg.Pool, agent, csrf: str) -> dict:
-    idle = request.app[SETTINGS].console_idle_timeout
+    idle = AgentDeps.of(request).settings.console_idle_timeout
     return {"agent": await me_body(pool, agent), "csrf_token": csrf, "idle_timeout_s": idle}
 
 
@@ -91,7 +92,7 @@ async def _attempt(
 
 async def login(request: web.Request) -> web.Response:
     body = await read_body(request, Credentials)
-    pool, settings = request.app[POOL], request.app[SETTINGS]
+    pool, settings = AgentDeps.of(request).pool, AgentDeps.of(request).settings
     address = request.remote or ""
     client = {"address": address, "user_agent": request.headers.get("User-Agent", "")[:200]}
     keys: dict[lockout.Scope, bytes] = {
@@ -121,7 +122,7 @@ async def login(request: web.Request) -> web.Response:
 async def current(request: web.Request) -> web.Response:
     if SESSION_ID not in request:
         raise ApiError(401, "no_session", "This call is made with a bearer token, not a console session.")
-    response = json_response(await _body(request, request.app[POOL], request[AGENT], request[SESSION_CSRF]))
+    response = json_response(await _body(request, AgentDeps.of(request).pool, request[AGENT], request[SESSION_CSRF]))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -129,12 +130,12 @@ async def current(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """End the caller's session (nothing to end for a bearer token) and clear the cookie."""
     if (session_id := request.get(SESSION_ID)) is not None:
-        async with UnitOfWork(request.app[POOL]) as uow:
+        async with AgentDeps.of(request).uow() as uow:
             conn = uow.conn
             await sessions.end(conn, session_id)
             await audit.record(conn, request[AGENT], audit.LOGOUT, detail={"session_id": session_id})
     response = web.Response(status=204)
-    response.del_cookie(sessions.COOKIE, **_cookie(request.app[SETTINGS]))
+    response.del_cookie(sessions.COOKIE, **_cookie(AgentDeps.of(request).settings))
     return response
 
 

@@ -13,8 +13,9 @@ from aiohttp import web
 
 from services.agent_api import bounds, stats_queries
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.stats_queries import Db
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 
 DEFAULT_SPAN = timedelta(days=7)
 MAX_SPAN = timedelta(days=366)
@@ -187,7 +188,7 @@ async def statistic(request: web.Request) -> web.Response:
     as_csv = _wants_csv(request)
     fetch, tabulate = STATS[name]
     try:
-        body = await fetch(request.app[POOL], scope)
+        body = await fetch(AgentDeps.of(request).pool, scope)
     except asyncpg.InvalidParameterValueError as exc:  # a zone Python knows and PostgreSQL does not
         raise _invalid(str(exc)) from None
     if as_csv:

@@ -23,11 +23,12 @@ from contracts import AgentEvent
 from contracts.topology import SUPERVISORS_KEY
 from services.agent_api import replay
 from services.agent_api.auth import AGENT, Agent
+from services.agent_api.deps import AgentDeps
 from services.agent_api.presence import PRESENCE_ROLES, PresenceReporter
 from services.agent_api.stream_socket import AgentSocket, CannotReplay
 from shared.addresses import shown_address
 from shared.db import UNAVAILABLE
-from shared.http import POOL, WS_CLOSE_TIMEOUT, ApiError, close_websockets
+from shared.http import WS_CLOSE_TIMEOUT, ApiError, close_websockets
 from shared.live import LiveHub
 from shared.metrics import CONNECTIONS
 from shared.pii import mask
@@ -96,7 +97,7 @@ class StreamHub(LiveHub):
         """`GET /v1/stream[?after=<event id>]`: the caller's events, live."""
         agent = request[AGENT]
         after = parse_after(request.query.get("after"))
-        pool = request.app[POOL]
+        pool = AgentDeps.of(request).pool
         ws = web.WebSocketResponse(heartbeat=20, timeout=WS_CLOSE_TIMEOUT)
         await ws.prepare(request)
 

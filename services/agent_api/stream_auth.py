@@ -15,7 +15,8 @@ from aiohttp import web
 
 from services.agent_api.auth import SESSION_ID, TOKEN_ID
 from shared.db import UNAVAILABLE
-from shared.http import POOL, running
+from shared.deps import Deps
+from shared.http import running
 
 log = logging.getLogger("relaydesk.agent_api.stream_auth")
 CLOSE_UNAUTHORIZED = 4401
@@ -47,7 +48,7 @@ class StreamAuth:
             self.sessions[response] = request[SESSION_ID]
 
     async def context(self, app: web.Application) -> AsyncIterator[None]:
-        async with running(self._watch(app[POOL])):
+        async with running(self._watch(Deps.of(app).pool)):
             yield
 
     async def _watch(self, pool: asyncpg.Pool) -> None:

@@ -13,9 +13,10 @@ from aiohttp import web
 from contracts import ReopenConversation
 from services.agent_api import notes, queries
 from services.agent_api.auth import AGENT
+from services.agent_api.deps import AgentDeps
 from services.agent_api.listing import Label
 from services.agent_api.requests import command_fields, read_body, send_command
-from shared.http import POOL, ApiError, json_response
+from shared.http import ApiError, json_response
 
 
 class NewNote(msgspec.Struct, forbid_unknown_fields=True):
@@ -31,38 +32,44 @@ class ReopenRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def _visible(request: web.Request) -> dict:
-    return await queries.visible_conversation(request.app[POOL], request[AGENT], request.match_info["id"])
+    return await queries.visible_conversation(AgentDeps.of(request).pool, request[AGENT], request.match_info["id"])
 
 
 async def list_notes(request: web.Request) -> web.Response:
     conversation = await _visible(request)
     names = (conversation["customer_name"] or "",)
-    return json_response({"notes": await notes.of(request.app[POOL], conversation["id"], names)})
+    return json_response({"notes": await notes.of(AgentDeps.of(request).pool, conversation["id"], names)})
 
 
 async def add_note(request: web.Request) -> web.Response:
     """An internal note: never sent to the customer, seen by whoever opens the conversation."""
     body = await read_body(request, NewNote)
     conversation = await _visible(request)
-    return json_response(await notes.add(request.app[POOL], request[AGENT], conversation["id"], body.text), 201)
+    return json_response(
+        await notes.add(AgentDeps.of(request).pool, request[AGENT], conversation["id"], body.text), 201
+    )
 
 
 async def add_tag(request: web.Request) -> web.Response:
     body = await read_body(request, NewTag)
     conversation = await _visible(request)
-    return json_response({"tags": await notes.tag(request.app[POOL], request[AGENT], conversation["id"], body.tag)})
+    return json_response(
+        {"tags": await notes.tag(AgentDeps.of(request).pool, request[AGENT], conversation["id"], body.tag)}
+    )
 
 
 async def remove_tag(request: web.Request) -> web.Response:
     conversation = await _visible(request)
-    return json_response({"tags": await notes.untag(request.app[POOL], conversation["id"], request.match_info["tag"])})
+    return json_response(
+        {"tags": await notes.untag(AgentDeps.of(request).pool, conversation["id"], request.match_info["tag"])}
+    )
 
 
 async def reopen(request: web.Request) -> web.Response:
     """Back to the queue, to the reopening agent first; 409 unless resolved and the customer has no
     other open conversation on the channel."""
     body = await read_body(request, ReopenRequest)
-    pool, agent = request.app[POOL], request[AGENT]
+    pool, agent = AgentDeps.of(request).pool, request[AGENT]
     conversation = await _visible(request)
     if conversation["status"] != "resolved":
         raise ApiError(409, "conversation_not_resolved", "Only a resolved conversation can be reopened.")

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from services.email_adapter.deps import EmailDeps
 from services.email_adapter.normalize import ATTACHMENT_PREFIX
 from shared import filelinks
 from shared.filetypes import ALLOWED, SIGNATURES, safe_headers, sniffed_media_type
-from shared.http import POOL, SETTINGS, ApiError
+from shared.http import ApiError
 
 
 async def serve(request: web.Request) -> web.Response:
     raw_id, query = request.match_info["id"], request.query
-    secret = request.app[SETTINGS].file_link_secret
+    secret = EmailDeps.of(request).settings.file_link_secret
     ref = ATTACHMENT_PREFIX + raw_id
     if refused := filelinks.refusal(secret, ref, "", query.get("expires", ""), query.get("sig", ""), datetime.now(UTC)):
         raise ApiError(403 if refused == "invalid_link" else 410, refused, "This attachment link is not valid.")
@@ -25,7 +26,7 @@ async def serve(request: web.Request) -> web.Response:
         attachment_id = uuid.UUID(raw_id)
     except ValueError:
         raise ApiError(404, "not_found", "No such attachment.") from None
-    row = await request.app[POOL].fetchrow(
+    row = await EmailDeps.of(request).pool.fetchrow(
         "SELECT filename, content_type, data FROM email_attachments WHERE id = $1", attachment_id
     )
     if row is None:

@@ -18,8 +18,8 @@ from contracts.messages import BROADCAST_PURPOSE
 from contracts.topology import delivery_key
 from services.email_adapter.compose import File, Thread, compose, compose_broadcast, smtp_message_id
 from services.email_adapter.normalize import ATTACHMENT_PREFIX
+from services.email_adapter.settings import EmailSettings
 from shared.broker import DeadLetter, publish
-from shared.config import Settings
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.email")
@@ -27,7 +27,7 @@ SMTP_TIMEOUT = 30.0
 
 
 class Sender:
-    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, settings: Settings):
+    def __init__(self, broker: RabbitBroker, pool: asyncpg.Pool, settings: EmailSettings):
         self.broker, self.pool, self.settings = broker, pool, settings
 
     async def on_message(self, message: OutboundMessage, _: RabbitMessage) -> None:

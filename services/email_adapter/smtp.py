@@ -25,9 +25,9 @@ from services.email_adapter.normalize import accepts, normalize
 from services.email_adapter.parse import MailRefused, ParsedMail, parse_mail
 from services.email_adapter.receive import SPOOL_MEMORY, SpooledEnvelope
 from services.email_adapter.sender_auth import CheckUnavailable, Client, SenderCheck
+from services.email_adapter.settings import EmailSettings
 from services.email_adapter.store import store_mail
 from shared.broker import publish
-from shared.config import Settings
 from shared.db import UNAVAILABLE
 
 log = logging.getLogger("relaydesk.email")
@@ -132,7 +132,7 @@ class SharedSecret:
         return AuthResult(success=ok, handled=False)
 
 
-def door_options(settings: Settings) -> dict:
+def door_options(settings: EmailSettings) -> dict:
     """aiosmtpd's TLS and AUTH options from the settings: STARTTLS required when a certificate is set."""
     options: dict = {}
     if settings.email_smtp_tls_cert and settings.email_smtp_tls_key:

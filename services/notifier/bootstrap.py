@@ -1,5 +1,5 @@
-"""Wires the notifier: settings, its queues and consumers, the scheduler, the outbox, broadcast
-planning and sending, and the customer pages (survey, unsubscribe)."""
+"""Wires the notifier: its queues and consumers, the scheduler, the outbox, broadcast planning and
+sending, and the customer pages (survey, unsubscribe)."""
 
 from functools import partial
 
@@ -9,53 +9,32 @@ from contracts import ApplicationPreapproved, CallbackCommand, ConversationClose
 from contracts.broadcasts import PUSH_CHANNELS, BroadcastCommand
 from contracts.topology import NOTIFIER_APPLICATIONS, NOTIFIER_COMMANDS, NOTIFIER_DELIVERY, NOTIFIER_RESOLUTIONS
 from services.notifier import broadcasts, fanout, surveys, tasks, unsubscribe
-from services.notifier.config import load_broadcast_config, load_callback_config
-from services.notifier.handlers import (
-    CONFIG,
-    MARKS,
-    OUTBOX,
-    SURVEY_DELAY,
-    on_command,
-    on_delivery,
-    on_preapproved,
-    on_resolved,
-)
+from services.notifier.deps import NotifierDeps
+from services.notifier.handlers import OUTBOX, on_command, on_delivery, on_preapproved, on_resolved
 from services.notifier.scheduler import Scheduler
 from services.notifier.sender import Sender
+from services.notifier.settings import NotifierSettings, settings_slice
 from shared.broker import make_broker, subscribe, work_queue
-from shared.config import Settings
-from shared.http import BROKER, POOL, base_app, running
+from shared.http import base_app, running
 from shared.outbox import PublishedMarks, Publisher, run_sweeper
 
 SERVICE = "notifier"
+__all__ = ["build", "settings_slice"]
 
 
-def build(settings: Settings) -> web.Application:
-    broker = make_broker(settings)
-    app = base_app(SERVICE, settings, broker, database=True)
-    app[CONFIG] = config = load_callback_config(settings)  # a bad setting stops the start here
-    reaching = load_broadcast_config(settings)
-    app[SURVEY_DELAY] = reaching.survey_delay
-    subscribe(
-        SERVICE, broker, work_queue(NOTIFIER_RESOLUTIONS, settings), ConversationClosed, partial(on_resolved, app)
-    )
-    subscribe(
-        SERVICE,
-        broker,
-        work_queue(NOTIFIER_APPLICATIONS, settings),
-        ApplicationPreapproved,
-        partial(on_preapproved, app),
-    )
-    subscribe(
-        SERVICE,
-        broker,
-        work_queue(NOTIFIER_COMMANDS, settings),
-        CallbackCommand | BroadcastCommand,
-        partial(on_command, app),
-    )
-    subscribe(SERVICE, broker, work_queue(NOTIFIER_DELIVERY, settings), DeliveryReported, partial(on_delivery, app))
+def build(settings: NotifierSettings) -> web.Application:
+    deps = NotifierDeps(service=SERVICE, settings=settings, broker=make_broker(settings))
+    app = base_app(deps, database=True)
+    for spec, kind, handler in (
+        (NOTIFIER_RESOLUTIONS, ConversationClosed, on_resolved),
+        (NOTIFIER_APPLICATIONS, ApplicationPreapproved, on_preapproved),
+        (NOTIFIER_COMMANDS, CallbackCommand | BroadcastCommand, on_command),
+        (NOTIFIER_DELIVERY, DeliveryReported, on_delivery),
+    ):
+        subscribe(SERVICE, deps.broker, work_queue(spec, settings), kind, partial(handler, deps))
     surveys.register(app)
     unsubscribe.register(app)
+    config, reaching = settings.callbacks, settings.reaching
     jobs = {
         kind: partial(handler, config=config)
         for kind, handler in (
@@ -67,19 +46,19 @@ def build(settings: Settings) -> web.Application:
     jobs[broadcasts.START] = broadcasts.on_start
     jobs[surveys.SEND] = partial(surveys.on_send, public_url=settings.notifier_public_url)
 
-    async def background(app: web.Application):
-        app[MARKS] = PublishedMarks(app[POOL], OUTBOX)
-        scheduler = Scheduler(app[POOL], Publisher(app[BROKER], app[MARKS]), jobs)
-        sender = Sender(app[POOL], app[BROKER], reaching.quiet, reaching.rates, settings.notifier_public_url)
+    async def background(_: web.Application):
+        deps.marks = PublishedMarks(deps.pool, OUTBOX)
+        scheduler = Scheduler(deps.pool, Publisher(deps.broker, deps.marks), jobs)
+        sender = Sender(deps.pool, deps.broker, reaching.quiet, reaching.rates, settings.notifier_public_url)
         async with running(
-            run_sweeper(app[BROKER], app[POOL], OUTBOX, settings.outbox_sweep_interval, settings.outbox_retention_days),
-            app[MARKS].run(),
+            run_sweeper(deps.broker, deps.pool, OUTBOX, settings.outbox_sweep_interval, settings.outbox_retention_days),
+            deps.marks.run(),
             scheduler.run(settings.scheduler_interval, settings.outbox_retention_days),
-            fanout.run(app[POOL], reaching.quiet, settings.scheduler_interval),
+            fanout.run(deps.pool, reaching.quiet, settings.scheduler_interval),
             *(sender.run_channel(channel) for channel in PUSH_CHANNELS),
         ):
             yield
-        await app[MARKS].flush()
+        await deps.marks.flush()
 
     app.cleanup_ctx.append(background)
     return app

@@ -5,39 +5,28 @@ its events (the outbox), then publishes the events; a redelivery finds its effec
 import uuid
 from functools import partial
 
-from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import ApplicationPreapproved, CallbackCommand, ConversationClosed, DeliveryReported
 from contracts.broadcasts import BroadcastCommand, ControlBroadcast, CreateBroadcast
 from domain.callbacks import application_category, follow_up_reason, preapproval_reason
 from services.notifier import broadcasts, commands, store, surveys
-from services.notifier.config import CallbackConfig
+from services.notifier.deps import NotifierDeps
 from services.notifier.store import NewTask
 from services.notifier.tasks import create
 from services.notifier.timing import add_business_time, follow_up_due
 from shared.broker import DeadLetter
-from shared.http import BROKER, POOL
-from shared.outbox import OutboxTable, PublishedMarks, Publisher
+from shared.outbox import OutboxTable
 from shared.uow import UnitOfWork
 
 OUTBOX = OutboxTable("notifier_outbox", "notifier", pruned_with=(("notifier_commands", "applied_at"),))
-MARKS = web.AppKey("notifier_marks", PublishedMarks)
-CONFIG = web.AppKey("callback_config", CallbackConfig)
-SURVEY_DELAY = web.AppKey("survey_delay", object)
-"""How long after a resolution the survey goes out; None when surveys are off."""
 
 
-def unit_of_work(app: web.Application) -> UnitOfWork:
-    """A unit of work on the notifier's pool, publishing to its outbox."""
-    return UnitOfWork(app[POOL], Publisher(app[BROKER], app[MARKS]))
-
-
-async def on_resolved(app: web.Application, event: ConversationClosed, _: RabbitMessage) -> None:
+async def on_resolved(deps: NotifierDeps, event: ConversationClosed, _: RabbitMessage) -> None:
     """A resolved conversation gets its satisfaction survey and, in a category with a rule, its
     follow-up call; each once."""
-    due_at = follow_up_due(app[CONFIG].rules, event.category, event.resolved_at)
-    delay = app[SURVEY_DELAY]
+    due_at = follow_up_due(deps.settings.callbacks.rules, event.category, event.resolved_at)
+    delay = deps.settings.reaching.survey_delay
 
     async def work(uow: UnitOfWork) -> None:
         if delay is not None:
@@ -64,12 +53,12 @@ async def on_resolved(app: web.Application, event: ConversationClosed, _: Rabbit
             ),
         )
 
-    await unit_of_work(app).run(work)
+    await deps.uow().run(work)
 
 
-async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _: RabbitMessage) -> None:
+async def on_preapproved(deps: NotifierDeps, event: ApplicationPreapproved, _: RabbitMessage) -> None:
     """A pre-approved application gets a call due within the configured business time, once."""
-    config = app[CONFIG]
+    config = deps.settings.callbacks
 
     async def work(uow: UnitOfWork) -> None:
         conn = uow.conn
@@ -96,13 +85,13 @@ async def on_preapproved(app: web.Application, event: ApplicationPreapproved, _:
             ),
         )
 
-    await unit_of_work(app).run(work)
+    await deps.uow().run(work)
 
 
-async def on_command(app: web.Application, command: CallbackCommand | BroadcastCommand, _: RabbitMessage) -> None:
+async def on_command(deps: NotifierDeps, command: CallbackCommand | BroadcastCommand, _: RabbitMessage) -> None:
     async def work(uow: UnitOfWork) -> None:
         if not isinstance(command, CreateBroadcast | ControlBroadcast):
-            await commands.apply(uow, command, app[CONFIG])
+            await commands.apply(uow, command, deps.settings.callbacks)
         elif not await store.claim_command(uow.conn, command.command_id):
             return  # a redelivery: applied already
         elif isinstance(command, CreateBroadcast):
@@ -110,9 +99,9 @@ async def on_command(app: web.Application, command: CallbackCommand | BroadcastC
         elif refusal := await broadcasts.control(uow.conn, command):
             commands.reject(uow, command, "", None, refusal)
 
-    await unit_of_work(app).run(work)
+    await deps.uow().run(work)
 
 
-async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
+async def on_delivery(deps: NotifierDeps, report: DeliveryReported, _: RabbitMessage) -> None:
     """Delivery reports of broadcast messages (replies' reports are the router's)."""
-    await UnitOfWork(app[POOL]).run(partial(broadcasts.record_delivery, report))
+    await UnitOfWork(deps.pool).run(partial(broadcasts.record_delivery, report))

@@ -12,9 +12,9 @@ from aiohttp import web
 
 from contracts import ConversationClosed, RecordSurveyAnswer, SendSurvey
 from contracts.topology import AGENT_COMMAND_KEY
+from services.notifier.deps import NotifierDeps
 from services.notifier.scheduler import Job, schedule
 from shared.broker import publish
-from shared.http import BROKER, POOL
 from shared.uow import UnitOfWork
 
 SEND = "survey.send"
@@ -83,7 +83,7 @@ FORM = """<h1>请为本次服务评分 / How did we do?</h1><form method="post">
 
 async def page(request: web.Request) -> web.Response:
     """`GET /survey/{token}`: five buttons; `POST` records the choice through the router."""
-    row = await request.app[POOL].fetchrow(
+    row = await NotifierDeps.of(request).pool.fetchrow(
         "SELECT conversation_id::text FROM surveys WHERE token = $1", request.match_info["token"][:64]
     )
     if row is None:
@@ -104,7 +104,7 @@ async def page(request: web.Request) -> web.Response:
         score=int(score),
         comment=comment,
     )
-    await publish(request.app[BROKER], answer, AGENT_COMMAND_KEY, message_id=answer.command_id)
+    await publish(NotifierDeps.of(request).broker, answer, AGENT_COMMAND_KEY, message_id=answer.command_id)
     return _html(f"<h1>感谢您的评价！/ Thank you!</h1><p>{html.escape(score)} / 5</p>")
 
 

@@ -12,16 +12,16 @@ from aiohttp import web
 
 from contracts import SetContactConsent
 from contracts.topology import AGENT_COMMAND_KEY
+from services.notifier.deps import NotifierDeps
 from services.notifier.surveys import _html
 from shared.broker import publish
-from shared.http import BROKER, POOL
 
 CONFIRM = """<h1>退订邮件通知 / Unsubscribe</h1><p>不再接收我们的群发邮件？/ Stop receiving our broadcast emails?</p>
 <form method="post"><button name="List-Unsubscribe" value="One-Click">退订 / Unsubscribe</button></form>"""
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
-    row = await request.app[POOL].fetchrow(
+    row = await NotifierDeps.of(request).pool.fetchrow(
         "SELECT channel, address, broadcast_id::text FROM broadcast_recipients WHERE unsubscribe_token = $1",
         request.match_info["token"][:64],
     )
@@ -38,7 +38,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
         allowed=False,
         reason="list-unsubscribe",
     )
-    await publish(request.app[BROKER], command, AGENT_COMMAND_KEY, message_id=command.command_id)
+    await publish(NotifierDeps.of(request).broker, command, AGENT_COMMAND_KEY, message_id=command.command_id)
     return _html("<h1>已退订 / You are unsubscribed</h1>")
 
 

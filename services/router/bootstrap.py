@@ -6,36 +6,39 @@ from aiohttp import web
 
 from contracts import AgentCommand, DeliveryReported, InboundMessage
 from contracts.topology import ROUTER_COMMANDS, ROUTER_DELIVERY, ROUTER_INBOUND
+from services.router.deps import RouterDeps
 from services.router.escalation import run_escalations
 from services.router.handlers import on_command, on_delivery
-from services.router.inbound import MARKS, ROUTING, on_inbound
-from services.router.routing import load_routing
+from services.router.inbound import on_inbound
+from services.router.settings import RouterSettings, settings_slice
 from services.router.uow import OUTBOX
 from shared.broker import make_broker, subscribe, work_queue
-from shared.config import Settings
-from shared.http import BROKER, POOL, base_app, running
+from shared.http import base_app, running
 from shared.outbox import PublishedMarks, run_sweeper
 
 SERVICE = "router"
+__all__ = ["build", "settings_slice"]
 
 
-def build(settings: Settings) -> web.Application:
-    broker = make_broker(settings)
-    app = base_app(SERVICE, settings, broker, database=True)
-    app[ROUTING] = load_routing(settings)  # a bad rules, FAQ or hours file stops the start here
-    subscribe(SERVICE, broker, work_queue(ROUTER_INBOUND, settings), InboundMessage, partial(on_inbound, app))
-    subscribe(SERVICE, broker, work_queue(ROUTER_COMMANDS, settings), AgentCommand, partial(on_command, app))
-    subscribe(SERVICE, broker, work_queue(ROUTER_DELIVERY, settings), DeliveryReported, partial(on_delivery, app))
+def build(settings: RouterSettings) -> web.Application:
+    deps = RouterDeps(service=SERVICE, settings=settings, broker=make_broker(settings))
+    app = base_app(deps, database=True)
+    for spec, kind, handler in (
+        (ROUTER_INBOUND, InboundMessage, on_inbound),
+        (ROUTER_COMMANDS, AgentCommand, on_command),
+        (ROUTER_DELIVERY, DeliveryReported, on_delivery),
+    ):
+        subscribe(SERVICE, deps.broker, work_queue(spec, settings), kind, partial(handler, deps))
 
-    async def outbox_tasks(app: web.Application):
-        app[MARKS] = PublishedMarks(app[POOL], OUTBOX)
+    async def outbox_tasks(_: web.Application):
+        deps.marks = PublishedMarks(deps.pool, OUTBOX)
         async with running(
-            run_sweeper(app[BROKER], app[POOL], OUTBOX, settings.outbox_sweep_interval, settings.outbox_retention_days),
-            app[MARKS].run(),
-            run_escalations(app, settings.sla_sweep_interval),
+            run_sweeper(deps.broker, deps.pool, OUTBOX, settings.outbox_sweep_interval, settings.outbox_retention_days),
+            deps.marks.run(),
+            run_escalations(deps, settings.sla_sweep_interval),
         ):
             yield
-        await app[MARKS].flush()
+        await deps.marks.flush()
 
     app.cleanup_ctx.append(outbox_tasks)
     return app

@@ -14,19 +14,17 @@ import logging
 from functools import partial
 
 import asyncpg
-from aiohttp import web
 
 from contracts import SlaBreached, SlaWarning
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
 from domain.policy import needs_reassignment, offer_expired, requeue_after_offline, warning_lead
 from domain.priority import PRIORITIES as ALL_PRIORITIES
 from services.router import presence
+from services.router.deps import RouterDeps
 from services.router.dispatch import drain_queue, hand_back, pass_on
-from services.router.inbound import ROUTING, unit_of_work
 from services.router.routing import Routing
 from services.router.uow import RouterUnitOfWork
 from shared.db import UNAVAILABLE
-from shared.http import BROKER
 
 log = logging.getLogger("relaydesk.router.sla")
 BATCH = 100
@@ -142,12 +140,12 @@ async def reassign(uow: RouterUnitOfWork, routing: Routing) -> int:
     return len(moved)
 
 
-async def sweep_once(app: web.Application) -> int:
+async def sweep_once(deps: RouterDeps) -> int:
     """One pass over the schedule; returns how many conversations it acted on."""
-    routing = app[ROUTING]
+    routing = deps.settings.routing
     # Replicas' stream reports travel on the bus: while it is down their silence means nothing.
-    replicas_can_report = await app[BROKER].ping(BROKER_CHECK_TIMEOUT)
-    return await unit_of_work(app).run(partial(sweep, routing, replicas_can_report))
+    replicas_can_report = await deps.broker.ping(BROKER_CHECK_TIMEOUT)
+    return await deps.uow().run(partial(sweep, routing, replicas_can_report))
 
 
 async def sweep(routing: Routing, replicas_can_report: bool, uow: RouterUnitOfWork) -> int:
@@ -156,11 +154,11 @@ async def sweep(routing: Routing, replicas_can_report: bool, uow: RouterUnitOfWo
     return acted + await reassign(uow, routing)
 
 
-async def run_escalations(app: web.Application, interval: float) -> None:
+async def run_escalations(deps: RouterDeps, interval: float) -> None:
     """Sweep forever; a full batch sweeps again at once, an outage waits for the next tick."""
     while True:
         try:
-            if await sweep_once(app) >= BATCH:
+            if await sweep_once(deps) >= BATCH:
                 continue
         except UNAVAILABLE as exc:
             log.warning("SLA sweep skipped: %s", type(exc).__name__)

@@ -8,7 +8,6 @@ and change nothing.
 import logging
 from functools import partial
 
-from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import (
@@ -33,8 +32,8 @@ from contracts import (
 from contracts.topology import CONVERSATION_RESOLVED_KEY, agent_event_key
 from domain.policy import Policy, requeue_after_offline
 from services.router import aftercare, presence, store, surveys
+from services.router.deps import RouterDeps
 from services.router.dispatch import assign, drain_queue, hand_back, pass_on, send_to_customer
-from services.router.inbound import ROUTING, unit_of_work
 from services.router.routing import Routing
 from services.router.rules import command_refusal
 from services.router.uow import RouterUnitOfWork
@@ -42,8 +41,8 @@ from services.router.uow import RouterUnitOfWork
 log = logging.getLogger("relaydesk.router")
 
 
-async def on_delivery(app: web.Application, report: DeliveryReported, _: RabbitMessage) -> None:
-    await unit_of_work(app).run(partial(record_delivery, report))
+async def on_delivery(deps: RouterDeps, report: DeliveryReported, _: RabbitMessage) -> None:
+    await deps.uow().run(partial(record_delivery, report))
 
 
 async def record_delivery(report: DeliveryReported, uow: RouterUnitOfWork) -> None:
@@ -64,8 +63,8 @@ async def record_delivery(report: DeliveryReported, uow: RouterUnitOfWork) -> No
         uow.outbox.add(agent_event_key(agent_id), event, agent_id)
 
 
-async def on_command(app: web.Application, command: AgentCommand, _: RabbitMessage) -> None:
-    await unit_of_work(app).run(partial(take_command, command, app[ROUTING]))
+async def on_command(deps: RouterDeps, command: AgentCommand, _: RabbitMessage) -> None:
+    await deps.uow().run(partial(take_command, command, deps.settings.routing))
 
 
 async def take_command(command: AgentCommand, routing: Routing, uow: RouterUnitOfWork) -> None:

@@ -11,7 +11,6 @@ import uuid
 from functools import partial
 
 import msgspec
-from aiohttp import web
 from faststream.rabbit import RabbitMessage
 
 from contracts import CustomerMessageReceived, InboundMessage
@@ -19,6 +18,7 @@ from contracts.topology import agent_event_key
 from domain.policy import sticky_agent
 from domain.priority import more_urgent
 from services.router import surveys
+from services.router.deps import RouterDeps
 from services.router.dispatch import drain_queue, send_to_customer
 from services.router.intake import Intake, decide, menu_intent, words_of
 from services.router.routing import Routing
@@ -26,12 +26,8 @@ from services.router.rules import opens_conversation, reachability
 from services.router.store import Conversation, Opening
 from services.router.triage import Triage
 from services.router.uow import RouterUnitOfWork
-from shared.http import BROKER, POOL
-from shared.outbox import PublishedMarks, Publisher
 
 log = logging.getLogger("relaydesk.router")
-MARKS = web.AppKey("published_marks", PublishedMarks)
-ROUTING = web.AppKey("routing", Routing)
 
 
 class _Duplicate(Exception):
@@ -49,20 +45,15 @@ def triage_message(routing: Routing, message: InboundMessage) -> Triage:
     return verdict
 
 
-def unit_of_work(app: web.Application) -> RouterUnitOfWork:
-    """A unit of work on the router's pool, publishing to its outbox."""
-    return RouterUnitOfWork(app[POOL], Publisher(app[BROKER], app[MARKS]))
-
-
-async def on_inbound(app: web.Application, message: InboundMessage, _: RabbitMessage) -> None:
+async def on_inbound(deps: RouterDeps, message: InboundMessage, _: RabbitMessage) -> None:
     if not opens_conversation(message.kind, message.details):
-        await unit_of_work(app).run(partial(_record_event, message))
+        await deps.uow().run(partial(_record_event, message))
         return
-    routing = app[ROUTING]
+    routing = deps.settings.routing
     verdict = triage_message(routing, message)
     open_now = routing.triager.hours.is_open(message.received_at)
     try:
-        await unit_of_work(app).run(partial(_take_in, routing, message, verdict, open_now))
+        await deps.uow().run(partial(_take_in, routing, message, verdict, open_now))
     except _Duplicate:
         log.info("duplicate %s message %s skipped", message.channel, message.channel_message_id)
 

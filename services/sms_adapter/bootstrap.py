@@ -6,45 +6,40 @@ from aiohttp import web
 
 from contracts import OutboundMessage
 from contracts.topology import SMS_OUTBOUND
+from services.sms_adapter.deps import SmsDeps
 from services.sms_adapter.outbound import Sender
 from services.sms_adapter.providers import Generic, Provider, Twilio
-from services.sms_adapter.webhooks import PROVIDER, STATUS_PATH, receive, status
+from services.sms_adapter.settings import SmsSettings, settings_slice
+from services.sms_adapter.webhooks import STATUS_PATH, receive, status
 from shared.broker import make_broker, subscribe, work_queue
-from shared.config import ConfigError, Settings
-from shared.http import BROKER, POOL, base_app
+from shared.deps import send_outbound
+from shared.http import base_app
 
 SERVICE = "sms_adapter"
-SENDER = web.AppKey("sms_sender", Sender)
 MAX_WEBHOOK_BYTES = 64 * 1024
+__all__ = ["build", "settings_slice"]
 
 
-def provider(settings: Settings) -> Provider:
+def provider(settings: SmsSettings) -> Provider:
     if settings.sms_provider == "generic":
         return Generic(settings.sms_webhook_secret, settings.sms_api_base)
     return Twilio(settings.sms_account_sid, settings.sms_auth_token, settings.sms_api_base)
 
 
-def build(settings: Settings) -> web.Application:
-    if settings.sms_provider == "generic" and len(settings.sms_webhook_secret) < 16:
-        raise ConfigError("RELAYDESK_SMS_WEBHOOK_SECRET must be set (at least 16 characters) for the generic provider")
-    broker = make_broker(settings)
-    app = base_app(SERVICE, settings, broker, database=True, max_body=MAX_WEBHOOK_BYTES)
-    app[PROVIDER] = provider(settings)
+def build(settings: SmsSettings) -> web.Application:
+    deps = SmsDeps(service=SERVICE, settings=settings, broker=make_broker(settings), provider=provider(settings))
+    app = base_app(deps, database=True, max_body=MAX_WEBHOOK_BYTES)
     app.router.add_post("/sms/inbound", receive)
     app.router.add_post(STATUS_PATH, status)
 
-    async def sender(app: web.Application):
-        app[SENDER] = Sender(app[BROKER], app[POOL], app[PROVIDER], settings)
+    async def sender(_: web.Application):
+        deps.sender = Sender(deps.broker, deps.pool, deps.provider, settings)
         yield
 
-    async def close_sender(app: web.Application) -> None:
-        await app[SENDER].close()
+    async def close_sender(_: web.Application) -> None:
+        await deps.sender.close()
 
     app.cleanup_ctx.append(sender)  # after the base lifecycle: the pool exists
     app.on_cleanup.append(close_sender)  # after every context's clean-up: the consumer has stopped
-    subscribe(SERVICE, broker, work_queue(SMS_OUTBOUND, settings), OutboundMessage, partial(_send, app))
+    subscribe(SERVICE, deps.broker, work_queue(SMS_OUTBOUND, settings), OutboundMessage, partial(send_outbound, deps))
     return app
-
-
-async def _send(app: web.Application, message: OutboundMessage, raw) -> None:
-    await app[SENDER].on_message(message, raw)

@@ -20,8 +20,8 @@ from domain.phone import InvalidNumber, e164
 from domain.sms import segments
 from services.sms_adapter.normalize import CONSENT_PURPOSE
 from services.sms_adapter.providers import Provider, SendFailed
+from services.sms_adapter.settings import SmsSettings
 from shared.broker import DeadLetter, publish
-from shared.config import Settings
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.sms")
@@ -35,7 +35,7 @@ class Sender:
         broker: RabbitBroker,
         pool: asyncpg.Pool,
         provider: Provider,
-        settings: Settings,
+        settings: SmsSettings,
         delays: tuple[float, ...] = RETRY_DELAYS,
     ):
         self.broker, self.pool, self.provider, self.delays = broker, pool, provider, delays

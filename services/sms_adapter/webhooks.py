@@ -15,14 +15,14 @@ from aiohttp import web
 from contracts import Channel, DeliveryReported, DeliveryStatus
 from contracts.topology import delivery_key, inbound_key, outbound_key
 from domain.phone import InvalidNumber, e164
+from services.sms_adapter.deps import SmsDeps
 from services.sms_adapter.normalize import confirmation, normalize
 from services.sms_adapter.providers import InboundSms, Provider, Twilio, WebhookRefused
 from shared.broker import publish
-from shared.http import BROKER, POOL, SETTINGS, ApiError, json_response
+from shared.http import ApiError, json_response
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("relaydesk.sms")
-PROVIDER = web.AppKey("sms_provider", Provider)
 STATUS_PATH = "/sms/status"
 DELIVERY = {
     "sent": DeliveryStatus.SENT,
@@ -35,12 +35,12 @@ DELIVERY = {
 
 def public_url(request: web.Request) -> str:
     """The URL the provider called, which its signature covers: behind a proxy, the public one."""
-    base = request.app[SETTINGS].sms_public_url.rstrip("/")
+    base = SmsDeps.of(request).settings.sms_public_url.rstrip("/")
     return f"{base}{request.path_qs}" if base else str(request.url)
 
 
 async def _verified(request: web.Request):
-    provider = request.app[PROVIDER]
+    provider = SmsDeps.of(request).provider
     body = await request.read()
     try:
         return provider, provider.verify(public_url(request), request.headers, body, time.time())
@@ -59,17 +59,17 @@ async def receive(request: web.Request) -> web.Response:
     provider, payload = await _verified(request)
     try:
         sms = provider.inbound(payload)
-        sender = e164(sms.sender, request.app[SETTINGS].sms_default_region)
+        sender = e164(sms.sender, SmsDeps.of(request).settings.sms_default_region)
     except WebhookRefused as exc:
         raise ApiError(exc.status, "bad_webhook", exc.reason) from None
     except InvalidNumber as exc:
         raise ApiError(400, "invalid_number", str(exc)) from None
-    assembled = await _assemble(request.app[POOL], sms, sender)
+    assembled = await _assemble(SmsDeps.of(request).pool, sms, sender)
     if assembled is None:
         return _accepted(provider)  # a part stored; the message goes out with its last part
     text, channel_id = assembled
     message = normalize(sms, sender, text, channel_id, datetime.now(UTC))
-    broker = request.app[BROKER]
+    broker = SmsDeps.of(request).broker
     try:
         await publish(broker, message, inbound_key(Channel.SMS), message_id=message.message_id)
         if reply := confirmation(message):
@@ -112,7 +112,7 @@ async def status(request: web.Request) -> web.Response:
         update = provider.status(payload)
     except WebhookRefused as exc:
         raise ApiError(exc.status, "bad_webhook", exc.reason) from None
-    row = await request.app[POOL].fetchrow(
+    row = await SmsDeps.of(request).pool.fetchrow(
         "UPDATE sms_sends SET status = $3, error = $4, updated_at = now() WHERE provider = $1 AND provider_id = $2"
         " RETURNING message_id, conversation_id",
         provider.name,
@@ -134,7 +134,7 @@ async def status(request: web.Request) -> web.Response:
         )
         try:
             await publish(
-                request.app[BROKER],
+                SmsDeps.of(request).broker,
                 report,
                 delivery_key(Channel.SMS),
                 message_id=f"{row['message_id']}:{update.status}",

@@ -7,10 +7,11 @@ from aiohttp import web
 from contracts import Channel, OutboundMessage
 from contracts.topology import WEBCHAT_LIVE_PREFIX, outbound_key
 from services.webchat_adapter.chat import VisitorHub, create_session
-from services.webchat_adapter.limits import LIMITS, VisitorLimits
+from services.webchat_adapter.deps import WebchatDeps
+from services.webchat_adapter.limits import VisitorLimits
+from services.webchat_adapter.settings import WebchatSettings, settings_slice
 from shared.broker import live_queue, make_broker, on_connection_events, subscribe
-from shared.config import Settings
-from shared.http import FRAME_ANCESTORS, PAGE_POLICY, base_app
+from shared.http import base_app
 
 SERVICE = "webchat_adapter"
 STATIC = Path(__file__).parent / "static"
@@ -19,6 +20,7 @@ WIDGET_POLICY = (
     " img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
 """The demo page runs only our widget.js, which adds its own <style> and talks to this origin."""
+__all__ = ["build", "settings_slice"]
 
 
 @web.middleware
@@ -38,12 +40,10 @@ async def index(_: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
-def build(settings: Settings) -> web.Application:
-    broker = make_broker(settings)
-    app = base_app(SERVICE, settings, broker, database=True)
+def build(settings: WebchatSettings) -> web.Application:
+    deps = WebchatDeps(service=SERVICE, settings=settings, broker=make_broker(settings), limits=VisitorLimits(settings))
+    app = base_app(deps, database=True, page_policy=WIDGET_POLICY, frame_ancestors=settings.webchat_frame_ancestors)
     app.middlewares.append(allow_embedding)
-    app[PAGE_POLICY], app[FRAME_ANCESTORS] = WIDGET_POLICY, settings.webchat_frame_ancestors
-    app[LIMITS] = VisitorLimits(settings)
     hub = VisitorHub()
     app.router.add_get("/", index)
     app.router.add_static("/static", STATIC)
@@ -51,7 +51,7 @@ def build(settings: Settings) -> web.Application:
     app.router.add_get("/webchat/ws", hub.handle)
     app.on_shutdown.append(hub.close_all)
     replies = live_queue(WEBCHAT_LIVE_PREFIX, outbound_key(Channel.WEBCHAT))
-    subscribe(SERVICE, broker, replies, OutboundMessage, hub.on_reply)
+    subscribe(SERVICE, deps.broker, replies, OutboundMessage, hub.on_reply)
     # The reply queue forgets what was published while the connection was down: open sockets catch up.
-    on_connection_events(broker, lost=hub.connection_lost, restored=hub.connection_restored)
+    on_connection_events(deps.broker, lost=hub.connection_lost, restored=hub.connection_restored)
     return app

@@ -24,13 +24,13 @@ from contracts import Channel, OutboundMessage
 from contracts.topology import inbound_key
 from services.webchat_adapter import replies
 from services.webchat_adapter import session as sessions
+from services.webchat_adapter.deps import WebchatDeps
 from services.webchat_adapter.frames import FrameError, Ping, Resume, SendMessage, decode_frame, reply_frame, to_inbound
-from services.webchat_adapter.limits import LIMITS, session_refused
+from services.webchat_adapter.limits import session_refused
 from services.webchat_adapter.visitor_socket import VisitorSocket
 from shared.broker import publish
-from shared.config import Settings
 from shared.db import UNAVAILABLE
-from shared.http import BROKER, POOL, SETTINGS, WS_CLOSE_TIMEOUT, ApiError, close_websockets, json_response
+from shared.http import WS_CLOSE_TIMEOUT, ApiError, close_websockets, json_response
 from shared.live import LiveHub
 from shared.metrics import CONNECTIONS
 
@@ -51,9 +51,10 @@ async def create_session(request: web.Request) -> web.Response:
         body = msgspec.json.decode(raw, type=SessionRequest) if raw.strip() else SessionRequest()
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
-    if refused := session_refused(request):
+    deps = WebchatDeps.of(request)
+    if refused := session_refused(request, deps.limits):
         return refused
-    settings: Settings = request.app[SETTINGS]
+    settings = deps.settings
     session = sessions.new_session(body.name.strip(), body.locale, settings.webchat_session_ttl)
     return json_response(
         {
@@ -104,7 +105,8 @@ class VisitorHub(LiveHub):
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """`GET /webchat/ws?token=…`: the visitor's conversation, live."""
-        settings: Settings = request.app[SETTINGS]
+        deps = WebchatDeps.of(request)
+        settings = deps.settings
         ws = web.WebSocketResponse(heartbeat=25, max_msg_size=64 * 1024, timeout=WS_CLOSE_TIMEOUT)
         await ws.prepare(request)
         try:
@@ -116,7 +118,7 @@ class VisitorHub(LiveHub):
             await ws.close(code=CLOSE_UNAUTHORIZED, message=f"invalid session: {exc}".encode())
             return ws
         sid = session.session_id
-        pool = request.app[POOL]
+        pool = deps.pool
 
         def source(after: int) -> AsyncIterator[tuple[int, str]]:
             return replies.replies_after(pool, sid, after)
@@ -151,12 +153,12 @@ class VisitorHub(LiveHub):
         await socket.catch_up(replay=False)
 
     async def _on_frame(self, request: web.Request, socket: VisitorSocket, session, data: str) -> None:
-        settings: Settings = request.app[SETTINGS]
+        deps = WebchatDeps.of(request)
         ws = self.websockets[socket]
         try:
-            frame = decode_frame(data, settings.webchat_max_text)
+            frame = decode_frame(data, deps.settings.webchat_max_text)
             if isinstance(frame, SendMessage | Resume):  # per session and per address; a reconnect keeps both
-                limits = request.app[LIMITS]
+                limits = deps.limits
                 if not limits.frame_allowed(session.session_id, limits.client(request), time.monotonic()):
                     client_id = frame.client_id if isinstance(frame, SendMessage) else None
                     raise FrameError("rate_limited", "Too many messages; wait a moment.", client_id)
@@ -179,7 +181,9 @@ class VisitorHub(LiveHub):
     async def _accept(self, request: web.Request, ws, session, frame: SendMessage) -> None:
         message = to_inbound(frame, session, datetime.now(UTC))
         try:
-            await publish(request.app[BROKER], message, inbound_key(Channel.WEBCHAT), message_id=message.message_id)
+            await publish(
+                WebchatDeps.of(request).broker, message, inbound_key(Channel.WEBCHAT), message_id=message.message_id
+            )
         except Exception:
             log.exception("publish failed; the visitor will resend")
             raise FrameError("unavailable", "Not delivered yet; it will be retried.", frame.client_id) from None

@@ -11,7 +11,8 @@ import time
 from aiohttp import web
 
 from domain.ratelimit import KeyedBuckets
-from shared.config import ConfigError, Settings, env_name
+from services.webchat_adapter.settings import WebchatSettings
+from shared.config import ConfigError, env_name
 from shared.http import error_response
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -46,7 +47,7 @@ def _trusted(address: str, trusted: tuple[Network, ...]) -> bool:
 class VisitorLimits:
     """Message and resume frames per session and per address; new sessions per address."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: WebchatSettings) -> None:
         self.sessions = KeyedBuckets(settings.webchat_rate, settings.webchat_burst)
         self.addresses = KeyedBuckets(settings.webchat_address_rate, settings.webchat_address_burst)
         self.creations = KeyedBuckets(settings.webchat_session_rate, settings.webchat_session_burst)
@@ -64,12 +65,8 @@ class VisitorLimits:
         return self.creations.retry_after(client, now)
 
 
-LIMITS = web.AppKey("webchat_limits", VisitorLimits)
-
-
-def session_refused(request: web.Request) -> web.Response | None:
+def session_refused(request: web.Request, limits: VisitorLimits) -> web.Response | None:
     """A 429 with Retry-After when this client opens sessions too fast; None when it may."""
-    limits = request.app[LIMITS]
     if not (wait := limits.session_wait(limits.client(request), time.monotonic())):
         return None
     response = error_response(429, "rate_limited", f"Too many new sessions from this address; retry in {wait} s.")

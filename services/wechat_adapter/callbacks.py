@@ -13,15 +13,14 @@ from aiohttp import web
 from contracts.topology import inbound_key
 from services.wechat_adapter import crypto, freshness
 from services.wechat_adapter.crypto import CallbackRefused
-from services.wechat_adapter.media_routes import MEDIA
+from services.wechat_adapter.deps import WeChatDeps
 from services.wechat_adapter.normalize import normalize, parse_xml, welcome_reply
 from shared.broker import publish
 from shared.config import WeChatAccount
-from shared.http import BROKER, POOL, ApiError
+from shared.http import ApiError
 from shared.metrics import PUBLISHED
 
 log = logging.getLogger("relaydesk.wechat")
-ACCOUNTS = web.AppKey("wechat_accounts", dict[str, WeChatAccount])
 PUBLISHED_INBOUND = PUBLISHED.labels("wechat_adapter", "inbound")
 SUCCESS = "success"
 """What WeChat wants back when there is no passive reply (an empty body works too)."""
@@ -29,7 +28,7 @@ SUCCESS = "success"
 
 def _account(request: web.Request) -> WeChatAccount:
     name = request.match_info["account"]
-    if (account := request.app[ACCOUNTS].get(name)) is None:
+    if (account := WeChatDeps.of(request).settings.accounts.get(name)) is None:
         raise ApiError(404, "unknown_account", f"no WeChat account named {name!r} is configured")
     return account
 
@@ -63,7 +62,8 @@ async def receive(request: web.Request) -> web.Response:
     """A message or event from WeChat: verify, normalize, publish with a confirm, then answer."""
     account = _account(request)
     body = await request.read()  # over the app's client_max_size: 413 before we look at it
-    pool = request.app[POOL]
+    deps = WeChatDeps.of(request)
+    pool = deps.pool
     try:
         fields = open_callback(account, dict(request.query), body)
         stamp = freshness.fresh_stamp(dict(request.query), time.time())
@@ -73,8 +73,8 @@ async def receive(request: web.Request) -> web.Response:
     except CallbackRefused as exc:
         raise _refused(account, exc) from None
     try:
-        message = await request.app[MEDIA].collect(account, message)
-        await publish(request.app[BROKER], message, inbound_key(message.channel), message_id=message.message_id)
+        message = await deps.media.collect(account, message)
+        await publish(deps.broker, message, inbound_key(message.channel), message_id=message.message_id)
     except Exception as exc:
         log.warning("publish failed, WeChat will retry: %s", type(exc).__name__)
         await freshness.forget(pool, account.name, stamp)

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from services.wechat_adapter.media import MediaStore
+from services.wechat_adapter.deps import WeChatDeps
 from services.wechat_adapter.normalize import MEDIA_PREFIX
 from shared import filelinks
 from shared.filetypes import safe_headers, usual_extension
-from shared.http import SETTINGS, ApiError
+from shared.http import ApiError
 
-MEDIA = web.AppKey("wechat_media", MediaStore)
 MAX_MEDIA_ID = 256
 
 
@@ -22,10 +21,10 @@ async def serve(request: web.Request) -> web.Response:
     media_id = request.match_info["media_id"]
     if len(media_id) > MAX_MEDIA_ID:
         raise ApiError(404, "not_found", "No such media.")
-    query, secret = request.query, request.app[SETTINGS].file_link_secret
+    query, secret = request.query, WeChatDeps.of(request).settings.file_link_secret
     ref = MEDIA_PREFIX + media_id
     if refused := filelinks.refusal(secret, ref, "", query.get("expires", ""), query.get("sig", ""), datetime.now(UTC)):
         raise ApiError(403 if refused == "invalid_link" else 410, refused, "This media link is not valid.")
-    content_type, body = await request.app[MEDIA].read(media_id)
+    content_type, body = await WeChatDeps.of(request).media.read(media_id)
     name = f"wechat-media{usual_extension(content_type)}"
     return web.Response(body=body, content_type=content_type, headers=safe_headers(name, content_type))
