@@ -58,7 +58,7 @@ from bench.harness import (  # noqa: E402
     run_bounded,
     wait_quiet,
 )
-from services.agent_api.accounts import add_agent  # noqa: E402
+from services.agent_api.commands.accounts import add_agent  # noqa: E402
 from shared.config import Settings  # noqa: E402
 
 TARGET_P99_MS = 20.0

@@ -49,8 +49,8 @@ from bench.harness import (  # noqa: E402
 )
 from contracts import Channel, CustomerMessageReceived  # noqa: E402
 from contracts.topology import agent_event_key  # noqa: E402
-from services.agent_api.accounts import add_agent  # noqa: E402
-from services.router.uow import OUTBOX  # noqa: E402
+from services.agent_api.commands.accounts import add_agent  # noqa: E402
+from services.router.db.uow import OUTBOX  # noqa: E402
 from shared.broker import make_broker  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.outbox import Outbox, PublishedMarks, publish_events  # noqa: E402

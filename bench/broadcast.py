@@ -61,7 +61,7 @@ from contracts.broadcasts import (  # noqa: E402
     WeChatContent,
 )
 from contracts.topology import EMAIL_OUTBOUND, NOTIFY_COMMAND_KEY, SMS_OUTBOUND, WECHAT_OUTBOUND  # noqa: E402
-from services.agent_api.accounts import add_agent  # noqa: E402
+from services.agent_api.commands.accounts import add_agent  # noqa: E402
 from shared.broker import make_broker, publish  # noqa: E402
 from shared.config import Settings  # noqa: E402
 

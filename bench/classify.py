@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from services.router.faq import load_kb
-from services.router.rulebook import load_rules
-from services.router.triage import triage
+from services.router.triage.category_rules import load_rules
+from services.router.triage.faq import load_kb
+from services.router.triage.triager import triage
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "triage_corpus.yaml"
 TARGET = 5000

@@ -68,7 +68,7 @@ from bench.harness import (  # noqa: E402
     service_url,
     wait_quiet,
 )
-from services.agent_api.accounts import add_agent  # noqa: E402
+from services.agent_api.commands.accounts import add_agent  # noqa: E402
 from shared.config import Settings  # noqa: E402
 
 TOPOLOGIES = {

@@ -85,7 +85,7 @@ def asyncapi() -> dict:
 
 
 OPENAPI_FILE = "agent_api.openapi.json"
-"""Built by services.agent_api.apidoc (contracts imports no service code); `relaydesk schemas` writes it."""
+"""Built by services.agent_api.http.apidoc (contracts imports no service code); `relaydesk schemas` writes it."""
 
 
 def tidy(node: Any) -> Any:

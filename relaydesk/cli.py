@@ -69,14 +69,14 @@ def _split(value: str) -> list[str]:
 
 def _read_password() -> str:
     """One line from stdin (its line ending dropped), checked against the password rules."""
-    from services.agent_api.passwords import check_new
+    from services.agent_api.commands.passwords import check_new
 
     return check_new(sys.stdin.readline().removesuffix("\n").removesuffix("\r"))
 
 
 def _agents(settings, args: argparse.Namespace) -> int:
     """`relaydesk agents add|passwd`: a new agent's token alone on stdout; notes on stderr."""
-    from services.agent_api import accounts, audit, passwords, sessions
+    from services.agent_api.commands import accounts, audit, passwords, sessions
 
     async def set_password(conn, agent_id: str) -> int:
         ended = await sessions.set_password(conn, agent_id, passwords.hash_password(password))
@@ -111,7 +111,7 @@ def _agents(settings, args: argparse.Namespace) -> int:
 
 def _tokens(settings, args: argparse.Namespace) -> int:
     """`relaydesk tokens …`: a secret alone on stdout, so a script can capture it; notes on stderr."""
-    from services.agent_api import accounts
+    from services.agent_api.commands import accounts
     from shared.db import UNAVAILABLE
 
     async def work(conn) -> str:
@@ -151,7 +151,7 @@ MAX_EXPIRY_DAYS = 3650
 
 def _expiry(days: str | None) -> datetime | None:
     """`--expires-in-days` as a moment, checked before anything touches the database."""
-    from services.agent_api.accounts import AccountError
+    from services.agent_api.commands.accounts import AccountError
 
     if days is None:
         return None
@@ -174,9 +174,9 @@ def _classify(rules_path: str, kb_path: str) -> int:
     """Triage stdin line by line onto stdout, through the router's own code path."""
     import msgspec
 
-    from services.router.faq import load_kb
-    from services.router.rulebook import load_rules
-    from services.router.triage import triage
+    from services.router.triage.category_rules import load_rules
+    from services.router.triage.faq import load_kb
+    from services.router.triage.triager import triage
     from shared.datafile import DataFileError
 
     try:
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"migrations applied: {names or 'none (up to date)'}")
         case "schemas":
             from contracts.generate import OPENAPI_FILE, write_schemas
-            from services.agent_api.apidoc import document
+            from services.agent_api.http.apidoc import document
 
             stale = write_schemas(check=args.check, extra={OPENAPI_FILE: document()})
             if stale and args.check:

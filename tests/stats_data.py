@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.agent_api.accounts import add_agent
+from services.agent_api.commands.accounts import add_agent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D0 = date(2024, 5, 5)

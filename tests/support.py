@@ -15,7 +15,7 @@ import aiohttp
 import asyncpg
 import msgspec
 
-from services.agent_api.accounts import add_agent
+from services.agent_api.commands.accounts import add_agent
 from shared.config import Settings, to_environ
 from shared.launch import ServiceProcess
 from tests.dns_server import DnsStandIn

@@ -4,9 +4,11 @@ from aiohttp import web
 
 from contracts import AgentEvent
 from contracts.topology import AGENT_API_LIVE_PREFIX, AGENT_EVENT_PATTERN
-from services.agent_api import (
+from services.agent_api.commands.tokens import TokenLimits
+from services.agent_api.deps import AgentDeps
+from services.agent_api.http import (
     admin_routes,
-    agent_edit,
+    agent_edit_routes,
     apidoc,
     attachment_routes,
     broadcast_routes,
@@ -16,20 +18,18 @@ from services.agent_api import (
     consent_routes,
     console_routes,
     customer_routes,
-    files,
+    file_routes,
     privacy_routes,
     session_routes,
     stats_routes,
     workspace_routes,
 )
-from services.agent_api.auth import authenticate
-from services.agent_api.deps import AgentDeps
-from services.agent_api.presence import PresenceReporter
-from services.agent_api.routes import add_routes
+from services.agent_api.http.auth import authenticate
+from services.agent_api.http.conversation_routes import add_routes
 from services.agent_api.settings import AgentApiSettings, settings_slice
-from services.agent_api.stream import StreamHub
-from services.agent_api.stream_auth import StreamAuth
-from services.agent_api.tokens import TokenLimits
+from services.agent_api.stream.auth import StreamAuth
+from services.agent_api.stream.fanout import StreamHub
+from services.agent_api.stream.presence import PresenceReporter
 from shared.broker import live_queue, make_broker, on_connection_events, subscribe
 from shared.http import base_app
 
@@ -48,14 +48,14 @@ def build(settings: AgentApiSettings) -> web.Application:
     add_routes(app)
     session_routes.register(app)
     admin_routes.register(app)
-    agent_edit.register(app)
+    agent_edit_routes.register(app)
     privacy_routes.register(app)
     stats_routes.register(app)
     workspace_routes.register(app)
     canned_routes.register(app)
     customer_routes.register(app)
     consent_routes.register(app)
-    files.register(app)
+    file_routes.register(app)
     attachment_routes.register(app)
     callback_routes.register(app)
     callback_reveal.register(app)

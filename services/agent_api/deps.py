@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from services.agent_api.commands.tokens import TokenLimits
 from services.agent_api.settings import AgentApiSettings
-from services.agent_api.tokens import TokenLimits
 from shared.deps import Deps
 
 

@@ -13,7 +13,7 @@ from msgspec.structs import replace
 from contracts import CallbackAssigned, CallbackDue, CallbackOverdue
 from contracts.topology import SUPERVISORS_KEY, agent_event_key
 from services.notifier import store
-from services.notifier.assignment import choose_for
+from services.notifier.callback_assignment import choose_for
 from services.notifier.config import CallbackConfig
 from services.notifier.scheduler import Job, schedule
 from services.notifier.store import NewTask, TaskRow

@@ -6,12 +6,12 @@ from aiohttp import web
 
 from contracts import AgentCommand, DeliveryReported, InboundMessage
 from contracts.topology import ROUTER_COMMANDS, ROUTER_DELIVERY, ROUTER_INBOUND
+from services.router.db.uow import OUTBOX
 from services.router.deps import RouterDeps
-from services.router.escalation import run_escalations
-from services.router.handlers import on_command, on_delivery
-from services.router.inbound import on_inbound
+from services.router.handlers.commands import on_command, on_delivery
+from services.router.handlers.escalation import run_escalations
+from services.router.handlers.inbound import on_inbound
 from services.router.settings import RouterSettings, settings_slice
-from services.router.uow import OUTBOX
 from shared.broker import make_broker, subscribe, work_queue
 from shared.http import base_app, running
 from shared.outbox import PublishedMarks, run_sweeper

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from services.router.db.uow import RouterUnitOfWork
 from services.router.settings import RouterSettings
-from services.router.uow import RouterUnitOfWork
 from shared.deps import Deps
 from shared.outbox import PublishedMarks, Publisher
 

@@ -1,7 +1,7 @@
 """The router's settings: its slice of the environment, with its decision inputs (triage files,
 policy, SLA targets) decoded once, at start, where a bad one stops it."""
 
-from services.router.routing import Routing, load_routing
+from services.router.decision_inputs import Routing, load_routing
 from shared.config import Common, Settings, slice_of
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from services.agent_api import accounts
+from services.agent_api.commands import accounts
 from tests.support import System
 
 pytestmark = pytest.mark.e2e

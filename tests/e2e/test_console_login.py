@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from services.agent_api import accounts, passwords, sessions
+from services.agent_api.commands import accounts, passwords, sessions
 from tests.support import System, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from services.agent_api.apidoc import document
+from services.agent_api.http.apidoc import document
 from tests.support import System
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import uuid
 import aiohttp
 import pytest
 
-from services.agent_api.openapi import OPERATIONS
+from services.agent_api.http.openapi import OPERATIONS
 from tests.support import inbound, publish_inbound, shown_webchat, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.agent_api import accounts
-from services.agent_api.auth import AUTHENTICATE
-from services.agent_api.tokens import token_hash
+from services.agent_api.commands import accounts
+from services.agent_api.commands.tokens import token_hash
+from services.agent_api.http.auth import AUTHENTICATE
 from shared import adopt
 
 pytestmark = pytest.mark.integration

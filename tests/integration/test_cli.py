@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from services.agent_api import passwords, sessions
+from services.agent_api.commands import passwords, sessions
 
 pytestmark = pytest.mark.integration
 

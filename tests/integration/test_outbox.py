@@ -5,7 +5,7 @@ from datetime import timedelta
 import aio_pika
 import pytest
 
-from services.router.uow import OUTBOX
+from services.router.db.uow import OUTBOX
 from shared import db
 from shared.broker import declare_topology, make_broker
 from shared.outbox import prune_once, sweep_once

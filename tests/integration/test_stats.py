@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.agent_api import stats_queries as stats
+from services.agent_api.queries import stats
 from tests.stats_data import END, START, at, seed
 
 pytestmark = pytest.mark.integration

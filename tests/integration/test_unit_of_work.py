@@ -9,7 +9,7 @@ import aio_pika
 import msgspec
 import pytest
 
-from services.router.uow import OUTBOX
+from services.router.db.uow import OUTBOX
 from shared import db
 from shared.broker import declare_topology, make_broker
 from shared.outbox import PublishedMarks, Publisher

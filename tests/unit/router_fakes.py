@@ -1,6 +1,6 @@
 """An in-memory router database and a fake unit of work over it, for the handlers' unit tests.
 
-The fake repositories keep the SQL repositories' contracts (services/router/store.py and
+The fake repositories keep the SQL repositories' contracts (services/router/db/conversations.py and
 staffing.py) on plain dicts, so the router's real write paths (`_take_in`, `apply_command`,
 `drain_queue`, the sweeper's `reassign`) run without PostgreSQL: a test sets up the state,
 runs a path in a `FakeUnitOfWork`, and asserts the state and the events it committed.
@@ -17,8 +17,8 @@ import msgspec
 from contracts import InboundMessage
 from domain.assignment import AgentSlot, Ticket
 from domain.priority import PRIORITY_RANK
-from services.router.staffing import QUEUE_WINDOW, Held
-from services.router.store import DELIVERY_RANK, Conversation, Opening, Reply
+from services.router.db.conversations import DELIVERY_RANK, Conversation, Opening, Reply
+from services.router.db.staffing import QUEUE_WINDOW, Held
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.agent_api.tokens import TokenLimits
+from services.agent_api.commands.tokens import TokenLimits
 
 pytestmark = pytest.mark.unit
 

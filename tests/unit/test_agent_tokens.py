@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from services.agent_api.tokens import TOKEN_PREFIX, bearer_token, new_token, token_hash
+from services.agent_api.commands.tokens import TOKEN_PREFIX, bearer_token, new_token, token_hash
 
 pytestmark = pytest.mark.unit
 

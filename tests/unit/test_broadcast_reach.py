@@ -8,7 +8,7 @@ import pytest
 
 from contracts import OutboundMessage, WeChatTemplateMessage
 from contracts.broadcasts import Audience, Content, EmailContent, SmsContent, WeChatContent
-from services.agent_api.broadcast_routes import estimate
+from services.agent_api.http.broadcast_routes import estimate
 from services.notifier import reach
 from services.notifier.reach import QuietHours, Recipient
 

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.agent_api import console_routes
+from services.agent_api.http import console_routes
 
 pytestmark = pytest.mark.unit
 

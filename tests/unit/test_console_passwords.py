@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from services.agent_api import lockout, passwords
-from services.agent_api.auth import allowed_origin
+from services.agent_api.commands import lockout, passwords
+from services.agent_api.http.auth import allowed_origin
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts import Attachment, Channel, InboundMessage, MessageKind
-from services.agent_api.attachment_routes import listed
+from services.agent_api.http.attachment_routes import listed
 from services.email_adapter.attachment_routes import served_type
 from services.wechat_adapter.media import with_media
 from shared import filelinks

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.hours import BusinessHours, closed_reply
-from services.router.faq import load_kb
+from services.router.triage.faq import load_kb
 from shared.datafile import DataFileError, load_hours
 
 pytestmark = pytest.mark.unit

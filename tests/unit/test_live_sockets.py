@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.agent_api.stream_socket import RECENT_IDS, AgentSocket
+from services.agent_api.stream.socket import RECENT_IDS, AgentSocket
 from services.webchat_adapter.visitor_socket import VisitorSocket
 from shared.live import RESYNC
 

@@ -7,9 +7,9 @@ import pytest
 from openapi_spec_validator import validate
 
 from contracts.generate import OPENAPI_FILE, SCHEMA_DIR, render
-from services.agent_api.apidoc import document, registered
 from services.agent_api.bootstrap import build, settings_slice
-from services.agent_api.openapi import OPERATIONS
+from services.agent_api.http.apidoc import document, registered
+from services.agent_api.http.openapi import OPERATIONS
 from shared.config import Settings
 
 pytestmark = pytest.mark.unit
@@ -27,7 +27,7 @@ def test_the_document_is_valid_openapi_3_1():
 
 def test_every_route_is_documented_and_every_documented_operation_is_served():
     served = registered(build(settings_slice(Settings())))
-    assert sorted(served - set(OPERATIONS)) == [], "routes missing from services/agent_api/openapi.py"
+    assert sorted(served - set(OPERATIONS)) == [], "routes missing from services/agent_api/http/openapi.py"
     assert sorted(set(OPERATIONS) - served) == [], "documented operations no route serves"
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.policy import Policy, arrival_sets_online, presence_change, warning_lead
-from services.agent_api.presence import StreamCounts
+from services.agent_api.stream.presence import StreamCounts
 
 pytestmark = pytest.mark.unit
 

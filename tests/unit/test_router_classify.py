@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 
 from domain.priority import PRIORITIES
-from services.router.classify import Classification, classify, load_rules
-from services.router.rulebook import CATEGORIES
+from services.router.triage.category_rules import CATEGORIES
+from services.router.triage.classify import Classification, classify, load_rules
 from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 

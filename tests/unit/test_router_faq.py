@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from services.router.faq import THRESHOLD, load_kb
-from services.router.rulebook import DATA_DIR
+from services.router.triage.category_rules import DATA_DIR
+from services.router.triage.faq import THRESHOLD, load_kb
 from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 

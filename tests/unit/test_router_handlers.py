@@ -31,12 +31,12 @@ from contracts import (
     TransferConversation,
 )
 from domain.policy import Policy
-from services.router.dispatch import drain_queue
-from services.router.escalation import reassign
-from services.router.handlers import take_command
-from services.router.inbound import _Duplicate, _take_in
-from services.router.routing import load_routing
-from services.router.triage import Triage
+from services.router.decision_inputs import load_routing
+from services.router.handlers.commands import take_command
+from services.router.handlers.dispatch import drain_queue
+from services.router.handlers.escalation import reassign
+from services.router.handlers.inbound import _Duplicate, _take_in
+from services.router.triage.triager import Triage
 from shared.config import load_settings
 from tests.unit.router_fakes import Database, FakeUnitOfWork
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.router.intake import Intake, decide, menu_intent, words_of
+from services.router.domain.intake import Intake, decide, menu_intent, words_of
 
 pytestmark = pytest.mark.unit
 
@@ -47,7 +47,7 @@ def test_menu_intents():
 
 
 def test_a_preview_is_never_cut_inside_a_number():
-    from services.router.dispatch import PREVIEW_CHARS, preview
+    from services.router.handlers.dispatch import PREVIEW_CHARS, preview
     from shared.pii import mask
 
     card = "4111 1111 1111 1111"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.router.rules import command_refusal
+from services.router.domain.conversation_rules import command_refusal
 
 pytestmark = pytest.mark.unit
 

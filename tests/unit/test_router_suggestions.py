@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from services.router.faq import FaqMatch, load_kb
-from services.router.suggestions import FLOOR, MOST, pick, question_in
-from services.router.triage import Triager, triage
+from services.router.domain.suggestions import FLOOR, MOST, pick, question_in
+from services.router.triage.faq import FaqMatch, load_kb
+from services.router.triage.triager import Triager, triage
 from tests.triage_corpus import corpus
 
 pytestmark = pytest.mark.unit

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.router.faq import load_kb
-from services.router.rulebook import load_rules
-from services.router.triage import Triage, Triager, triage
+from services.router.triage.category_rules import load_rules
+from services.router.triage.faq import load_kb
+from services.router.triage.triager import Triage, Triager, triage
 from shared.datafile import DataFileError
 from tests.triage_corpus import corpus
 

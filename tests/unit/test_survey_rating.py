@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.router.surveys import rating
+from services.router.handlers.surveys import rating
 
 pytestmark = pytest.mark.unit
 
