@@ -44,9 +44,7 @@ async def choose_for(conn: asyncpg.Connection, task: TaskRow, policy: Policy, no
     agents = [_slot(row) for row in await conn.fetch(ONLINE_AGENTS)]
     if not agents:
         return None
-    staffed = bool(policy.complaint_team) and await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM agents WHERE $1 = ANY(teams))", policy.complaint_team
-    )
+    staffed = bool(policy.complaint_team) and await conn.fetchval(STAFFED, policy.complaint_team)
     policy = staffed_policy(policy, staffed)
     ticket = Ticket(
         conversation_id=task.task.id,
