@@ -7,7 +7,7 @@ import asyncpg
 import msgspec
 
 from domain.assignment import AgentSlot, Ticket
-from domain.priority import PRIORITIES
+from domain.priority import rank_sql
 
 QUEUE_WINDOW = 4
 """Queued tickets fetched per free slot: tickets nobody online can take (a language, a
@@ -80,9 +80,8 @@ class Staffing:
         rows = await self.conn.fetch(
             "SELECT id, priority, queued_at, category, language, channel, team, preferred_agent_id, declined_by"
             " FROM conversations WHERE status = 'queued' AND offered_to IS NULL"
-            " ORDER BY array_position($2::text[], priority), queued_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            f" ORDER BY {rank_sql('priority')}, queued_at LIMIT $1 FOR UPDATE SKIP LOCKED",
             free_slots * QUEUE_WINDOW,
-            list(PRIORITIES),
         )
         tickets = [
             Ticket(
